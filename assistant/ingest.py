@@ -1,0 +1,104 @@
+"""Ingest: files -> documents -> chunks -> vectors -> store, one committed document at a time."""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+from typing import Callable, Sequence
+
+from assistant.chunk import chunk_document
+from assistant.describe import describe
+from assistant.embed import Embedder
+from assistant.errors import IndexBusyError, LoadError
+from assistant.keyword import indexed_text
+from assistant.load import discover, load_document, source_name
+from assistant.settings import Settings
+from assistant.store import ChromaStore
+from assistant.types import Chunk, Document, FileOutcome, IngestReport
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+# Embedding several small documents in one call keeps the model's batches full.
+_EMBED_GROUP = 256
+
+
+def ingest_lock(settings: Settings):
+    from filelock import FileLock, Timeout
+
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(settings.index_dir / ".ingest.lock"), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise IndexBusyError(
+            f"another ingest is running on {settings.index_dir} (lock file {lock.lock_file}); try again when it ends"
+        ) from None
+    return lock
+
+
+def prepare(document: Document, settings: Settings) -> tuple[Document, list[Chunk]]:
+    document = dataclasses.replace(document, metadata=describe(document.text).as_metadata())
+    return document, chunk_document(document, settings.chunk_size, settings.chunk_overlap)
+
+
+def ingest_files(
+    paths: Sequence[Path],
+    store: ChromaStore,
+    embedder: Embedder,
+    settings: Settings,
+    prune: bool = False,
+    progress: Progress | None = None,
+) -> IngestReport:
+    files, missing = discover(list(paths))
+    outcomes = [FileOutcome(str(p), "failed", reason=reason) for p, reason in missing]
+    committed = store.documents()
+    pending: list[tuple[Path, Document, list[Chunk]]] = []
+
+    def flush() -> None:
+        texts = [indexed_text(c) for _, _, chunks in pending for c in chunks]
+        vectors = embedder.embed_documents(texts)
+        offset = 0
+        for path, document, chunks in pending:
+            part = vectors[offset : offset + len(chunks)]
+            offset += len(chunks)
+            store.delete_document(document.id)
+            store.add_chunks(chunks, part, document.content_hash)
+            store.commit_document(document, len(chunks))
+            outcomes.append(FileOutcome(str(path), "indexed", len(chunks), doc_id=document.id))
+        pending.clear()
+
+    for done, path in enumerate(files, start=1):
+        try:
+            document = load_document(path, settings.max_file_bytes)
+        except LoadError as exc:
+            log.warning("skipped %s: %s", path, exc)
+            outcomes.append(FileOutcome(str(path), "failed", reason=str(exc)))
+        else:
+            previous = committed.get(document.id)
+            if previous and previous.get("content_hash") == document.content_hash:
+                outcomes.append(FileOutcome(str(path), "unchanged", int(previous.get("chunks", 0)), doc_id=document.id))
+            else:
+                document, chunks = prepare(document, settings)
+                pending.append((path, document, chunks))
+                if sum(len(c) for _, _, c in pending) >= _EMBED_GROUP:
+                    flush()
+        if progress:
+            progress(done, len(files), str(path))
+    if pending:
+        flush()
+    if prune:
+        outcomes.extend(_prune(paths, committed, store))
+    return IngestReport(tuple(outcomes))
+
+
+def _prune(paths: Sequence[Path], committed: dict[str, dict], store: ChromaStore) -> list[FileOutcome]:
+    """Remove documents whose file is gone, but only under the folders being ingested."""
+    roots = [source_name(p).rstrip("/") + "/" for p in paths if p.is_dir()]
+    removed = []
+    for doc_id, meta in committed.items():
+        source = str(meta.get("source", ""))
+        if any(source.startswith(root) for root in roots) and not Path(source).exists():
+            store.delete_document(doc_id)
+            removed.append(FileOutcome(source, "removed", doc_id=doc_id))
+    return removed

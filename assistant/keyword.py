@@ -1,0 +1,104 @@
+"""BM25 keyword index over the same chunk ids as Chroma, saved beside it and rebuilt when out of step."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import numpy as np
+
+from assistant.text import content_terms
+from assistant.types import Chunk
+
+log = logging.getLogger(__name__)
+
+
+def state_of(committed: Mapping[str, Mapping]) -> str:
+    """Identity of the committed documents (id + content hash): equal states mean equal chunk sets."""
+    items = sorted(f"{doc_id}:{meta.get('content_hash')}" for doc_id, meta in committed.items())
+    return hashlib.sha1("\n".join(items).encode()).hexdigest()
+
+
+def indexed_text(chunk: Chunk) -> str:
+    """What BM25 and the embedder see: the passage plus the report context a passage rarely repeats."""
+    meta = chunk.metadata
+    context = " ".join(
+        str(meta.get(k)) for k in ("authority", "inspection_type") if meta.get(k) and meta.get(k) != "unknown"
+    )
+    return f"{context}. {chunk.title}.\n{chunk.text}" if context else f"{chunk.title}.\n{chunk.text}"
+
+
+class KeywordIndex:
+    def __init__(self, ids: list[str], retriever, state: str) -> None:
+        self.ids = ids
+        self.state = state
+        self._retriever = retriever
+        self._position = {chunk_id: i for i, chunk_id in enumerate(ids)}
+
+    @classmethod
+    def build(cls, chunks: Iterable[Chunk], state: str) -> "KeywordIndex":
+        import bm25s
+
+        chunks = list(chunks)
+        if not chunks:
+            return cls([], None, state)
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+        retriever = bm25s.BM25()
+        # An empty token list breaks bm25s; "_" stands in for a passage with no content terms.
+        retriever.index([content_terms(indexed_text(c)) or ["_"] for c in chunks], show_progress=False)
+        return cls([c.id for c in chunks], retriever, state)
+
+    def save(self, folder: Path) -> None:
+        tmp = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if self._retriever is not None:
+            self._retriever.save(str(tmp), show_progress=False)
+        (tmp / "ids.json").write_text(json.dumps({"state": self.state, "ids": self.ids}))
+        # Swap in whole: a crash mid-save leaves the old index (or none), never a mix.
+        old = folder.with_name(folder.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if folder.exists():
+            folder.rename(old)
+        tmp.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, folder: Path) -> "KeywordIndex | None":
+        """The saved index, or None when it is missing or damaged (the caller rebuilds it)."""
+        try:
+            meta = json.loads((folder / "ids.json").read_text())
+            ids, state = list(meta["ids"]), str(meta["state"])
+            retriever = None
+            if ids:
+                import bm25s
+
+                retriever = bm25s.BM25.load(str(folder), show_progress=False)
+                if retriever.scores["num_docs"] != len(ids):
+                    raise ValueError("document count differs from ids")
+            return cls(ids, retriever, state)
+        except Exception as exc:  # any damage at all means: rebuild
+            if folder.exists():
+                log.warning("keyword index at %s is unreadable (%s); rebuilding", folder, exc)
+            return None
+
+    def scores(self, query: str) -> np.ndarray:
+        terms = [t for t in content_terms(query) if self._retriever is not None and t in self._retriever.vocab_dict]
+        if not terms:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(terms), dtype=np.float32)
+
+    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        scores = self.scores(query)
+        if allowed is not None:
+            mask = np.zeros(len(self.ids), dtype=bool)
+            for chunk_id in allowed:
+                position = self._position.get(chunk_id)
+                if position is not None:
+                    mask[position] = True
+            scores = np.where(mask, scores, 0.0)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]

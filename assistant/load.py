@@ -1,0 +1,185 @@
+"""File -> Document. Each format's extractor returns text (and page starts); problems raise LoadError."""
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Callable
+
+from assistant.errors import LoadError
+from assistant.settings import SUPPORTED_EXTENSIONS
+from assistant.text import clean, squash
+from assistant.types import Document
+
+Extracted = tuple[str, tuple[int, ...], str]  # text, page starts, title hint
+
+
+def source_name(path: Path) -> str:
+    """Path as shown to users: relative to the working directory when inside it."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+def doc_id_for(source: str) -> str:
+    return hashlib.sha1(source.encode("utf-8")).hexdigest()[:16]
+
+
+def load_document(path: Path, max_bytes: int) -> Document:
+    """Read one file into a Document, or raise LoadError with a one-line reason."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_EXTENSIONS:
+        raise LoadError(f"unsupported file type '{suffix or path.name}' (supported: {', '.join(SUPPORTED_EXTENSIONS)})")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise LoadError(f"file is {size / 1048576:.1f} MB, over the {max_bytes / 1048576:.0f} MB limit")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(f"cannot read file: {exc.strerror or exc}") from None
+    if not raw.strip():
+        raise LoadError("empty file")
+    text, page_starts, title_hint = _EXTRACTORS[suffix](raw)
+    text = clean(text)
+    if not text.strip():
+        raise LoadError("no text could be extracted")
+    source = source_name(path)
+    return Document(
+        id=doc_id_for(source),
+        source=source,
+        title=_title(title_hint, text, path),
+        text=text,
+        content_hash=hashlib.sha256(raw).hexdigest(),
+        page_starts=page_starts,
+    )
+
+
+def _decode_text(raw: bytes) -> str:
+    if b"\x00" in raw[:8192]:
+        raise LoadError("binary content, not text (NUL bytes found)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save it as UTF-8") from None
+    sample = text[:8192]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > len(sample) * 0.05:
+        raise LoadError("binary content, not text (control characters)")
+    return text
+
+
+def _extract_text(raw: bytes) -> Extracted:
+    return _decode_text(raw), (0,), ""
+
+
+def _tidy(text: str) -> str:
+    """Whitespace for formats whose text we generate ourselves (HTML, PDF, DOCX)."""
+    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _extract_html(raw: bytes) -> Extracted:
+    from bs4 import BeautifulSoup
+
+    try:
+        soup = BeautifulSoup(raw, "lxml")
+    except Exception as exc:  # the parser's own errors vary by backend
+        raise LoadError(f"unreadable HTML: {exc}") from None
+    for tag in soup(["script", "style", "noscript", "template", "svg", "iframe", "head"]):
+        title = tag.find("title") if tag.name == "head" else None
+        if title is not None:
+            soup.append(title)  # keep <title> for the hint below
+        tag.decompose()
+    hint = soup.title.get_text(" ", strip=True) if soup.title else ""
+    if soup.title:
+        soup.title.decompose()
+    heading = soup.find(["h1", "h2"])
+    hint = hint or (heading.get_text(" ", strip=True) if heading else "")
+    for block in soup.find_all(["p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "br", "section", "article"]):
+        block.insert_after("\n\n" if block.name != "br" else "\n")
+    return _tidy(soup.get_text()), (0,), hint
+
+
+def _extract_pdf(raw: bytes) -> Extracted:
+    import io
+    import logging
+
+    from pypdf import PdfReader
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        pages = [_tidy(page.extract_text() or "") for page in reader.pages]
+        hint = str((reader.metadata or {}).get("/Title") or "")
+    except LoadError:
+        raise
+    except Exception as exc:  # pypdf raises many unrelated types on damaged files
+        raise LoadError(f"corrupt or unreadable PDF ({type(exc).__name__})") from None
+    starts, parts, position = [], [], 0
+    for page in pages:
+        starts.append(position)
+        parts.append(page)
+        position += len(page) + 2
+    return "\n\n".join(parts), tuple(starts) or (0,), hint
+
+
+def _extract_docx(raw: bytes) -> Extracted:
+    import io
+
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(raw))
+    except Exception as exc:  # python-docx surfaces zip, xml and key errors alike
+        raise LoadError(f"corrupt or unreadable DOCX ({type(exc).__name__})") from None
+    blocks = [p.text for p in document.paragraphs if p.text.strip()]
+    for table in document.tables:
+        for row in table.rows:
+            cells = [c.text.strip() for c in row.cells if c.text.strip()]
+            if cells:
+                blocks.append(" | ".join(dict.fromkeys(cells)))
+    hint = document.core_properties.title or ""
+    return _tidy("\n\n".join(blocks)), (0,), hint
+
+
+_EXTRACTORS: dict[str, Callable[[bytes], Extracted]] = {
+    ".txt": _extract_text,
+    ".md": _extract_text,
+    ".html": _extract_html,
+    ".htm": _extract_html,
+    ".pdf": _extract_pdf,
+    ".docx": _extract_docx,
+}
+
+_DATE_PREFIX = re.compile(r"^\s*date\s+\d{4}-\d{2}-\d{2}\s*", re.I)
+# Boilerplate first lines of web pages and committee minutes that say nothing about the report.
+_NOT_TITLES = {"agenda item", "minutes", "minutes:", "supporting documents:", "share.", "0"}
+
+
+def _title(hint: str, text: str, path: Path) -> str:
+    candidates = [hint] + [line for line in text.splitlines() if line.strip()][:4]
+    for candidate in candidates:
+        candidate = squash(_DATE_PREFIX.sub("", candidate)).lstrip("#").strip()
+        if len(candidate) >= 8 and candidate.lower() not in _NOT_TITLES:
+            return candidate if len(candidate) <= 100 else candidate[:97].rsplit(" ", 1)[0] + "..."
+    return path.stem
+
+
+def discover(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Expand folders recursively (hidden files skipped; unsupported types are kept so ingest reports them)."""
+    files: list[Path] = []
+    missing: list[tuple[Path, str]] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        elif path.exists():
+            files.append(path)
+        else:
+            missing.append((path, "no such file or folder"))
+    return list(dict.fromkeys(files)), missing

@@ -1,0 +1,142 @@
+"""Shared frozen records. Every chunk and citation carries its provenance: doc id, source, offsets."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Mapping
+
+Metadata = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    source: str
+    title: str
+    text: str
+    content_hash: str
+    metadata: Metadata = field(default_factory=dict)
+    # Character offset where each page starts (PDF); a single 0 for paged-less formats.
+    page_starts: tuple[int, ...] = (0,)
+
+    def page_at(self, offset: int) -> int:
+        page = 1
+        for number, start in enumerate(self.page_starts, start=1):
+            if start <= offset:
+                page = number
+        return page
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    doc_id: str
+    source: str
+    title: str
+    text: str
+    start: int
+    end: int
+    page: int
+    metadata: Metadata = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its fused score and rank (1 = best)."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    chunk_id: str
+    doc_id: str
+    source: str
+    title: str
+    start: int
+    end: int
+    text: str
+    quote: str
+    score: float
+    metadata: Metadata = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    citations: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: str  # "user" | "assistant"
+    content: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    standalone_question: str
+    answer: str
+    abstained: bool
+    sentences: tuple[Sentence, ...] = ()
+    citations: tuple[Citation, ...] = ()
+    retrieved: tuple[Passage, ...] = ()
+    timings_ms: Mapping[str, float] = field(default_factory=dict)
+    id: str | None = None
+    # Notes for humans (filters that matched nothing, reports searched); not part of the JSON contract.
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The Answer JSON contract of DESIGN.md; field names are stable."""
+        return {
+            "id": self.id,
+            "question": self.question,
+            "standalone_question": self.standalone_question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "sentences": [{"text": s.text, "citations": list(s.citations)} for s in self.sentences],
+            "citations": [{**asdict(c), "metadata": dict(c.metadata)} for c in self.citations],
+            "retrieved": [
+                {
+                    "rank": p.rank,
+                    "chunk_id": p.chunk.id,
+                    "source": p.chunk.source,
+                    "start": p.chunk.start,
+                    "end": p.chunk.end,
+                    "text": p.chunk.text,
+                    "score": round(p.score, 6),
+                }
+                for p in self.retrieved
+            ],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What ingest did with one input file."""
+
+    path: str
+    status: str  # "indexed" | "unchanged" | "failed" | "removed"
+    chunks: int = 0
+    reason: str = ""
+    doc_id: str = ""
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    outcomes: tuple[FileOutcome, ...]
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def failed(self) -> tuple[FileOutcome, ...]:
+        return tuple(o for o in self.outcomes if o.status == "failed")
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
