@@ -24,6 +24,19 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
     ingest.set_defaults(handler=_ingest)
 
+    ask = sub.add_parser("ask", help="answer one question with cited passages")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the Answer JSON")
+    ask.add_argument("--k", type=int, default=None, help="passages to retrieve (default: ASSISTANT_TOP_K)")
+    ask.add_argument("--filter", action="append", metavar="KEY=VALUE", help="authority, inspection_type, "
+                     "inspectorate, judgement, date_from, date_to, source; repeatable")
+    ask.set_defaults(handler=_ask)
+
+    batch = sub.add_parser("batch", help="answer a JSONL file of questions")
+    batch.add_argument("questions", type=Path, help='JSONL lines {"id", "question", ["history"], ["filters"]}')
+    batch.add_argument("--out", type=Path, required=True, help="where to write one Answer JSON per line")
+    batch.set_defaults(handler=_batch)
+
     stats = sub.add_parser("stats", help="what the index holds")
     stats.add_argument("--json", action="store_true")
     stats.set_defaults(handler=_stats)
@@ -74,6 +87,39 @@ def _ingest(args: argparse.Namespace) -> int:
             f"{report.count('failed')} failed, {report.count('removed')} removed"
         )
     return 0 if report.ok else 1
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from assistant.retrieve import parse_filters
+
+    filters = parse_filters(args.filter)
+    if args.k is not None and not 1 <= args.k <= 100:
+        raise SystemExit("assistant ask: error: --k must be between 1 and 100")
+    answer = _open().ask(args.question, filters=filters, k=args.k)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(answer.answer)
+    if answer.citations:
+        print("\nSources:")
+        for c in answer.citations:
+            meta = c.metadata
+            print(f"[{c.n}] {c.source} - {meta.get('authority', 'unknown')}, {meta.get('inspection_type', 'unknown')}, "
+                  f"date {meta.get('date', 'unknown')}, characters {c.start}-{c.end}")
+            print(f'    "{" ".join(c.quote.split())}"')
+    for note in answer.notes:
+        print(f"({note})")
+    return 0
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from assistant.batch import run_batch
+
+    written, failures = run_batch(_open(), args.questions, args.out)
+    for line_no, reason in failures:
+        print(f"line {line_no}: {reason}", file=sys.stderr)
+    print(f"{written} answers written to {args.out}, {len(failures)} failed", file=sys.stderr)
+    return 0 if not failures else 1
 
 
 def _stats(args: argparse.Namespace) -> int:

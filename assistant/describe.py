@@ -14,6 +14,13 @@ _NAMES = {name: name for name in AUTHORITIES} | ALIASES
 _AUTHORITY = re.compile(
     r"(?<![A-Za-z-])(" + "|".join(re.escape(n) for n in sorted(_NAMES, key=len, reverse=True)) + r")(?![A-Za-z-])"
 )
+# "Cllr Jane Sutton", "Dr Kent": a surname that happens to be an authority's name is a person.
+_PERSON_TITLE = re.compile(
+    r"\b(?:Cllr|Councillor|Mr|Mrs|Ms|Miss|Dr|Prof|Professor|Sir|Dame|Lord|Lady)\.?\s+(?:[A-Z][a-z'-]+\s+){0,2}$"
+)
+# Authority names that are also verbs, used as such at the start of a sentence: "Reading the report, ...".
+_VERB_NAMES = frozenset({"Reading", "Bury"})
+_VERB_OBJECT = re.compile(r"\s+(?:the|a|an|this|these|those|that|it|them|through|his|her|their|our)\b")
 # Publisher footers carry addresses whose county is not the report's subject.
 _POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
 
@@ -120,9 +127,20 @@ def describe(text: str) -> Description:
     )
 
 
+def _mentions(text: str):
+    """Canonical names of the authorities mentioned in `text`, one per mention, in order."""
+    for match in _AUTHORITY.finditer(text):
+        name = match.group(1)
+        if _PERSON_TITLE.search(text, max(0, match.start() - 60), match.start()):
+            continue
+        if name in _VERB_NAMES and _VERB_OBJECT.match(text, match.end()):
+            continue
+        yield _NAMES[name]
+
+
 def authorities_in(text: str) -> list[str]:
     """Canonical authority names mentioned in `text`, in order of first mention."""
-    return list(dict.fromkeys(_NAMES[m.group(1)] for m in _AUTHORITY.finditer(text)))
+    return list(dict.fromkeys(_mentions(text)))
 
 
 def find_authority(text: str) -> str:
@@ -130,8 +148,7 @@ def find_authority(text: str) -> str:
     for line in text.splitlines():
         if _POSTCODE.search(line):
             continue
-        for match in _AUTHORITY.finditer(line):
-            name = _NAMES[match.group(1)]
+        for name in _mentions(line):
             counts[name] = counts.get(name, 0) + 1
     if not counts:
         return UNKNOWN
@@ -143,15 +160,22 @@ def _first_match(patterns: tuple[tuple[str, re.Pattern[str]], ...], text: str) -
     return next((name for name, pattern in patterns if pattern.search(text)), UNKNOWN)
 
 
-def _judgements(text: str) -> tuple[Judgement, ...]:
-    found: dict[tuple[str, int | None], None] = {}
+def judgement_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, grade) of each sentence that states a judgement, in text order."""
+    spans = []
     for span in sentences(text):
         sentence = text[span.start : span.end]
         for pattern in _JUDGEMENT_PATTERNS:
             for match in pattern.finditer(sentence):
-                grade = match.group(1).lower()
-                year = _year_near(sentence, match.start())
-                found[(grade, year)] = None
+                spans.append((span.start, span.end, match.group(1).lower()))
+    return sorted(set(spans))
+
+
+def _judgements(text: str) -> tuple[Judgement, ...]:
+    found: dict[tuple[str, int | None], None] = {}
+    for start, end, grade in judgement_spans(text):
+        sentence = text[start:end]
+        found[(grade, _year_near(sentence, sentence.lower().find(grade)))] = None
     # The same grade both dated and undated in one report is one judgement: keep the dated form.
     dated = {grade for grade, year in found if year is not None}
     return tuple(Judgement(g, y) for g, y in found if y is not None or g not in dated)

@@ -102,3 +102,13 @@ class KeywordIndex:
             scores = np.where(mask, scores, 0.0)
         top = np.argsort(-scores, kind="stable")[:k]
         return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+
+def inverse_document_frequency(index: KeywordIndex, term: str) -> float:
+    """Smoothed IDF of a (stemmed) term over the indexed chunks; unseen terms get the maximum."""
+    total = len(index.ids)
+    retriever = index._retriever
+    position = retriever.vocab_dict.get(term) if retriever is not None else None
+    # bm25s stores one CSC column per vocabulary entry: its length is the term's document frequency.
+    df = 0 if position is None else int(retriever.scores["indptr"][position + 1] - retriever.scores["indptr"][position])
+    return float(np.log(1.0 + (total - df + 0.5) / (df + 0.5)))

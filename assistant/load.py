@@ -35,12 +35,14 @@ def load_document(path: Path, max_bytes: int) -> Document:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise LoadError(f"file is {size / 1048576:.1f} MB, over the {max_bytes / 1048576:.0f} MB limit")
+            raise LoadError(f"file is {_human_size(size)}, over the {_human_size(max_bytes)} limit (ASSISTANT_MAX_FILE_MB)")
         raw = path.read_bytes()
     except OSError as exc:
         raise LoadError(f"cannot read file: {exc.strerror or exc}") from None
+    if not raw:
+        raise LoadError("empty file (0 bytes)")
     if not raw.strip():
-        raise LoadError("empty file")
+        raise LoadError("file contains only whitespace")
     text, page_starts, title_hint = _EXTRACTORS[suffix](raw)
     text = clean(text)
     if not text.strip():
@@ -56,11 +58,21 @@ def load_document(path: Path, max_bytes: int) -> Document:
     )
 
 
+def _human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1048576:.1f} MB"
+
+
 def _decode_text(raw: bytes) -> str:
     if b"\x00" in raw[:8192]:
         raise LoadError("binary content, not text (NUL bytes found)")
     try:
-        text = raw.decode("utf-8-sig")
+        # Plain utf-8, not utf-8-sig: a byte-order mark stays a character (clean() makes it a space),
+        # so offsets into the document remain offsets into the file as stored.
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise LoadError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save it as UTF-8") from None
     sample = text[:8192]
@@ -182,4 +194,8 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
             files.append(path)
         else:
             missing.append((path, "no such file or folder"))
-    return list(dict.fromkeys(files)), missing
+    # One entry per file however it was named (relative, absolute, via a folder): keyed by resolved path.
+    unique: dict[Path, Path] = {}
+    for file in files:
+        unique.setdefault(file.resolve(), file)
+    return list(unique.values()), missing

@@ -1,26 +1,50 @@
 """Wiring only: the Assistant object ties settings, embedder, store, keyword index and answerer together."""
 from __future__ import annotations
 
+import re
 import threading
+import time
 from collections import Counter
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
+from assistant.answer import ExtractiveGenerator, Generator, LLMGenerator, make_chat_model
+from assistant.cite import render, verify
+from assistant.condense import llm_rewrite, rule_rewrite
 from assistant.embed import Embedder, make_embedder
+from assistant.errors import IndexMissingError, InputError
 from assistant.ingest import Progress, ingest_files, ingest_lock
-from assistant.keyword import KeywordIndex, state_of
+from assistant.keyword import KeywordIndex, inverse_document_frequency, state_of
+from assistant.overview import is_overview_question, overview
+from assistant.retrieve import Scope, retrieve, scope
 from assistant.settings import Settings, load_settings
-from assistant.store import ChromaStore
-from assistant.types import Document, IngestReport
+from assistant.store import ChromaStore, chunks_of
+from assistant.text import content_terms
+from assistant.types import Answer, Document, IngestReport, Passage, Sentence, Turn
+
+MAX_QUESTION_CHARS = 2000
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 
 
 class Assistant:
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embedder | None = None, chat_model: Any | None = None
+    ) -> None:
         self.settings = settings
         self.embedder = embedder or make_embedder(settings.embed_model, settings.embed_batch_size)
         self.store = ChromaStore(settings)
         self._keyword: KeywordIndex | None = None
         self._keyword_lock = threading.Lock()
+        self._texts: dict[str, str] = {}  # document texts, cleared whenever the index changes
+        if chat_model is None and settings.llm_configured:
+            chat_model = make_chat_model(settings.llm_base_url, settings.llm_model or "", settings.llm_api_key)
+        self.chat_model = chat_model
+        self.extractive = ExtractiveGenerator(
+            self.embedder,
+            idf=lambda term: inverse_document_frequency(self.keyword, term),
+            ignore_terms=_authority_terms,
+        )
+        self.generator: Generator = LLMGenerator(chat_model, self.extractive) if chat_model else self.extractive
 
     @classmethod
     def open(cls, settings: Settings | None = None, **kwargs: Any) -> "Assistant":
@@ -70,6 +94,8 @@ class Assistant:
             if index is None or index.state != state:
                 index = KeywordIndex.build(self.store.all_chunks(), state)
                 index.save(self.keyword_dir)
+            if self._keyword is None or self._keyword.state != index.state:
+                self._texts = {}
             self._keyword = index
             return index
 
@@ -97,3 +123,111 @@ class Assistant:
             "authorities": dict(sorted(authorities.items())),
             "inspection_types": dict(sorted(Counter(str(m.get("inspection_type")) for m in documents.values()).items())),
         }
+
+    def ask(
+        self,
+        question: str,
+        history: Iterable[Turn | Mapping[str, str]] = (),
+        filters: Mapping[str, Any] | None = None,
+        k: int | None = None,
+        id: str | None = None,
+        mode: str = "hybrid",
+    ) -> Answer:
+        started = time.perf_counter()
+        question = _checked_question(question)
+        turns = [_turn(t) for t in history]
+        standalone = llm_rewrite(question, turns, self.chat_model) if self.chat_model else rule_rewrite(question, turns)
+        documents = self.store.documents()
+        if not documents:
+            raise IndexMissingError()
+        area = scope(documents, standalone, filters or {})
+        retrieve_started = time.perf_counter()
+        if is_overview_question(standalone) and not area.named_authorities:
+            retrieved, draft = overview(
+                standalone, {d: documents[d] for d in area.doc_ids}, self.store.document,
+                lambda doc_id: chunks_of(self.store, doc_id),
+            )
+        else:
+            retrieved = retrieve(
+                standalone, area, documents, self.store, self.keyword, self.embedder,
+                k or self.settings.top_k, self.settings.candidates, mode,
+            )
+            draft = None
+        answer_started = time.perf_counter()
+        reason = _coverage_gap(standalone, area, retrieved)
+        sentences: tuple[Sentence, ...] = ()
+        citations: tuple = ()
+        if not reason and retrieved:
+            drafts = [draft] if draft is not None else [self.generator.generate(standalone, retrieved)]
+            if draft is None and self.generator is not self.extractive and drafts[0]:
+                drafts.append(None)  # a model whose citations all fail the check falls back to quoting
+            for proposal in drafts:
+                proposal = self.extractive.generate(standalone, retrieved) if proposal is None else proposal
+                sentences, citations = verify(proposal, retrieved, self._document_texts(retrieved))
+                if sentences:
+                    break
+        finished = time.perf_counter()
+        timings = {
+            "retrieve": (answer_started - retrieve_started) * 1000,
+            "answer": (finished - answer_started) * 1000,
+            "total": (finished - started) * 1000,
+        }
+        notes = area.notes + (f"searched {area.searched} of {len(documents)} reports",)
+        if not sentences:
+            return Answer(
+                question=question, standalone_question=standalone, abstained=True,
+                answer=_abstention(reason), retrieved=tuple(retrieved), timings_ms=timings, id=id, notes=notes,
+            )
+        return Answer(
+            question=question, standalone_question=standalone, answer=render(sentences), abstained=False,
+            sentences=sentences, citations=citations, retrieved=tuple(retrieved), timings_ms=timings, id=id,
+            notes=notes,
+        )
+
+    def _document_texts(self, passages: Sequence[Passage]) -> dict[str, str]:
+        doc_ids = {p.chunk.doc_id for p in passages}
+        for doc_id in doc_ids - self._texts.keys():
+            document = self.store.document(doc_id)
+            if document is not None:
+                self._texts[doc_id] = document.text
+        return {d: self._texts[d] for d in doc_ids if d in self._texts}
+
+
+def _checked_question(question: str) -> str:
+    if not isinstance(question, str) or not question.strip():
+        raise InputError("the question is empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InputError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
+    return " ".join(question.split())
+
+
+def _turn(turn: Turn | Mapping[str, str]) -> Turn:
+    if isinstance(turn, Turn):
+        return turn
+    role, content = turn.get("role"), turn.get("content")
+    if role not in ("user", "assistant") or not isinstance(content, str):
+        raise InputError("history entries need role 'user' or 'assistant' and text content")
+    return Turn(role, content)
+
+
+def _authority_terms(question: str) -> frozenset[str]:
+    from assistant.describe import authorities_in
+
+    return frozenset(t for name in authorities_in(question) for t in content_terms(name))
+
+
+def _coverage_gap(question: str, area: Scope, retrieved: Sequence[Passage]) -> str | None:
+    """A reason the reports cannot answer, found before any sentence is scored."""
+    if not area.doc_ids:
+        return area.notes[0] if area.notes else "no report is in scope"
+    if area.unknown_authorities and not area.named_authorities:
+        return f"no indexed report is about {', '.join(area.unknown_authorities)}"
+    for year in _YEAR.findall(question):
+        if not any(year in p.chunk.text or year in str(p.chunk.metadata.get("date", "")) for p in retrieved):
+            return f"no retrieved passage mentions {year}"
+    return None
+
+
+def _abstention(reason: str | None) -> str:
+    detail = f" ({reason})" if reason else ""
+    return f"The indexed reports do not answer this question{detail}."

@@ -234,3 +234,10 @@ def _chunk_from(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:
     fields = {key: meta.pop(key) for key in _CHUNK_KEYS}
     fields.pop("content_hash")
     return Chunk(id=chunk_id, text=text, metadata=meta, **fields)
+
+
+def chunks_of(store: ChromaStore, doc_id: str) -> list[Chunk]:
+    """All chunks of one document, in text order."""
+    result = store._call("get", store._chunks.get, where={"doc_id": doc_id}, include=["documents", "metadatas"])
+    chunks = [_chunk_from(i, t, m) for i, t, m in zip(result["ids"], result["documents"], result["metadatas"])]
+    return sorted(chunks, key=lambda c: c.start)
