@@ -11,7 +11,9 @@ from typing import Callable, Protocol, Sequence
 
 from assistant.cite import DraftSentence
 from assistant.embed import Embedder
-from assistant.text import content_terms, sentences, squash
+from assistant.describe import authorities_in
+from assistant.glossary import ACRONYMS, expand_acronyms, remits_in
+from assistant.text import content_terms, sentences, squash, stem, words
 from assistant.types import Passage
 
 log = logging.getLogger(__name__)
@@ -19,12 +21,50 @@ log = logging.getLogger(__name__)
 # Question words that say what kind of answer is wanted, not what it is about.
 GENERIC_TERMS = frozenset(
     content_terms(
-        "inspectors inspector inspection inspections inspected report reports reported say said find found "
-        "mention mentioned describe described according what which how many much who when where why "
-        "authority authorities council local area areas ofsted visit tell give know anything note noted "
-        "concluded conclude there any"
+        "say said find found mention mentioned describe described according what which how many much who "
+        "when where why tell give know anything note noted concluded conclude there any identify identified "
+        "highlight highlighted"
     )
 )
+
+# What an answer must contain, by the question's form: these are properties of the question, not of any report.
+_NEEDS = (
+    ("percent", re.compile(r"\b(what|which)\s+(proportion|percentage|share)\b|\bper\s*cent\b|\bwhat\s+rate\b", re.I)),
+    ("number", re.compile(r"\bhow\s+(much|long|often)\b|\bwhat\s+(number|figure|amount)\b|\baverage\s+number\b", re.I)),
+    ("date", re.compile(r"^\s*when\b|\bwhat\s+(date|year|month)\b|\bon\s+what\s+date", re.I)),
+    ("count", re.compile(r"\bhow\s+many\b", re.I)),
+    ("person", re.compile(r"^\s*who\b(?!\s+(?:do|does|did)\b)|\bname\s+of\b|\bwhat\s+is\s+the\s+name\b", re.I)),
+    ("authority", re.compile(r"\bwhich\s+(local\s+)?(authority|council|borough|area)\b", re.I)),
+)
+_NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|dozen|half|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth"
+_HAS = {
+    "percent": re.compile(r"\d\s*%|\bper\s*cent\b|\bpercent", re.I),
+    "number": re.compile(r"\d|\b(" + _NUMBER_WORDS + r")\b", re.I),
+    "date": re.compile(r"\b(19|20)\d{2}\b|\b(January|February|March|April|May|June|July|August|September|October|November|December)\b"),
+    "person": re.compile(
+        r"\b(Cllr|Councillor|Dr|Mr|Mrs|Ms|Professor)\.?\s+[A-Z]|\b[A-Z][a-z]+\s+(?:O')?[A-Z][a-z]+\b(?=,)"
+        r"|\b(?i:director|chair|chairman|chief|officer|member|manager|inspector)s?\b"
+    ),
+}
+
+
+def answer_needs(question: str) -> tuple[str, ...]:
+    return tuple(name for name, pattern in _NEEDS if pattern.search(question))
+
+
+def sentence_meets(need: str, sentence: str, authority: str, question: str) -> bool:
+    if need == "authority":
+        return authority not in ("", "unknown") and bool(authorities_in(sentence))
+    if need == "count":
+        # "How many inspectors...?" wants a number counting inspectors, not any number at all.
+        counted = re.search(r"\bhow\s+many\s+(?:\w+\s+){0,2}?(\w+)\b(?=\s+(?:are|were|is|was|did|do|does|have|has|had|carried|in|of)\b|\s*\?)", question, re.I)
+        noun = stem(counted.group(1).lower()) if counted else ""
+        for match in _HAS["number"].finditer(sentence):
+            following = [stem(w) for w in words(sentence[match.end() : match.end() + 40])[:3]]
+            if not noun or noun in following:
+                return True
+        return False
+    return bool(_HAS[need].search(sentence))
 
 
 class Generator(Protocol):
@@ -46,12 +86,16 @@ class ScoredSentence:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Below both, the best sentence does not answer the question and the assistant abstains."""
+    """A sentence answers when its relevance (mean of similarity and term coverage) reaches min_relevance;
+    further sentences join the best one while their score stays within keep_ratio of it."""
 
-    min_coverage: float = 0.34
-    min_similarity: float = 0.55
+    min_relevance: float = 0.22
     keep_ratio: float = 0.8
     max_sentences: int = 3
+    # Sentence score = similarity, term coverage and the passage's retrieval rank, weighted.
+    similarity_weight: float = 0.5
+    coverage_weight: float = 0.7
+    rank_weight: float = 0.3
 
 
 class ExtractiveGenerator:
@@ -63,44 +107,54 @@ class ExtractiveGenerator:
         self,
         embedder: Embedder,
         idf: Callable[[str], float],
-        ignore_terms: Callable[[str], frozenset[str]] = lambda q: frozenset(),
         thresholds: Thresholds = Thresholds(),
     ) -> None:
         self.embedder = embedder
         self.idf = idf
-        self.ignore_terms = ignore_terms
         self.thresholds = thresholds
 
-    def score(self, question: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
-        candidates: dict[tuple[str, int], tuple[int, int, int, str]] = {}
+    def _candidates(self, question: str, passages: Sequence[Passage]) -> list[tuple[int, int, int, str]]:
+        named = set(authorities_in(question))
+        needs = answer_needs(question)
+        found: dict[tuple[str, int], tuple[int, int, int, str]] = {}
         for index, passage in enumerate(passages, start=1):
             chunk = passage.chunk
+            authority = str(chunk.metadata.get("authority", "unknown"))
+            if named and authority not in named:
+                continue  # a question about Wirral is answered from Wirral's reports
             for span in sentences(chunk.text):
                 text = squash(chunk.text[span.start : span.end])
-                if len(text.split()) < 4 or text.endswith(":"):
+                words = text.split()
+                if len(words) < 4 or text.endswith(":") or (len(words) < 9 and not _ENDS_SENTENCE.search(text)):
                     continue  # headings and list lead-ins answer nothing on their own
+                if not all(sentence_meets(need, text, authority, question) for need in needs):
+                    continue
                 key = (chunk.doc_id, chunk.start + span.start)
-                candidates.setdefault(key, (index, chunk.start + span.start, chunk.start + span.end, text))
-        if not candidates:
+                found.setdefault(key, (index, chunk.start + span.start, chunk.start + span.end, text))
+        return list(found.values())
+
+    def score(self, question: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
+        rows = self._candidates(question, passages)
+        if not rows:
             return []
-        ignored = GENERIC_TERMS | self.ignore_terms(question)
+        ignored = GENERIC_TERMS | {t for name in authorities_in(question) for t in content_terms(name)}
         terms = [t for t in dict.fromkeys(content_terms(question)) if t not in ignored]
         weights = {t: self.idf(t) for t in terms}
         total = sum(weights.values())
-        rows = list(candidates.values())
-        vectors = self.embedder.embed_documents([question] + [row[3] for row in rows])
+        vectors = self.embedder.embed_documents([expand_acronyms(question)] + [row[3] for row in rows])
         similarities = vectors[1:] @ vectors[0]
         scored = []
         for (index, start, end, text), similarity in zip(rows, similarities):
-            present = set(content_terms(text))
+            present = set(content_terms(expand_acronyms(text)))
             coverage = sum(w for t, w in weights.items() if t in present) / total if total else 0.0
-            prior = 0.05 * (1.0 - (index - 1) / max(len(passages), 1))
-            score = 0.5 * float(similarity) + 0.5 * coverage + prior
+            t = self.thresholds
+            prior = 1.0 - (index - 1) / max(len(passages), 1)
+            score = t.similarity_weight * float(similarity) + t.coverage_weight * coverage + t.rank_weight * prior
             scored.append(ScoredSentence(index, start, end, text, coverage, float(similarity), score))
         return sorted(scored, key=lambda s: (-s.score, s.passage, s.start))
 
-    def answerable(self, best: ScoredSentence) -> bool:
-        return best.coverage >= self.thresholds.min_coverage or best.similarity >= self.thresholds.min_similarity
+    def answerable(self, sentence: ScoredSentence) -> bool:
+        return (sentence.coverage + sentence.similarity) / 2 >= self.thresholds.min_relevance
 
     def generate(self, question: str, passages: Sequence[Passage]) -> list[DraftSentence]:
         scored = self.score(question, passages)
@@ -110,6 +164,39 @@ class ExtractiveGenerator:
         chosen = [s for s in scored if s.score >= best * self.thresholds.keep_ratio and self.answerable(s)]
         chosen = chosen[: self.thresholds.max_sentences]
         return [DraftSentence(s.text, (s.passage,)) for s in chosen]
+
+
+_ENDS_SENTENCE = re.compile(r"""[.!?]["')\]]*$""")
+_SPECIFIC = re.compile(
+    r"\b(\d+(?:\.\d+)?%?|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth)\b", re.I
+)
+_PROPER = re.compile(r"(?<=\s)([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)")
+
+
+def coverage_gap(question: str, passages: Sequence[Passage], known_term: Callable[[str], bool]) -> str | None:
+    """A specific thing the question asks about that no retrieved passage mentions: a number, year or
+    ordinal, a remit (fostering, budgets...), or a name the index has never seen."""
+    texts = [p.chunk.text for p in passages]
+    lowered = [t.lower() for t in texts]
+    for match in _SPECIFIC.finditer(question):
+        value = match.group(1).lower()
+        if not any(re.search(r"(?<![\d.])" + re.escape(value) + r"(?![\d])", t) for t in lowered):
+            return f"no retrieved passage mentions {match.group(1)}"
+    passage_terms = [set(content_terms(t)) for t in texts]
+    for remit in remits_in(question):
+        needed = set(content_terms(remit))
+        if not any(needed <= terms for terms in passage_terms):
+            return f"no retrieved passage mentions {remit}"
+    for match in _PROPER.finditer(question):
+        name = match.group(1)
+        unknown = [t for t in content_terms(name) if not known_term(t) and t.upper() not in _ACRONYM_TERMS]
+        if unknown and name.split()[0] not in _QUESTION_WORDS:
+            return f"the reports never mention {name}"
+    return None
+
+
+_ACRONYM_TERMS = {a.upper() for a in ACRONYMS}
+_QUESTION_WORDS = {"What", "Which", "Who", "When", "Where", "Why", "How", "Did", "Does", "Do", "Is", "Are", "Was", "Were", "And"}
 
 
 SYSTEM_PROMPT = """You answer questions about inspection reports of children's services.

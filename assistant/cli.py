@@ -40,7 +40,68 @@ def _parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("stats", help="what the index holds")
     stats.add_argument("--json", action="store_true")
     stats.set_defaults(handler=_stats)
+
+    brief = sub.add_parser("brief", help="a briefing note on an authority or a topic, every point footnoted")
+    brief.add_argument("topic", nargs="?", help='an authority ("Warrington") or a theme ("multi-agency safeguarding hub")')
+    brief.add_argument("--compare", nargs="+", metavar="TOPIC", help="two or more topics side by side")
+    brief.add_argument("--format", choices=("md", "docx"), default="md", help="Markdown (default) or Word")
+    brief.add_argument("--out", type=Path, default=None, help="write here (required for docx; md goes to stdout)")
+    brief.set_defaults(handler=_brief)
+
+    serve = sub.add_parser("serve", help="start the Gradio app (default http://127.0.0.1:7860)")
+    serve.add_argument("--host", default=None, help="address to bind (default: ASSISTANT_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default: ASSISTANT_PORT, 7860)")
+    serve.set_defaults(handler=_serve)
+
+    evaluate = sub.add_parser("eval", help="score retrieval, citations, answers and abstention on a gold set")
+    evaluate.add_argument("gold", nargs="?", type=Path, default=Path("eval/gold.jsonl"),
+                          help="gold JSONL (default: eval/gold.jsonl)")
+    evaluate.add_argument("--answers", type=Path, metavar="ANSWERS.jsonl",
+                          help="score this Answer JSONL (from any system) instead of running the assistant")
+    evaluate.add_argument("--compare", nargs="+", metavar="MODE", choices=("dense", "bm25", "hybrid", "hybrid+rerank"),
+                          help="run the assistant once per retrieval mode: dense bm25 hybrid hybrid+rerank")
+    evaluate.add_argument("--baseline", choices=("langchain",), help="also run a plain LangChain RAG, side by side")
+    evaluate.add_argument("--report", type=Path, metavar="FILE.html", help="write an HTML report and a .md next to it")
+    evaluate.add_argument("--json", action="store_true", help="print summaries and per-question rows as JSON")
+    evaluate.add_argument("--k", type=_eval_k, default=None, help="passages to retrieve (default: ASSISTANT_TOP_K)")
+    evaluate.add_argument("--corpus", type=Path, default=None,
+                          help="folder holding the gold evidence documents (default: ASSISTANT_CORPUS_DIR)")
+    evaluate.set_defaults(handler=_eval)
+
+    bench = sub.add_parser("bench", help="ingest throughput, query latency, memory and cold start, at scale")
+    bench.add_argument("phase", nargs="?", choices=("all", "ingest"), default="all",
+                       help="'ingest' = quick mode: ingest against raw model.encode only")
+    bench.add_argument("--chunks", nargs="+", type=_positive, metavar="N",
+                       help="synthetic corpus sizes in chunks (default: 1000 10000 100000)")
+    bench.add_argument("--queries", type=_positive, default=60, help="warm queries per size (default 60)")
+    bench.add_argument("--cold-runs", type=_positive, default=3, help="fresh processes timed to a first answer")
+    bench.add_argument("--encode-sample", type=_positive, default=5000,
+                       help="chunk texts timed with raw model.encode (default 5000; all if fewer)")
+    bench.add_argument("--seed", type=int, default=0, help="synthetic corpus seed (default 0)")
+    bench.add_argument("--ingest-only", action="store_true", help="same as the 'ingest' phase")
+    bench.add_argument("--workdir", type=Path, default=None, help="where corpora and indexes go (default: a temp dir)")
+    bench.add_argument("--keep", action="store_true", help="keep the generated corpora and indexes")
+    bench.add_argument("--json", action="store_true", help="print the results as JSON")
+    bench.add_argument("--write", type=Path, metavar="FILE.md", help="update the results block in FILE.md")
+    bench.set_defaults(handler=_bench)
     return parser
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return number
+
+
+def _eval_k(value: str) -> int:
+    number = _positive(value)
+    if number > 100:
+        raise argparse.ArgumentTypeError("--k must be between 1 and 100")
+    return number
 
 
 def _open():
@@ -132,6 +193,115 @@ def _stats(args: argparse.Namespace) -> int:
     print(" authorities:")
     for name, count in stats["authorities"].items():
         print(f"{'':>14}{name}: {count}")
+    return 0
+
+
+def _brief(args: argparse.Namespace) -> int:
+    def usage(message: str) -> int:
+        print("usage: assistant brief TOPIC [--format md|docx] [--out FILE] | assistant brief --compare A B ...",
+              file=sys.stderr)
+        print(f"assistant brief: error: {message}", file=sys.stderr)
+        return 2
+
+    if bool(args.topic) == bool(args.compare):
+        return usage("give either a TOPIC or --compare A B")
+    if args.compare is not None and len(args.compare) < 2:
+        return usage("--compare needs at least two topics")
+    if args.format == "docx" and args.out is None:
+        return usage("--format docx writes a binary file: give --out FILE")
+    from assistant.brief import build_brief, build_comparison, render_docx, render_markdown
+
+    helper = _open()
+    note = build_comparison(helper, args.compare) if args.compare else build_brief(helper, args.topic)
+    if args.format == "docx":
+        args.out.write_bytes(render_docx(note))
+    elif args.out is not None:
+        args.out.write_text(render_markdown(note), encoding="utf-8")
+    else:
+        sys.stdout.write(render_markdown(note))
+    if args.out is not None:
+        print(f"wrote {args.out} ({len(note.footnotes)} footnotes)", file=sys.stderr)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from assistant.ui import serve
+
+    serve(host=args.host, port=args.port)
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from assistant.errors import InputError
+    from assistant.evaluate import run_evaluation
+    from assistant.report import print_run, write_report
+
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("[bold]eval {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True, disable=not console.is_terminal,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def advance(system: str, done: int, total: int) -> None:
+            if system not in tasks:
+                tasks[system] = bar.add_task(system, total=total)
+            bar.update(tasks[system], completed=done)
+
+        run = run_evaluation(
+            args.gold, answers=args.answers, compare=args.compare or (), baseline=args.baseline, k=args.k,
+            corpus_dir=args.corpus, open_assistant=_open, progress=advance,
+        )
+    if not run.evaluations:
+        raise InputError("nothing to evaluate: " + "; ".join(f"{m} {r}" for m, r in run.unavailable.items()))
+    written = write_report(args.report, run.evaluations, run.meta) if args.report else []
+    if args.json:
+        print(json.dumps(run.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_run(run)
+    for path in written:
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from assistant.bench import DEFAULT_SIZES, print_table, run_bench, write_markdown
+
+    sizes = args.chunks or list(DEFAULT_SIZES)
+    ingest_only = args.ingest_only or args.phase == "ingest"
+    steps = len(sizes) * (1 if ingest_only else 1 + args.cold_runs) + 1
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("[bold]bench"), BarColumn(), TimeElapsedColumn(), TextColumn("{task.description}"),
+        console=console, transient=True, disable=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task("", total=steps)
+        started = [False]
+
+        def step(message: str) -> None:
+            if started[0]:
+                bar.advance(task)
+            started[0] = True
+            bar.update(task, description=message)
+
+        result = run_bench(
+            sizes, seed=args.seed, queries=args.queries, cold_runs=args.cold_runs, encode_sample=args.encode_sample,
+            ingest_only=ingest_only, workdir=args.workdir, keep=args.keep, step=step,
+        )
+    if args.write:
+        write_markdown(args.write, result)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print_table(result)
+    if args.write:
+        print(f"wrote {args.write}", file=sys.stderr)
     return 0
 
 

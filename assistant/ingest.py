@@ -9,9 +9,9 @@ from typing import Callable, Sequence
 from assistant.chunk import chunk_document
 from assistant.describe import describe
 from assistant.embed import Embedder
-from assistant.errors import IndexBusyError, LoadError
+from assistant.errors import ConfigurationError, IndexBusyError, LoadError
 from assistant.keyword import indexed_text
-from assistant.load import discover, load_document, source_name
+from assistant.load import discover, load_document
 from assistant.settings import Settings
 from assistant.store import ChromaStore
 from assistant.types import Chunk, Document, FileOutcome, IngestReport
@@ -37,6 +37,11 @@ def ingest_lock(settings: Settings):
     return lock
 
 
+def source_root(settings: Settings) -> Path:
+    """Sources (and so document ids) are relative to the folder holding the index, not the working directory."""
+    return settings.index_dir.expanduser().resolve().parent
+
+
 def prepare(document: Document, settings: Settings) -> tuple[Document, list[Chunk]]:
     document = dataclasses.replace(document, metadata=describe(document.text).as_metadata())
     return document, chunk_document(document, settings.chunk_size, settings.chunk_overlap)
@@ -50,6 +55,13 @@ def ingest_files(
     prune: bool = False,
     progress: Progress | None = None,
 ) -> IngestReport:
+    name = getattr(embedder, "name", settings.embed_model)
+    if name != settings.embed_model:
+        # Collection names carry the fingerprint of settings.embed_model: another model's vectors would mix in.
+        raise ConfigurationError(
+            f"embedder '{name}' is not the configured model '{settings.embed_model}'; refusing to mix vectors"
+        )
+    root = source_root(settings)
     files, missing = discover(list(paths))
     outcomes = [FileOutcome(str(p), "failed", reason=reason) for p, reason in missing]
     committed = store.documents()
@@ -70,7 +82,7 @@ def ingest_files(
 
     for done, path in enumerate(files, start=1):
         try:
-            document = load_document(path, settings.max_file_bytes)
+            document = load_document(path, settings.max_file_bytes, root)
         except LoadError as exc:
             log.warning("skipped %s: %s", path, exc)
             outcomes.append(FileOutcome(str(path), "failed", reason=str(exc)))
@@ -88,17 +100,20 @@ def ingest_files(
     if pending:
         flush()
     if prune:
-        outcomes.extend(_prune(paths, committed, store))
+        outcomes.extend(_prune(paths, committed, store, root))
     return IngestReport(tuple(outcomes))
 
 
-def _prune(paths: Sequence[Path], committed: dict[str, dict], store: ChromaStore) -> list[FileOutcome]:
+def _prune(paths: Sequence[Path], committed: dict[str, dict], store: ChromaStore, root: Path) -> list[FileOutcome]:
     """Remove documents whose file is gone, but only under the folders being ingested."""
-    roots = [source_name(p).rstrip("/") + "/" for p in paths if p.is_dir()]
+    folders = [p.resolve() for p in paths if p.is_dir()]
     removed = []
     for doc_id, meta in committed.items():
         source = str(meta.get("source", ""))
-        if any(source.startswith(root) for root in roots) and not Path(source).exists():
+        if not source:
+            continue
+        location = (root / source).resolve()  # an absolute source stays as it is
+        if any(location.is_relative_to(folder) for folder in folders) and not location.exists():
             store.delete_document(doc_id)
             removed.append(FileOutcome(source, "removed", doc_id=doc_id))
     return removed

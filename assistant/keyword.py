@@ -85,6 +85,10 @@ class KeywordIndex:
                 log.warning("keyword index at %s is unreadable (%s); rebuilding", folder, exc)
             return None
 
+    def knows(self, term: str) -> bool:
+        """Whether a (stemmed) term occurs in any indexed chunk."""
+        return self._retriever is not None and term in self._retriever.vocab_dict
+
     def scores(self, query: str) -> np.ndarray:
         terms = [t for t in content_terms(query) if self._retriever is not None and t in self._retriever.vocab_dict]
         if not terms:

@@ -14,11 +14,15 @@ from assistant.types import Document
 Extracted = tuple[str, tuple[int, ...], str]  # text, page starts, title hint
 
 
-def source_name(path: Path) -> str:
-    """Path as shown to users: relative to the working directory when inside it."""
+def source_name(path: Path, root: Path | None = None) -> str:
+    """Path as shown to users and hashed into the document id: relative to `root` when inside it.
+
+    Ingest passes the folder that holds the index as `root`, so a file keeps its id whatever the
+    working directory of the process that ingests it (default: the working directory).
+    """
     resolved = path.resolve()
     try:
-        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+        return resolved.relative_to((root or Path.cwd()).resolve()).as_posix()
     except ValueError:
         return resolved.as_posix()
 
@@ -27,8 +31,8 @@ def doc_id_for(source: str) -> str:
     return hashlib.sha1(source.encode("utf-8")).hexdigest()[:16]
 
 
-def load_document(path: Path, max_bytes: int) -> Document:
-    """Read one file into a Document, or raise LoadError with a one-line reason."""
+def load_document(path: Path, max_bytes: int, root: Path | None = None) -> Document:
+    """Read one file into a Document, or raise LoadError with a one-line reason. See source_name for `root`."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_EXTENSIONS:
         raise LoadError(f"unsupported file type '{suffix or path.name}' (supported: {', '.join(SUPPORTED_EXTENSIONS)})")
@@ -47,7 +51,7 @@ def load_document(path: Path, max_bytes: int) -> Document:
     text = clean(text)
     if not text.strip():
         raise LoadError("no text could be extracted")
-    source = source_name(path)
+    source = source_name(path, root)
     return Document(
         id=doc_id_for(source),
         source=source,

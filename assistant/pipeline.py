@@ -1,16 +1,16 @@
 """Wiring only: the Assistant object ties settings, embedder, store, keyword index and answerer together."""
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from assistant.answer import ExtractiveGenerator, Generator, LLMGenerator, make_chat_model
+from assistant.answer import ExtractiveGenerator, coverage_gap, Generator, LLMGenerator, make_chat_model
 from assistant.cite import render, verify
 from assistant.condense import llm_rewrite, rule_rewrite
+from assistant.glossary import expand_acronyms
 from assistant.embed import Embedder, make_embedder
 from assistant.errors import IndexMissingError, InputError
 from assistant.ingest import Progress, ingest_files, ingest_lock
@@ -19,11 +19,9 @@ from assistant.overview import is_overview_question, overview
 from assistant.retrieve import Scope, retrieve, scope
 from assistant.settings import Settings, load_settings
 from assistant.store import ChromaStore, chunks_of
-from assistant.text import content_terms
 from assistant.types import Answer, Document, IngestReport, Passage, Sentence, Turn
 
 MAX_QUESTION_CHARS = 2000
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 
 
 class Assistant:
@@ -39,11 +37,7 @@ class Assistant:
         if chat_model is None and settings.llm_configured:
             chat_model = make_chat_model(settings.llm_base_url, settings.llm_model or "", settings.llm_api_key)
         self.chat_model = chat_model
-        self.extractive = ExtractiveGenerator(
-            self.embedder,
-            idf=lambda term: inverse_document_frequency(self.keyword, term),
-            ignore_terms=_authority_terms,
-        )
+        self.extractive = ExtractiveGenerator(self.embedder, idf=lambda term: inverse_document_frequency(self.keyword, term))
         self.generator: Generator = LLMGenerator(chat_model, self.extractive) if chat_model else self.extractive
 
     @classmethod
@@ -149,12 +143,12 @@ class Assistant:
             )
         else:
             retrieved = retrieve(
-                standalone, area, documents, self.store, self.keyword, self.embedder,
+                expand_acronyms(standalone), area, documents, self.store, self.keyword, self.embedder,
                 k or self.settings.top_k, self.settings.candidates, mode,
             )
             draft = None
         answer_started = time.perf_counter()
-        reason = _coverage_gap(standalone, area, retrieved)
+        reason = _coverage_gap(standalone, area, retrieved, self.keyword.knows)
         sentences: tuple[Sentence, ...] = ()
         citations: tuple = ()
         if not reason and retrieved:
@@ -210,22 +204,13 @@ def _turn(turn: Turn | Mapping[str, str]) -> Turn:
     return Turn(role, content)
 
 
-def _authority_terms(question: str) -> frozenset[str]:
-    from assistant.describe import authorities_in
-
-    return frozenset(t for name in authorities_in(question) for t in content_terms(name))
-
-
-def _coverage_gap(question: str, area: Scope, retrieved: Sequence[Passage]) -> str | None:
+def _coverage_gap(question: str, area: Scope, retrieved: Sequence[Passage], known_term) -> str | None:
     """A reason the reports cannot answer, found before any sentence is scored."""
     if not area.doc_ids:
         return area.notes[0] if area.notes else "no report is in scope"
     if area.unknown_authorities and not area.named_authorities:
         return f"no indexed report is about {', '.join(area.unknown_authorities)}"
-    for year in _YEAR.findall(question):
-        if not any(year in p.chunk.text or year in str(p.chunk.metadata.get("date", "")) for p in retrieved):
-            return f"no retrieved passage mentions {year}"
-    return None
+    return coverage_gap(question, retrieved, known_term)
 
 
 def _abstention(reason: str | None) -> str:

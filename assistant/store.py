@@ -150,26 +150,41 @@ class ChromaStore:
             metadata={k: v for k, v in meta.items() if k != "chunks"},
         )
 
+    def _committed(self) -> dict[str, Any]:
+        """doc_id -> content hash of every committed document."""
+        return {doc_id: meta.get("content_hash") for doc_id, meta in self.documents().items()}
+
+    @staticmethod
+    def _is_committed(meta: Mapping[str, Any] | None, committed: Mapping[str, Any]) -> bool:
+        meta = meta or {}
+        return meta.get("doc_id") in committed and committed[meta.get("doc_id")] == meta.get("content_hash")
+
     def query(self, embedding: np.ndarray, k: int, where: Mapping[str, Any] | None) -> list[tuple[Chunk, float]]:
         total = self.count()
         if total == 0:
             return []
-        result = self._call(
-            "query",
-            self._chunks.query,
-            query_embeddings=[embedding.tolist()],
-            n_results=min(k, total),
-            where=dict(where) if where else None,
-            include=["documents", "metadatas", "distances"],
-        )
-        return [
-            (_chunk_from(chunk_id, text, meta), 1.0 - float(distance))
-            for chunk_id, text, meta, distance in zip(
-                result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0]
+        committed = self._committed()
+        wanted = min(k, total)
+        while True:
+            result = self._call(
+                "query",
+                self._chunks.query,
+                query_embeddings=[embedding.tolist()],
+                n_results=wanted,
+                where=dict(where) if where else None,
+                include=["documents", "metadatas", "distances"],
             )
-        ]
+            rows = list(zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0]))
+            # Leftovers of an interrupted ingest are not part of the index until repair() removes them.
+            kept = [row for row in rows if self._is_committed(row[2], committed)]
+            if len(kept) >= k or len(rows) < wanted or wanted >= total:
+                break
+            wanted = min(total, wanted * 2 + (len(rows) - len(kept)))
+        return [(_chunk_from(chunk_id, text, meta), 1.0 - float(distance)) for chunk_id, text, meta, distance in kept[:k]]
 
     def all_chunks(self) -> list[Chunk]:
+        """Every chunk of every committed document (uncommitted leftovers are skipped)."""
+        committed = self._committed()
         chunks: list[Chunk] = []
         page = 5000
         offset = 0
@@ -177,7 +192,11 @@ class ChromaStore:
             result = self._call(
                 "get", self._chunks.get, include=["documents", "metadatas"], limit=page, offset=offset
             )
-            chunks.extend(_chunk_from(i, t, m) for i, t, m in zip(result["ids"], result["documents"], result["metadatas"]))
+            chunks.extend(
+                _chunk_from(i, t, m)
+                for i, t, m in zip(result["ids"], result["documents"], result["metadatas"])
+                if self._is_committed(m, committed)
+            )
             if len(result["ids"]) < page:
                 return chunks
             offset += page
@@ -186,8 +205,13 @@ class ChromaStore:
         ids = list(ids)
         if not ids:
             return []
+        committed = self._committed()
         result = self._call("get", self._chunks.get, ids=ids, include=["documents", "metadatas"])
-        found = {i: _chunk_from(i, t, m) for i, t, m in zip(result["ids"], result["documents"], result["metadatas"])}
+        found = {
+            i: _chunk_from(i, t, m)
+            for i, t, m in zip(result["ids"], result["documents"], result["metadatas"])
+            if self._is_committed(m, committed)
+        }
         return [found[i] for i in ids if i in found]
 
     def repair(self) -> int:
@@ -238,6 +262,11 @@ def _chunk_from(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:
 
 def chunks_of(store: ChromaStore, doc_id: str) -> list[Chunk]:
     """All chunks of one document, in text order."""
+    committed = store._committed()
     result = store._call("get", store._chunks.get, where={"doc_id": doc_id}, include=["documents", "metadatas"])
-    chunks = [_chunk_from(i, t, m) for i, t, m in zip(result["ids"], result["documents"], result["metadatas"])]
+    chunks = [
+        _chunk_from(i, t, m)
+        for i, t, m in zip(result["ids"], result["documents"], result["metadatas"])
+        if store._is_committed(m, committed)
+    ]
     return sorted(chunks, key=lambda c: c.start)

@@ -1,0 +1,305 @@
+"""The Gradio app's handler functions, on the real corpus and the real model (no browser)."""
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant import ui
+from tests.conftest import CORPUS, build_settings
+
+MASH_REPORT = "corpus/003_c058eaba94c55f19.txt"
+
+
+@pytest.fixture(scope="module")
+def mash(ingested):
+    """One answered turn about the MASH, shared by the read-only tests below."""
+    conversation = ui.answer_question(ingested, "What did inspectors say about the MASH?", [], {})
+    assert len(conversation) == 1 and "error" not in conversation[0], conversation
+    return conversation
+
+
+@pytest.fixture
+def scratch(tmp_path, shared_embedder):
+    """An Assistant over its own tmp index (for tests that upload, delete or plant hostile text)."""
+    from assistant.pipeline import Assistant
+
+    return Assistant(build_settings(tmp_path), embedder=shared_embedder)
+
+
+def test_answer_renders_markers_and_citation_panel_from_the_mash_report(mash):
+    answer = mash[0]["answer"]
+    assert not answer["abstained"]
+    assert answer["citations"], answer
+    chat = ui.render_chat(mash)
+    assert re.search(r'<button[^>]*class="cite-marker"[^>]*data-turn="0" data-cite="1"[^>]*>\[1\]</button>', chat)
+    panel = ui.render_citations(mash)
+    assert MASH_REPORT in panel
+    first = answer["citations"][0]
+    assert first["source"].endswith(MASH_REPORT)
+    # The passage is shown with its quote in <mark>, both escaped.
+    assert f'<mark class="quote">{html.escape(first["quote"])}</mark>' in panel
+    assert "multi-agency safeguarding hub" in panel
+    assert "focused visit" in panel and "25 July 2018" in panel  # inspection type and date from the metadata
+
+
+def test_citation_opens_the_full_report_at_the_quote(ingested, mash):
+    citation = mash[0]["answer"]["citations"][0]
+    viewer = ui.open_citation(ingested, mash, 0, citation["n"])
+    document = ingested.document(citation["doc_id"])
+    assert document.text[citation["start"]:citation["end"]] == citation["text"]
+    assert '<mark class="quote" id="source-mark">' in viewer
+    # Everything before the passage is the document's own text, escaped, in order.
+    before = viewer.split('<div class="source-text" tabindex="0">', 1)[1].split('<span class="passage">', 1)[0]
+    assert before == html.escape(document.text[: citation["start"]])
+    marked = viewer.split('id="source-mark">', 1)[1].split("</mark>", 1)[0]
+    assert html.unescape(marked) == citation["quote"]
+    assert "not part of this conversation" in ui.open_citation(ingested, mash, 0, 99)
+    assert "not part of this conversation" in ui.open_citation(ingested, mash, "x", 1)
+
+
+def test_follow_up_uses_the_conversation(ingested, mash):
+    conversation = ui.answer_question(ingested, "What about Wirral?", mash, {})
+    assert len(conversation) == 2
+    follow_up = conversation[1]["answer"]
+    assert "MASH" in follow_up["standalone_question"] and "Wirral" in follow_up["standalone_question"]
+    assert "Read as:" in ui.render_chat(conversation)
+    assert ui.history_of(conversation)[:2] == [
+        {"role": "user", "content": "What did inspectors say about the MASH?"},
+        {"role": "assistant", "content": mash[0]["answer"]["answer"]},
+    ]
+
+
+def test_filters_from_metadata_restrict_answers_and_show_while_active(ingested):
+    options = ui.filter_options(ingested)
+    authorities = [value for _, value in options["authority"]]
+    assert authorities[0] == "" and "Warrington" in authorities and "Wirral" in authorities
+    assert "unknown" not in authorities
+    assert "Ofsted" in [value for _, value in options["inspectorate"]]
+    assert "focused visit" in [value for _, value in options["inspection_type"]]
+    assert "2018-07-25" in options["date_hint"]
+
+    filters = ui.clean_filters(["Warrington", "", None, " ", ""])
+    assert filters == {"authority": "Warrington"}
+    bar = ui.render_filter_bar(ingested, filters)
+    assert "Filters on" in bar and "Warrington" in bar and "2 of 5 reports match" in bar
+    assert ui.render_filter_bar(ingested, {}) == ""
+
+    conversation = ui.answer_question(ingested, "What did inspectors find?", [], filters)
+    answer = conversation[0]["answer"]
+    assert answer["citations"]
+    assert {c["metadata"]["authority"] for c in answer["citations"]} == {"Warrington"}
+    assert "Filters: Authority: Warrington" in ui.render_chat(conversation)
+
+
+def test_bad_filter_and_empty_question_are_messages_not_tracebacks(ingested):
+    conversation = ui.answer_question(ingested, "What did inspectors say about the MASH?", [], {"date_from": "soon"})
+    assert conversation[0]["error"].startswith("date filter 'soon'")
+    chat = ui.render_chat(conversation)
+    assert "Could not answer" in chat and "Traceback" not in chat
+    assert "YYYY" in ui.render_filter_bar(ingested, {"date_from": "soon"})
+    assert ui.answer_question(ingested, "   ", [], {}) == []
+
+
+def test_abstention_is_honest(ingested):
+    conversation = ui.answer_question(ingested, "What is the capital of France?", [], {})
+    answer = conversation[0]["answer"]
+    assert answer["abstained"] and not answer["citations"]
+    chat = ui.render_chat(conversation)
+    assert "No answer in the reports" in chat and "do not answer this question" in chat
+    assert "cite-marker" not in chat
+    assert "no citations" in ui.render_citations(conversation)
+
+
+def test_empty_chat_offers_examples():
+    chat = ui.render_chat([], 5)
+    assert "Ask about 5 inspection reports" in chat
+    for question in ui.EXAMPLES:
+        assert f'data-example="{html.escape(question)}"' in chat
+
+
+def test_report_text_is_escaped_everywhere(scratch, tmp_path):
+    hostile = tmp_path / "hostile.txt"
+    hostile.write_text(
+        "<script>alert('title')</script> Rutland fostering report\n\n"
+        "Rutland County Council fostering panel was inspected by Ofsted. "
+        "Inspectors said the fostering panel <script>alert('x')</script> was <b>strong</b> and <img src=x onerror=alert(1)> "
+        "well chaired by an experienced fostering panel chair.\n",
+        encoding="utf-8",
+    )
+    result = ui.upload_reports(scratch, [str(hostile)])
+    assert [row[1] for row in result.rows] == ["indexed"], result.rows
+    conversation = ui.answer_question(scratch, "What did inspectors say about the fostering panel?", [], {})
+    answer = conversation[0]["answer"]
+    assert answer["citations"], answer
+    assert any("<script>" in c["text"] for c in answer["citations"])
+    citation = answer["citations"][0]
+    rendered = [
+        ui.render_chat(conversation),
+        ui.render_citations(conversation),
+        ui.open_citation(scratch, conversation, 0, citation["n"]),
+        ui.header_html(scratch),
+    ]
+    for page in rendered:
+        assert "<script" not in page.lower()
+        assert "<img" not in page and "<b>" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in rendered[1]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in rendered[2]
+    # An example question or a note with markup is escaped too.
+    assert "<x>" not in ui.render_chat([{"question": "<x>", "error": "<x>", "filters": {"authority": "<x>"}}])
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("report.txt", "report.txt"),
+        ("../../etc/passwd", "passwd"),
+        ("/etc/cron.d/evil.md", "evil.md"),
+        ("..\\..\\windows\\system32\\x.DOCX", "x.docx"),
+        ("..", "upload"),
+        ("...", "upload"),
+        (".bashrc", "bashrc"),
+        ("", "upload"),
+        ("Rutland visit (final) <v2>.txt", "Rutland_visit_final_v2.txt"),
+        ("a..b..txt", "a.b.txt"),
+        ("x" * 300 + ".pdf", "x" * 100 + ".pdf"),
+    ],
+)
+def test_upload_names_are_sanitised(name, expected):
+    safe = ui.safe_upload_name(name)
+    assert safe == expected
+    assert "/" not in safe and "\\" not in safe and ".." not in safe and not safe.startswith(".")
+
+
+def test_upload_copies_into_the_data_folder_and_reports_rejections_like_the_cli(scratch, tmp_path):
+    from assistant.load import load_document
+
+    incoming = tmp_path / "incoming"
+    (incoming / "sub").mkdir(parents=True)
+    good = incoming / "Rutland focused visit (2024).txt"
+    good.write_text(
+        "Rutland focused visit\n\nOfsted carried out a focused visit to Rutland County Council children's services. "
+        "Inspectors found that care leavers in Rutland receive timely support from personal advisers.\n",
+        encoding="utf-8",
+    )
+    bad = incoming / "virus.exe"
+    bad.write_bytes(b"MZ\x00\x00binary")
+    empty = incoming / "empty.md"
+    empty.write_bytes(b"")
+    sneaky = str(incoming / "sub" / ".." / "Rutland focused visit (2024).txt")
+
+    progress = []
+    result = ui.upload_reports(scratch, [str(good), str(bad), str(empty), sneaky], lambda d, t, p: progress.append((d, t)))
+    uploads = Path(scratch.settings.data_dir) / "uploads"
+    statuses = {row[0]: (row[1], row[3]) for row in result.rows}
+    assert statuses["Rutland focused visit (2024).txt"][0] == "indexed"
+    assert statuses["virus.exe"][0] == "failed"
+    assert statuses["empty.md"][0] == "failed"
+    # The same reasons the CLI prints: they come from the loader, not from the UI.
+    for path in (bad, empty):
+        with pytest.raises(Exception) as raised:
+            load_document(path, scratch.settings.max_file_bytes)
+        assert statuses[path.name][1] == str(raised.value)
+    assert progress and progress[-1][0] == progress[-1][1]
+    saved = sorted(p.name for p in uploads.iterdir())
+    assert saved == ["Rutland_focused_visit_2024-2.txt", "Rutland_focused_visit_2024.txt"]  # failures not kept
+    assert all(p.resolve().parent == uploads.resolve() for p in uploads.iterdir())
+    assert "indexed" in result.message and "failed" in result.message
+
+    rows = ui.library_rows(scratch)
+    assert any(row[1] == "Rutland" and row[2] == "focused visit" and row[6] >= 1 for row in rows), rows
+    conversation = ui.answer_question(scratch, "What support do care leavers in Rutland receive?", [], {})
+    assert any("Rutland" in c["text"] for c in conversation[0]["answer"]["citations"])
+
+    # Delete removes the report from the index and its uploaded copy.
+    choices = dict((label, doc_id) for label, doc_id in ui.library_choices(scratch))
+    doc_id = next(d for label, d in choices.items() if "Rutland_focused_visit_2024.txt" in label)
+    assert ui.delete_report(scratch, doc_id).startswith("Deleted")
+    assert doc_id not in scratch.documents()
+    assert not (uploads / "Rutland_focused_visit_2024.txt").exists()
+    assert ui.delete_report(scratch, doc_id) == "That report is no longer in the index."
+    assert ui.delete_report(scratch, None) == "Choose a report to delete."
+
+
+def test_upload_without_files_is_a_message(scratch):
+    assert ui.upload_reports(scratch, []).message == "Choose one or more report files to add."
+
+
+def test_feedback_lines_are_appended(ingested, mash, tmp_path):
+    settings = build_settings(tmp_path)
+    first = ui.record_feedback(settings, mash, 0, "up")
+    second = ui.record_feedback(settings, mash, 0, "up", "  Clear and well sourced  ", feedback_id=first["feedback_id"])
+    ui.record_feedback(settings, mash, 0, "down", "wrong report")
+    lines = (Path(settings.data_dir) / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
+    entries = [json.loads(line) for line in lines]
+    assert len(entries) == 3
+    assert entries[0]["rating"] == "up" and entries[0]["comment"] == ""
+    assert entries[1]["feedback_id"] == first["feedback_id"] == second["feedback_id"]
+    assert entries[1]["comment"] == "Clear and well sourced"
+    assert entries[2]["rating"] == "down" and entries[2]["feedback_id"] != first["feedback_id"]
+    assert entries[0]["question"] == "What did inspectors say about the MASH?"
+    assert entries[0]["citations"][0]["source"].endswith(MASH_REPORT)
+    with pytest.raises(Exception):
+        ui.record_feedback(settings, mash, 5, "up")
+    with pytest.raises(Exception):
+        ui.record_feedback(settings, mash, 0, "meh")
+
+
+def test_markdown_export_has_footnotes(ingested, mash):
+    conversation = ui.answer_question(ingested, "What is the capital of France?", mash, {})
+    text = ui.export_markdown(conversation)
+    citations = mash[0]["answer"]["citations"]
+    assert "## 1. What did inspectors say about the MASH?" in text
+    assert "[^1]" in text.split("---")[0]
+    assert re.search(r"^\[\^1\]: .*" + re.escape(MASH_REPORT) + "`", text, re.M)
+    assert len(re.findall(r"^\[\^\d+\]: ", text, re.M)) == len(citations)
+    assert " ".join(citations[0]["quote"].split()) in text
+    assert "## 2. What is the capital of France?" in text and "do not answer" in text
+    path = ui.write_export(conversation)
+    assert path and path.endswith(".md")
+    exported = Path(path).read_text(encoding="utf-8")
+    assert exported.splitlines()[4:] == text.splitlines()[4:]  # all but the export time
+    assert ui.write_export([]) is None
+
+
+def test_copy_text_carries_sources(mash):
+    text = ui.plain_answer(mash[0]["answer"])
+    assert text.startswith(mash[0]["answer"]["answer"])
+    assert "Sources:" in text and "[1]" in text and MASH_REPORT in text
+
+
+def test_api_function_returns_the_contract(ingested):
+    result = ui.ask_json(ingested, "What did inspectors say about the MASH?")
+    assert {"id", "question", "standalone_question", "answer", "abstained", "sentences", "citations", "retrieved",
+            "timings_ms"} <= result.keys()
+    assert result["citations"][0]["source"].endswith(MASH_REPORT)
+    with pytest.raises(Exception, match="k must be"):
+        ui.ask_json(ingested, "MASH?", k=0)
+
+
+def test_build_app_wires_an_ask_endpoint(ingested):
+    demo = ui.build_app(ingested)
+    names = {d.api_name for d in demo.fns.values() if d.api_visibility == "public"}
+    assert names == {"ask"}
+
+
+def test_app_and_cli_entry_points_parse(tmp_path):
+    import subprocess
+    import sys
+
+    repo = CORPUS.parent
+    for command in ([sys.executable, "app.py", "--help"], [sys.executable, "-m", "assistant.cli", "serve", "--help"]):
+        done = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0 and "--port" in done.stdout and "--host" in done.stdout
+    done = subprocess.run([sys.executable, "app.py", "--port", "70000"], cwd=repo, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 1 and "port 70000" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_launch_options_carry_auth_and_limits(tmp_path):
+    settings = build_settings(tmp_path, auth="staff:s3cret", max_file_mb=2)
+    options = ui.launch_options(settings)
+    assert options["auth"] == ("staff", "s3cret")
+    assert options["max_file_size"] == 2 * 1024 * 1024
+    assert ui.launch_options(build_settings(tmp_path))["auth"] is None
