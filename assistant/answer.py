@@ -34,10 +34,12 @@ _NEEDS = (
     ("date", re.compile(r"^\s*when\b|\bwhat\s+(date|year|month)\b|\bon\s+what\s+date", re.I)),
     ("count", re.compile(r"\bhow\s+many\b", re.I)),
     ("person", re.compile(r"^\s*who\b(?!\s+(?:do|does|did)\b)|\bname\s+of\b|\bwhat\s+is\s+the\s+name\b", re.I)),
+    ("grade", re.compile(r"\b(judge?ment|judged|rating|rated|grade|graded)\b", re.I)),
     ("authority", re.compile(r"\bwhich\s+(local\s+)?(authority|council|borough|area)\b", re.I)),
 )
 _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|dozen|half|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth"
 _HAS = {
+    "grade": re.compile(r"\b(outstanding|good|requires improvement|inadequate|effective)\b", re.I),
     "percent": re.compile(r"\d\s*%|\bper\s*cent\b|\bpercent", re.I),
     "number": re.compile(r"\d|\b(" + _NUMBER_WORDS + r")\b", re.I),
     "date": re.compile(r"\b(19|20)\d{2}\b|\b(January|February|March|April|May|June|July|August|September|October|November|December)\b"),
@@ -90,7 +92,9 @@ class Thresholds:
     further sentences join the best one while their score stays within keep_ratio of it."""
 
     min_relevance: float = 0.22
-    keep_ratio: float = 0.8
+    # Sentences from the best sentence's passage share its citation, so they join more easily.
+    keep_ratio: float = 0.95
+    keep_ratio_same_passage: float = 0.75
     max_sentences: int = 3
     # Sentence score = similarity, term coverage and the passage's retrieval rank, weighted.
     similarity_weight: float = 0.5
@@ -160,9 +164,12 @@ class ExtractiveGenerator:
         scored = self.score(question, passages)
         if not scored or not self.answerable(scored[0]):
             return []
-        best = scored[0].score
-        chosen = [s for s in scored if s.score >= best * self.thresholds.keep_ratio and self.answerable(s)]
-        chosen = chosen[: self.thresholds.max_sentences]
+        best, t = scored[0], self.thresholds
+        chosen = [
+            s for s in scored
+            if self.answerable(s)
+            and s.score >= best.score * (t.keep_ratio_same_passage if s.passage == best.passage else t.keep_ratio)
+        ][: t.max_sentences]
         return [DraftSentence(s.text, (s.passage,)) for s in chosen]
 
 

@@ -48,7 +48,8 @@ class SentenceTransformerEmbedder:
         self.name = model
         self.batch_size = batch_size
         self._model = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards loading: the model is loaded once per process
+        self._encode_lock = threading.Lock()
 
     @property
     def model(self):
@@ -66,10 +67,15 @@ class SentenceTransformerEmbedder:
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        return self.model.encode(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
-            show_progress_bar=False,
-        ).astype(np.float32)
+        model = self.model
+        # The fast tokenizer is not safe to share between threads ("Already borrowed"), and torch already
+        # spreads one encode over every core: concurrent requests take turns here.
+        with self._encode_lock:
+            vectors = model.encode(
+                list(texts), batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return vectors.astype(np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
@@ -96,7 +102,16 @@ class HashingEmbedder:
         return self._vector(text)
 
 
+_SHARED: dict[tuple[str, int], SentenceTransformerEmbedder] = {}
+_SHARED_LOCK = threading.Lock()
+
+
 def make_embedder(model: str, batch_size: int = 64) -> Embedder:
+    """The embedder for a model name; a sentence-transformers model is loaded once per process and shared."""
     if model.startswith("hashing-"):
         return HashingEmbedder(int(model.split("-", 1)[1]))
-    return SentenceTransformerEmbedder(model, batch_size)
+    with _SHARED_LOCK:
+        embedder = _SHARED.get((model, batch_size))
+        if embedder is None:
+            embedder = _SHARED[(model, batch_size)] = SentenceTransformerEmbedder(model, batch_size)
+        return embedder

@@ -243,7 +243,9 @@ def _sentences_of(answer: Mapping[str, Any]) -> list[tuple[str, tuple[int, ...]]
     """(sentence, cited numbers) pairs; from the answer text's [n] markers when `sentences` is absent."""
     given = answer.get("sentences")
     if isinstance(given, list) and given:
-        return [(str(s.get("text", "")), tuple(int(n) for n in s.get("citations", []))) for s in given]
+        return [
+            (str(s.get("text", "")), tuple(_numbers(s.get("citations")))) for s in given if isinstance(s, Mapping)
+        ]
     text = str(answer.get("answer", ""))
     if not text or not re.search(r"\[\d+\]", text):
         return []
@@ -252,11 +254,27 @@ def _sentences_of(answer: Mapping[str, Any]) -> list[tuple[str, tuple[int, ...]]
     return [(d.text, tuple(d.cites)) for d in parse_cited_sentences(text)]
 
 
+def _numbers(values: Any) -> list[int]:
+    out = []
+    for value in values if isinstance(values, list) else []:
+        try:
+            out.append(int(value))
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def _rank(passage: Mapping[str, Any]) -> float:
+    rank = passage.get("rank")
+    return float(rank) if isinstance(rank, (int, float)) else 0.0
+
+
 def score_answer(item: GoldItem, answer: Mapping[str, Any]) -> Row:
     from assistant.cite import SUPPORT_THRESHOLD, support
 
     error = answer.get("error")
-    retrieved = sorted(answer.get("retrieved") or [], key=lambda p: p.get("rank", 0))
+    # Best first by rank; passages without a rank keep their listed order.
+    retrieved = sorted((p for p in answer.get("retrieved") or [] if isinstance(p, Mapping)), key=_rank)
     relevance = _relevance(item, retrieved)
     gains = novel_gains(relevance)
     reasons: list[str] = []
@@ -276,12 +294,14 @@ def score_answer(item: GoldItem, answer: Mapping[str, Any]) -> Row:
     citations = [c for c in answer.get("citations") or [] if isinstance(c, Mapping)]
     good = sum(1 for c in citations if _relevance(item, [c])[0]) if item.answerable else 0
     # Support: does each cited passage lexically support the sentence that cites it (cite.support)?
-    by_number = {c.get("n"): c for c in citations}
+    by_number = {n: c for c in citations for n in _numbers([c.get("n")])}
     pairs = supported_pairs = n_sentences = supported_sentences = 0
     if not abstained:
         for text, numbers in _sentences_of(answer):
             n_sentences += 1
-            ok = [support(text, str(by_number[n].get("text", ""))) >= SUPPORT_THRESHOLD for n in numbers if n in by_number]
+            ok = [
+                support(text, str(by_number[n].get("text", ""))) >= SUPPORT_THRESHOLD for n in numbers if n in by_number
+            ]
             pairs += len(numbers)
             supported_pairs += sum(ok)
             supported_sentences += 1 if any(ok) else 0
@@ -341,7 +361,9 @@ def summarise(rows: Sequence[Row], retrieval: bool = True) -> dict[str, Any]:
         "citation_precision": round(sum(r.good_citations for r in answered) / cited, 4) if cited else 0.0,
         "citation_recall": mean([1.0 if r.good_citations else 0.0 for r in answered]),
         "support_precision": round(sum(r.supported_pairs for r in answered_any) / pairs, 4) if pairs else 0.0,
-        "support_recall": round(sum(r.supported_sentences for r in answered_any) / n_sentences, 4) if n_sentences else 0.0,
+        "support_recall": (
+            round(sum(r.supported_sentences for r in answered_any) / n_sentences, 4) if n_sentences else 0.0
+        ),
         "abstention_unanswerable": mean([1.0 if r.abstained else 0.0 for r in unanswerable]),
         "false_abstention": mean([1.0 if r.abstained else 0.0 for r in answerable]),
         "questions": len(rows),
@@ -458,8 +480,10 @@ def load_answers(path: Path) -> list[dict[str, Any]]:
         if not isinstance(record, dict) or "id" not in record:
             raise InputError(f"{path}:{line_no}: not an Answer JSON object with an id")
         for key in ("citations", "retrieved", "sentences"):
-            if key in record and not isinstance(record[key], list):
-                raise InputError(f"{path}:{line_no}: '{key}' must be a list")
+            if key in record and not (
+                isinstance(record[key], list) and all(isinstance(entry, dict) for entry in record[key])
+            ):
+                raise InputError(f"{path}:{line_no}: '{key}' must be a list of objects")
         answers.append(record)
     if not answers:
         raise InputError(f"answers file {path} holds no answers")

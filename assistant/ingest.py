@@ -26,13 +26,19 @@ _EMBED_GROUP = 256
 def ingest_lock(settings: Settings):
     from filelock import FileLock, Timeout
 
+    from assistant.keyword import server_key
+
     settings.index_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(settings.index_dir / ".ingest.lock"), timeout=0)
+    # With a Chroma server the lock is per server (index_dir only holds caches then). It is a local file:
+    # ingest into one server from one machine (or one shared index_dir) at a time.
+    name = f".ingest-{server_key(settings.chroma_url)}.lock" if settings.chroma_url else ".ingest.lock"
+    target = settings.chroma_url or settings.index_dir
+    lock = FileLock(str(settings.index_dir / name), timeout=0)
     try:
         lock.acquire()
     except Timeout:
         raise IndexBusyError(
-            f"another ingest is running on {settings.index_dir} (lock file {lock.lock_file}); try again when it ends"
+            f"another ingest is running on {target} (lock file {lock.lock_file}); try again when it ends"
         ) from None
     return lock
 

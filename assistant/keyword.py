@@ -4,22 +4,58 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import shutil
+import threading
+import uuid
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 import numpy as np
 
-from assistant.text import content_terms
+from assistant.text import TOKENIZER_VERSION, content_terms
 from assistant.types import Chunk
 
+if TYPE_CHECKING:
+    from assistant.settings import Settings
+
 log = logging.getLogger(__name__)
+MANIFEST = "ids.json"
+
+
+def cache_dir(settings: "Settings") -> Path:
+    """Where the BM25 index of these settings lives: beside Chroma in index_dir.
+
+    With a Chroma server the folder name also carries the server's address, so two servers never
+    share one cache (index_dir then holds only these caches and the ingest lock)."""
+    name = f"bm25-{settings.fingerprint}"
+    if settings.chroma_url:
+        name += f"-{server_key(settings.chroma_url)}"
+    return settings.index_dir / name
+
+
+def server_key(url: str) -> str:
+    """A short, stable key for a Chroma server address: scheme, host and port as store.chroma_client reads them."""
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url.strip())
+    identity = f"{parsed.scheme.lower()}://{(parsed.hostname or '127.0.0.1').lower()}:{parsed.port or 8000}"
+    return hashlib.sha1(identity.encode()).hexdigest()[:10]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def state_of(committed: Mapping[str, Mapping]) -> str:
-    """Identity of the committed documents (id + content hash): equal states mean equal chunk sets."""
+    """Identity of the committed documents (id + content hash) and of the tokenizer: equal states mean
+    equal chunk sets tokenized the same way."""
     items = sorted(f"{doc_id}:{meta.get('content_hash')}" for doc_id, meta in committed.items())
-    return hashlib.sha1("\n".join(items).encode()).hexdigest()
+    return hashlib.sha1("\n".join([f"tokenizer:{TOKENIZER_VERSION}", *items]).encode()).hexdigest()
 
 
 def indexed_text(chunk: Chunk) -> str:
@@ -51,27 +87,43 @@ class KeywordIndex:
         retriever.index([content_terms(indexed_text(c)) or ["_"] for c in chunks], show_progress=False)
         return cls([c.id for c in chunks], retriever, state)
 
-    def save(self, folder: Path) -> None:
-        tmp = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if self._retriever is not None:
-            self._retriever.save(str(tmp), show_progress=False)
-        (tmp / "ids.json").write_text(json.dumps({"state": self.state, "ids": self.ids}))
-        # Swap in whole: a crash mid-save leaves the old index (or none), never a mix.
-        old = folder.with_name(folder.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if folder.exists():
-            folder.rename(old)
-        tmp.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
+    def save(self, folder: Path) -> bool:
+        """Write the index beside Chroma; False (and a warning) if it could not be written.
+
+        The file is only a cache of what Chroma holds, so failing to write it never fails a question.
+        Each writer uses its own temporary folder, and ids.json records a SHA-256 of every file, so a
+        reader sees a whole index of one state or rebuilds: never a mix, never a damaged file.
+        """
+        tag = f"{os.getpid()}-{threading.get_ident()}-{uuid.uuid4().hex[:8]}"
+        tmp = folder.with_name(f"{folder.name}.tmp-{tag}")
+        old = folder.with_name(f"{folder.name}.old-{tag}")
+        try:
+            tmp.mkdir(parents=True)
+            if self._retriever is not None:
+                self._retriever.save(str(tmp), show_progress=False)
+            files = {p.name: _sha256(p) for p in sorted(tmp.iterdir()) if p.is_file()}
+            (tmp / MANIFEST).write_text(json.dumps({"state": self.state, "ids": self.ids, "files": files}))
+            # Swap in whole: a crash mid-save leaves the old index (or none), never a mix.
+            if folder.exists():
+                folder.rename(old)
+            tmp.rename(folder)
+            return True
+        except OSError as exc:  # another process swapping at the same moment, a full or read-only disk
+            log.warning("could not save the keyword index to %s (%s); using it from memory", folder, exc)
+            return False
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
     def load(cls, folder: Path) -> "KeywordIndex | None":
         """The saved index, or None when it is missing or damaged (the caller rebuilds it)."""
         try:
-            meta = json.loads((folder / "ids.json").read_text())
-            ids, state = list(meta["ids"]), str(meta["state"])
+            meta = json.loads((folder / MANIFEST).read_text())
+            ids, state, files = list(meta["ids"]), str(meta["state"]), dict(meta["files"])
+            for name, digest in files.items():
+                if _sha256(folder / name) != digest:
+                    raise ValueError(f"{name} does not match its checksum")
             retriever = None
             if ids:
                 import bm25s

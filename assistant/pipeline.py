@@ -12,9 +12,9 @@ from assistant.cite import render, verify
 from assistant.condense import llm_rewrite, rule_rewrite
 from assistant.glossary import expand_acronyms
 from assistant.embed import Embedder, make_embedder
-from assistant.errors import IndexMissingError, InputError
+from assistant.errors import ConfigurationError, IndexMissingError, InputError
 from assistant.ingest import Progress, ingest_files, ingest_lock
-from assistant.keyword import KeywordIndex, inverse_document_frequency, state_of
+from assistant.keyword import KeywordIndex, cache_dir, inverse_document_frequency, state_of
 from assistant.overview import is_overview_question, overview
 from assistant.retrieve import Scope, retrieve, scope
 from assistant.settings import Settings, load_settings
@@ -29,6 +29,9 @@ class Assistant:
         self, settings: Settings, embedder: Embedder | None = None, chat_model: Any | None = None
     ) -> None:
         self.settings = settings
+        if embedder is not None and embedder.name != settings.embed_model:
+            # Vectors from another model in this collection would make every search meaningless.
+            raise ConfigurationError(f"embedder '{embedder.name}' does not match ASSISTANT_EMBED_MODEL '{settings.embed_model}'")
         self.embedder = embedder or make_embedder(settings.embed_model, settings.embed_batch_size)
         self.store = ChromaStore(settings)
         self._keyword: KeywordIndex | None = None
@@ -46,7 +49,7 @@ class Assistant:
 
     @property
     def keyword_dir(self) -> Path:
-        return self.settings.index_dir / f"bm25-{self.settings.fingerprint}"
+        return cache_dir(self.settings)  # keyed by the Chroma server's address too, in server mode
 
     def ingest(
         self,
@@ -97,6 +100,14 @@ class Assistant:
     def keyword(self) -> KeywordIndex:
         return self._keyword or self.refresh_keyword_index()
 
+    def keyword_for(self, documents: Mapping[str, Mapping[str, Any]]) -> KeywordIndex:
+        """The BM25 index in step with these committed documents: another process (a CLI ingest, another
+        app on the same Chroma server) may have changed the collection since this one was loaded."""
+        current = self._keyword
+        if current is not None and current.state == state_of(documents):
+            return current
+        return self.refresh_keyword_index()
+
     def documents(self) -> dict[str, dict[str, Any]]:
         return self.store.documents()
 
@@ -108,7 +119,8 @@ class Assistant:
         authorities = Counter(str(meta.get("authority", "unknown")) for meta in documents.values())
         return {
             "documents": len(documents),
-            "chunks": self.store.count(),
+            # Committed chunks only: leftovers of an interrupted ingest are not part of the index.
+            "chunks": sum(int(meta.get("chunks", 0)) for meta in documents.values()),
             "model": self.settings.embed_model,
             "index": self.settings.chroma_url or str(self.settings.index_dir),
             "collection": self.store.chunk_collection_name,
@@ -134,6 +146,7 @@ class Assistant:
         documents = self.store.documents()
         if not documents:
             raise IndexMissingError()
+        keyword = self.keyword_for(documents)
         area = scope(documents, standalone, filters or {})
         retrieve_started = time.perf_counter()
         if is_overview_question(standalone) and not area.named_authorities:
@@ -143,12 +156,12 @@ class Assistant:
             )
         else:
             retrieved = retrieve(
-                expand_acronyms(standalone), area, documents, self.store, self.keyword, self.embedder,
+                expand_acronyms(standalone), area, documents, self.store, keyword, self.embedder,
                 k or self.settings.top_k, self.settings.candidates, mode,
             )
             draft = None
         answer_started = time.perf_counter()
-        reason = _coverage_gap(standalone, area, retrieved, self.keyword.knows)
+        reason = _coverage_gap(standalone, area, retrieved, keyword.knows)
         sentences: tuple[Sentence, ...] = ()
         citations: tuple = ()
         if not reason and retrieved:

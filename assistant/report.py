@@ -29,33 +29,31 @@ def _fmt(value: Any, key: str = "") -> str:
 
 
 def chart_png(evaluations: Sequence[Evaluation]) -> bytes:
-    """Grouped horizontal bars: one group per metric, one bar per system."""
+    """Grouped bars: one group per metric, one bar per system, the value above each bar."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = [(name, values) for name, values in metric_rows(evaluations)]
+    rows = metric_rows(evaluations)
     systems = [e.system for e in evaluations]
-    height = 0.8 / max(len(systems), 1)
-    fig, ax = plt.subplots(figsize=(8, 0.55 * len(rows) * max(1, len(systems) * 0.6) + 1.2), dpi=100)
+    width = 0.8 / max(len(systems), 1)
+    fig, ax = plt.subplots(figsize=(max(8.0, len(rows) * (0.35 + 0.22 * len(systems))), 5.0), dpi=100)
     colours = plt.get_cmap("tab10")
     for s, system in enumerate(systems):
-        positions = [i + s * height for i in range(len(rows))]
-        values = [values[s] if values[s] is not None else 0.0 for _, values in rows]
-        bars = ax.barh(positions, values, height=height, label=system, color=colours(s % 10))
+        positions = [i + (s - (len(systems) - 1) / 2) * width for i in range(len(rows))]
+        values = [vals[s] if vals[s] is not None else 0.0 for _, vals in rows]
+        bars = ax.bar(positions, values, width=width, label=system, color=colours(s % 10))
         for bar, (_, vals) in zip(bars, rows):
-            value = vals[s]
-            ax.text(bar.get_width() + 0.01, bar.get_y() + bar.get_height() / 2, _fmt(value),
-                    va="center", fontsize=7)
-    ax.set_yticks([i + height * (len(systems) - 1) / 2 for i in range(len(rows))])
-    ax.set_yticklabels([f"{name} (lower is better)" if name in LOWER_IS_BETTER else name for name, _ in rows],
-                       fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1.12)
-    ax.set_xlabel("score")
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(len(systems), 4), fontsize=8, frameon=False)
-    ax.grid(axis="x", alpha=0.3)
+            ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height() + 0.015, _fmt(vals[s]),
+                    ha="center", va="bottom", fontsize=6, rotation=90)
+    ax.set_xticks(range(len(rows)))
+    ax.set_xticklabels([f"{name}\n(lower is better)" if name in LOWER_IS_BETTER else name for name, _ in rows],
+                       rotation=35, ha="right", fontsize=8)
+    ax.set_ylim(0, 1.18)
+    ax.set_ylabel("score")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(len(systems), 5), fontsize=8, frameon=False)
+    ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
@@ -113,7 +111,8 @@ def _short(text: str) -> str:
 
 
 _STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1100px;color:#222;
+padding:0 1rem}
 table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}
 th,td{border:1px solid #ccc;padding:.3rem .5rem;vertical-align:top;text-align:left}
 td.num{text-align:right;font-variant-numeric:tabular-nums}

@@ -7,11 +7,12 @@ another content hash are leftovers of an interrupted ingest: `repair` deletes th
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any, Iterable, Mapping, Protocol, Sequence
 
 import numpy as np
 
-from assistant.errors import StoreError
+from assistant.errors import IndexMissingError, StoreError
 from assistant.settings import Settings
 from assistant.types import Chunk, Document
 
@@ -41,19 +42,67 @@ def chroma_client(settings: Settings):
             from urllib.parse import urlparse
 
             url = urlparse(settings.chroma_url)
-            return chromadb.HttpClient(
+            client = chromadb.HttpClient(
                 host=url.hostname or "127.0.0.1", port=url.port or 8000, ssl=url.scheme == "https",
                 settings=chroma_settings,
             )
+            _bound_timeouts(client)
+            return client
         settings.index_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
     except Exception as exc:  # chromadb raises plain ValueError/ConnectionError for an unreachable server
-        where = settings.chroma_url or settings.index_dir
-        raise StoreError(f"cannot open Chroma at {where}: {_first_line(exc)}") from None
+        if settings.chroma_url:
+            raise StoreError(unreachable_message(settings.chroma_url, exc)) from None
+        raise StoreError(f"cannot open Chroma at {settings.index_dir}: {_first_line(exc)}") from None
+
+
+# chromadb's HTTP session waits forever by default: a hung server would hang every user with it.
+CONNECT_TIMEOUT_S = 5.0
+REQUEST_TIMEOUT_S = 300.0
+
+
+def _bound_timeouts(client) -> None:
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if session is not None:
+        try:
+            import httpx
+
+            session.timeout = httpx.Timeout(REQUEST_TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
+        except Exception:  # an internal of chromadb moved: keep its default rather than fail
+            pass
+
+
+def unreachable_message(url: str, exc: BaseException | None = None) -> str:
+    """One line for the user: which server, why, and what to do."""
+    reason = _first_line(exc) if exc is not None else ""
+    if "could not connect to a chroma server" in reason.lower():
+        reason = "no connection"  # chromadb's own wording asks "are you sure it is running?"
+    detail = f" ({reason})" if reason else ""
+    return f"Chroma server at {url} is unreachable{detail}; start it or check ASSISTANT_CHROMA_URL, then try again"
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """Whether an exception means the Chroma server could not be reached (as opposed to a bad request)."""
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return True
+    try:
+        import httpx
+
+        if isinstance(exc, httpx.TransportError):
+            return True
+    except ImportError:  # pragma: no cover - httpx ships with chromadb
+        pass
+    return "could not connect to a chroma server" in str(exc).lower()
 
 
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+
+
+def _is_missing_collection(exc: BaseException) -> bool:
+    """A collection this store holds was deleted (another process rebuilt the index, or the server lost it)."""
+    message = str(exc).lower()
+    return type(exc).__name__ == "NotFoundError" or ("collection" in message and "does not exist" in message)
 
 
 class ChromaStore:
@@ -61,9 +110,13 @@ class ChromaStore:
 
     def __init__(self, settings: Settings, create: bool = True) -> None:
         self.settings = settings
-        self.client = chroma_client(settings)
         self.chunk_collection_name = f"chunks-{settings.fingerprint}"
         self.doc_collection_name = f"documents-{settings.fingerprint}"
+        self._create = create
+        # One client per store, shared by every thread; the lock only guards (re)connecting.
+        self._connect_lock = threading.RLock()
+        self._stale = False
+        self.client = chroma_client(settings)
         self._chunks = self._collection(self.chunk_collection_name, create)
         self._docs = self._collection(self.doc_collection_name, create)
 
@@ -83,23 +136,73 @@ class ChromaStore:
             message = str(exc).lower()
             if not create and ("does not exist" in message or "not found" in message):
                 return None
+            if self.settings.chroma_url and is_connection_error(exc):
+                raise StoreError(unreachable_message(self.settings.chroma_url, exc)) from None
             raise StoreError(f"Chroma collection '{name}': {_first_line(exc)}") from None
 
+    def reconnect(self) -> None:
+        """A new client and fresh collection handles (after the server went away, or the index was rebuilt)."""
+        with self._connect_lock:
+            self.client = chroma_client(self.settings)
+            self._chunks = self._collection(self.chunk_collection_name, self._create)
+            self._docs = self._collection(self.doc_collection_name, self._create)
+            self._stale = False
+
+    def _target(self, name: str):
+        if self._stale:
+            with self._connect_lock:
+                if self._stale:
+                    self.reconnect()
+        target = {"client": self.client, "chunks": self._chunks, "docs": self._docs}[name]
+        if target is None:
+            raise IndexMissingError()
+        return target
+
+    def _run(self, what: str, target: str, method: str, *args, **kwargs):
+        """Call `method` on the client or a collection: one clear StoreError on failure, and a reconnect.
+
+        Every call made through here is idempotent (get, query, count, upsert, delete), so after a dropped
+        connection or a collection recreated by another process it is tried once more on fresh handles.
+        """
+        for attempt in (1, 2):
+            try:
+                return getattr(self._target(target), method)(*args, **kwargs)
+            except (StoreError, IndexMissingError):
+                raise
+            except Exception as exc:  # connection resets, server errors: one clear message
+                lost = self.settings.chroma_url is not None and is_connection_error(exc)
+                missing = _is_missing_collection(exc)
+                if lost or missing:
+                    self._stale = True  # the retry below, or else the next call, reconnects
+                timed_out = "timeout" in type(exc).__name__.lower() or isinstance(exc, TimeoutError)
+                if attempt == 1 and (missing or (lost and not timed_out)):
+                    continue
+                if lost:
+                    raise StoreError(unreachable_message(self.settings.chroma_url or "", exc)) from None
+                raise StoreError(f"Chroma {what} failed: {_first_line(exc)}") from None
+
     def _call(self, what: str, function, *args, **kwargs):
+        """Older call style: a bound method of the client or a collection, routed through `_run`."""
+        owner = getattr(function, "__self__", None)
+        name = getattr(function, "__name__", None)
+        for target, current in (("chunks", self._chunks), ("docs", self._docs), ("client", self.client)):
+            if owner is not None and owner is current and name:
+                return self._run(what, target, name, *args, **kwargs)
         try:
             return function(*args, **kwargs)
         except StoreError:
             raise
-        except Exception as exc:  # connection resets, server errors: one clear message
+        except Exception as exc:
             raise StoreError(f"Chroma {what} failed: {_first_line(exc)}") from None
 
     def add_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray, content_hash: str) -> None:
-        batch = max(1, min(5000, self._call("batch size", self.client.get_max_batch_size)))
+        batch = max(1, min(5000, self._run("batch size", "client", "get_max_batch_size")))
         for offset in range(0, len(chunks), batch):
             part = chunks[offset : offset + batch]
-            self._call(
+            self._run(
                 "add",
-                self._chunks.upsert,
+                "chunks",
+                "upsert",
                 ids=[c.id for c in part],
                 embeddings=embeddings[offset : offset + batch].tolist(),
                 documents=[c.text for c in part],
@@ -108,8 +211,8 @@ class ChromaStore:
 
     def delete_document(self, doc_id: str) -> None:
         # Uncommit first, so a crash between the two deletes leaves orphans that repair() removes.
-        self._call("delete", self._docs.delete, ids=[doc_id])
-        self._call("delete", self._chunks.delete, where={"doc_id": doc_id})
+        self._run("delete", "docs", "delete", ids=[doc_id])
+        self._run("delete", "chunks", "delete", where={"doc_id": doc_id})
 
     def commit_document(self, document: Document, chunk_count: int) -> None:
         stored = self.chunk_ids_for(document.id)
@@ -123,20 +226,20 @@ class ChromaStore:
             "chunks": chunk_count,
             "page_starts": json.dumps(list(document.page_starts)),
         }
-        self._call(
-            "commit", self._docs.upsert, ids=[document.id], embeddings=[[1.0]], documents=[document.text],
+        self._run(
+            "commit", "docs", "upsert", ids=[document.id], embeddings=[[1.0]], documents=[document.text],
             metadatas=[metadata],
         )
 
     def chunk_ids_for(self, doc_id: str) -> list[str]:
-        return self._call("get", self._chunks.get, where={"doc_id": doc_id}, include=[])["ids"]
+        return self._run("get", "chunks", "get", where={"doc_id": doc_id}, include=[])["ids"]
 
     def documents(self) -> dict[str, dict[str, Any]]:
-        result = self._call("get", self._docs.get, include=["metadatas"])
+        result = self._run("get", "docs", "get", include=["metadatas"])
         return {doc_id: dict(meta or {}) for doc_id, meta in zip(result["ids"], result["metadatas"])}
 
     def document(self, doc_id: str) -> Document | None:
-        result = self._call("get", self._docs.get, ids=[doc_id], include=["metadatas", "documents"])
+        result = self._run("get", "docs", "get", ids=[doc_id], include=["metadatas", "documents"])
         if not result["ids"]:
             return None
         meta = dict(result["metadatas"][0])
@@ -166,9 +269,10 @@ class ChromaStore:
         committed = self._committed()
         wanted = min(k, total)
         while True:
-            result = self._call(
+            result = self._run(
                 "query",
-                self._chunks.query,
+                "chunks",
+                "query",
                 query_embeddings=[embedding.tolist()],
                 n_results=wanted,
                 where=dict(where) if where else None,
@@ -189,8 +293,8 @@ class ChromaStore:
         page = 5000
         offset = 0
         while True:
-            result = self._call(
-                "get", self._chunks.get, include=["documents", "metadatas"], limit=page, offset=offset
+            result = self._run(
+                "get", "chunks", "get", include=["documents", "metadatas"], limit=page, offset=offset
             )
             chunks.extend(
                 _chunk_from(i, t, m)
@@ -206,7 +310,7 @@ class ChromaStore:
         if not ids:
             return []
         committed = self._committed()
-        result = self._call("get", self._chunks.get, ids=ids, include=["documents", "metadatas"])
+        result = self._run("get", "chunks", "get", ids=ids, include=["documents", "metadatas"])
         found = {
             i: _chunk_from(i, t, m)
             for i, t, m in zip(result["ids"], result["documents"], result["metadatas"])
@@ -217,23 +321,24 @@ class ChromaStore:
     def repair(self) -> int:
         """Delete chunks of documents whose ingest never committed; returns how many went."""
         committed = {doc_id: meta.get("content_hash") for doc_id, meta in self.documents().items()}
-        result = self._call("get", self._chunks.get, include=["metadatas"])
+        result = self._run("get", "chunks", "get", include=["metadatas"])
         orphans = [
             chunk_id
             for chunk_id, meta in zip(result["ids"], result["metadatas"])
             if committed.get(meta.get("doc_id")) != meta.get("content_hash")
         ]
         for offset in range(0, len(orphans), 5000):
-            self._call("delete", self._chunks.delete, ids=orphans[offset : offset + 5000])
+            self._run("delete", "chunks", "delete", ids=orphans[offset : offset + 5000])
         return len(orphans)
 
     def count(self) -> int:
-        return self._call("count", self._chunks.count)
+        return self._run("count", "chunks", "count")
 
     def drop(self) -> None:
+        client = self._target("client")  # reconnects first if the server went away
         for name in (self.chunk_collection_name, self.doc_collection_name):
             try:
-                self.client.delete_collection(name)
+                client.delete_collection(name)
             except Exception:  # already absent is fine: we are about to recreate it
                 pass
         self._chunks = self._collection(self.chunk_collection_name, True)
@@ -263,7 +368,7 @@ def _chunk_from(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:
 def chunks_of(store: ChromaStore, doc_id: str) -> list[Chunk]:
     """All chunks of one document, in text order."""
     committed = store._committed()
-    result = store._call("get", store._chunks.get, where={"doc_id": doc_id}, include=["documents", "metadatas"])
+    result = store._run("get", "chunks", "get", where={"doc_id": doc_id}, include=["documents", "metadatas"])
     chunks = [
         _chunk_from(i, t, m)
         for i, t, m in zip(result["ids"], result["documents"], result["metadatas"])

@@ -55,8 +55,22 @@ def words(text: str) -> list[str]:
     return _WORD.findall(clean(text).lower())
 
 
+# Bump when words/stem/STOPWORDS change: saved BM25 indexes built with other tokens are then rebuilt.
+TOKENIZER_VERSION = 2
+
+_IRREGULAR = {
+    "taken": "take", "took": "take", "given": "give", "gave": "give", "found": "find", "made": "make",
+    "held": "hold", "seen": "see", "saw": "see", "led": "lead", "met": "meet", "spoke": "speak",
+    "spoken": "speak", "chosen": "choose", "chose": "choose", "written": "write", "wrote": "write",
+    "told": "tell", "brought": "bring", "kept": "keep", "left": "leave", "began": "begin", "begun": "begin",
+    "children": "child", "people": "person", "focussed": "focus", "focussing": "focus",
+}
+
+
 def stem(word: str) -> str:
     """A light suffix stripper: enough to match 'inspectors'/'inspector', 'judged'/'judgement'."""
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
     for suffix in ("ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             base = word[: -len(suffix)]

@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import shutil
+import sys
 import tempfile
 import threading
 import unicodedata
@@ -21,7 +22,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from assistant.errors import AssistantError, InputError
+from assistant.errors import AssistantError, InputError, LoadError
+from assistant.load import check_file
 from assistant.settings import SUPPORTED_EXTENSIONS, Settings
 
 log = logging.getLogger(__name__)
@@ -504,6 +506,12 @@ def upload_reports(
         target = folder / name
         if not _inside(target, folder) or target.resolve().parent != folder.resolve():
             rows.append([original, "failed", 0, "unsafe file name"])
+            continue
+        try:
+            # Unlisted types and oversize files are refused before a byte is copied (same reasons as the CLI).
+            check_file(source, helper.settings.max_file_bytes, name=name)
+        except LoadError as exc:
+            rows.append([original, "failed", 0, str(exc)])
             continue
         try:
             shutil.copyfile(source, target)
@@ -1152,6 +1160,18 @@ def launch_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def is_loopback(host: str) -> bool:
+    """Whether binding `host` keeps the app on this machine (the default, 127.0.0.1)."""
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def launch(settings: Settings, helper: Any | None = None, prevent_thread_lock: bool = False):
     """Open the Assistant (ingesting the corpus if the index is empty) and serve the app on settings.host:port."""
     if helper is None:
@@ -1159,6 +1179,9 @@ def launch(settings: Settings, helper: Any | None = None, prevent_thread_lock: b
 
         helper = Assistant.open(settings)
     ensure_corpus(helper)
+    if not is_loopback(settings.host) and settings.auth_pair is None:
+        print(f"warning: serving on {settings.host} without ASSISTANT_AUTH: anyone who can reach this address can "
+              "use the app and upload reports", file=sys.stderr, flush=True)
     demo = build_app(helper)
     demo.queue(default_concurrency_limit=2)
     result = demo.launch(
