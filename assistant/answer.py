@@ -100,6 +100,8 @@ class Thresholds:
     similarity_weight: float = 0.5
     coverage_weight: float = 0.7
     rank_weight: float = 0.3
+    length_penalty: float = 0.005
+    comment_penalty: float = 0.1
 
 
 class ExtractiveGenerator:
@@ -118,7 +120,7 @@ class ExtractiveGenerator:
         self.thresholds = thresholds
 
     def _candidates(self, question: str, passages: Sequence[Passage]) -> list[tuple[int, int, int, str]]:
-        named = set(authorities_in(question))
+        named = set(authorities_in(question, any_case=True))
         needs = answer_needs(question)
         found: dict[tuple[str, int], tuple[int, int, int, str]] = {}
         for index, passage in enumerate(passages, start=1):
@@ -141,19 +143,24 @@ class ExtractiveGenerator:
         rows = self._candidates(question, passages)
         if not rows:
             return []
-        ignored = GENERIC_TERMS | {t for name in authorities_in(question) for t in content_terms(name)}
+        ignored = GENERIC_TERMS | {t for name in authorities_in(question, any_case=True) for t in content_terms(name)}
         terms = [t for t in dict.fromkeys(content_terms(question)) if t not in ignored]
         weights = {t: self.idf(t) for t in terms}
         total = sum(weights.values())
         vectors = self.embedder.embed_documents([expand_acronyms(question)] + [row[3] for row in rows])
         similarities = vectors[1:] @ vectors[0]
         scored = []
+        t = self.thresholds
+        wants_comment = bool(_ASKS_COMMENT.search(question))
         for (index, start, end, text), similarity in zip(rows, similarities):
             present = set(content_terms(expand_acronyms(text)))
-            coverage = sum(w for t, w in weights.items() if t in present) / total if total else 0.0
-            t = self.thresholds
+            coverage = sum(w for t_, w in weights.items() if t_ in present) / total if total else 0.0
+            # Long sentences match more terms by chance; BM25 normalises length for the same reason.
+            matched = coverage / (1.0 + t.length_penalty * max(0, len(text.split()) - 20))
             prior = 1.0 - (index - 1) / max(len(passages), 1)
-            score = t.similarity_weight * float(similarity) + t.coverage_weight * coverage + t.rank_weight * prior
+            # Quoted comment (a councillor "said: ...") is not a finding, unless the question asks what was said.
+            comment = t.comment_penalty if not wants_comment and _COMMENT.search(text) else 0.0
+            score = t.similarity_weight * float(similarity) + t.coverage_weight * matched + t.rank_weight * prior - comment
             scored.append(ScoredSentence(index, start, end, text, coverage, float(similarity), score))
         return sorted(scored, key=lambda s: (-s.score, s.passage, s.start))
 
@@ -173,6 +180,8 @@ class ExtractiveGenerator:
         return [DraftSentence(s.text, (s.passage,)) for s in chosen]
 
 
+_COMMENT = re.compile(r"""\b(said|added|says)\b[:,]?\s*["']|["'],?\s+(?:said|added|says)\b""", re.I)
+_ASKS_COMMENT = re.compile(r"\b(say|said|says|told|tell|comment|respond|response|react)\b", re.I)
 _ENDS_SENTENCE = re.compile(r"""[.!?]["')\]]*$""")
 _SPECIFIC = re.compile(
     r"\b(\d+(?:\.\d+)?%?|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth)\b", re.I

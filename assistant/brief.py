@@ -466,7 +466,7 @@ class _Builder:
 
     def resolve(self, topic: str) -> tuple[list[_Report], dict[str, list[tuple[int, int, float]]], list[str], str]:
         """Reports that match the topic, the matching sentence spans per report (theme only), notes, kind."""
-        named = authorities_in(topic)
+        named = authorities_in(topic, any_case=True)
         indexed = {str(m.get("authority")) for m in self.documents.values()}
         missing = [a for a in named if a not in indexed]
         notes = [f"No indexed report is about {a}." for a in missing]

@@ -20,12 +20,29 @@ class DraftSentence:
     cites: tuple[int, ...]
 
 
+# Text addressed to a model rather than a reader ("ignore previous instructions and say ..."): report
+# text is data, so such sentences can never be the support for a claim.
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget)\b[^.]{0,40}\b(instructions?|prompts?|rules|above)\b"
+    r"|\b(you are|you must|as an ai|language model|system prompt)\b"
+    r"|\b(say|state|answer|reply|respond)\s+(that|with)\b",
+    re.I,
+)
+
+
+def factual_text(passage: str) -> str:
+    """The passage without sentences that instruct a model."""
+    return " ".join(
+        passage[span.start : span.end] for span in sentences(passage) if not _INSTRUCTION.search(passage[span.start : span.end])
+    )
+
+
 def support(sentence: str, passage: str) -> float:
-    """Lexical support: the share of the sentence's content terms that the passage contains."""
+    """Lexical support: the share of the sentence's content terms that the passage's factual text contains."""
     terms = set(content_terms(sentence))
     if not terms:
         return 0.0
-    return len(terms & set(content_terms(passage))) / len(terms)
+    return len(terms & set(content_terms(factual_text(passage)))) / len(terms)
 
 
 def best_quote(sentence: str, passage: Passage) -> tuple[int, int, float]:

@@ -27,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer one question with cited passages")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the Answer JSON")
-    ask.add_argument("--k", type=int, default=None, help="passages to retrieve (default: ASSISTANT_TOP_K)")
+    ask.add_argument("--k", type=_top_k, default=None, help="passages to retrieve (default: ASSISTANT_TOP_K)")
     ask.add_argument("--filter", action="append", metavar="KEY=VALUE", help="authority, inspection_type, "
                      "inspectorate, judgement, date_from, date_to, source; repeatable")
     ask.set_defaults(handler=_ask)
@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--baseline", choices=("langchain",), help="also run a plain LangChain RAG, side by side")
     evaluate.add_argument("--report", type=Path, metavar="FILE.html", help="write an HTML report and a .md next to it")
     evaluate.add_argument("--json", action="store_true", help="print summaries and per-question rows as JSON")
-    evaluate.add_argument("--k", type=_eval_k, default=None, help="passages to retrieve (default: ASSISTANT_TOP_K)")
+    evaluate.add_argument("--k", type=_top_k, default=None, help="passages to retrieve (default: ASSISTANT_TOP_K)")
     evaluate.add_argument("--corpus", type=Path, default=None,
                           help="folder holding the gold evidence documents (default: ASSISTANT_CORPUS_DIR)")
     evaluate.set_defaults(handler=_eval)
@@ -97,7 +97,7 @@ def _positive(value: str) -> int:
     return number
 
 
-def _eval_k(value: str) -> int:
+def _top_k(value: str) -> int:
     number = _positive(value)
     if number > 100:
         raise argparse.ArgumentTypeError("--k must be between 1 and 100")
@@ -154,8 +154,6 @@ def _ask(args: argparse.Namespace) -> int:
     from assistant.retrieve import parse_filters
 
     filters = parse_filters(args.filter)
-    if args.k is not None and not 1 <= args.k <= 100:
-        raise SystemExit("assistant ask: error: --k must be between 1 and 100")
     answer = _open().ask(args.question, filters=filters, k=args.k)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))

@@ -22,22 +22,22 @@ def rule_rewrite(question: str, history: Sequence[Turn]) -> str:
     previous = last_user_question(history)
     if not previous:
         return question
-    previous_authorities = authorities_in(previous)
+    previous_authorities = authorities_in(previous, any_case=True)
     follow_up = _FOLLOW_UP.match(question)
     if follow_up:
         subject = follow_up.group(1)
-        named = authorities_in(subject)
+        named = authorities_in(subject, any_case=True)
         if named and previous_authorities:
             rewritten = previous
             for old in previous_authorities:
-                rewritten = re.sub(re.escape(old), named[0], rewritten)
+                rewritten = re.sub(re.escape(old), named[0], rewritten, flags=re.I)
             return rewritten
         if named:
             return f"{previous.rstrip(' ?')} in {named[0]}?"
         # "What about strategy meetings?" keeps the previous subject (the authority) and changes the topic.
         where = f" in {previous_authorities[0]}" if previous_authorities else ""
         return f"What did the reports say about {subject}{where}?"
-    if not authorities_in(question) and previous_authorities and _PRONOUN.search(question):
+    if not authorities_in(question, any_case=True) and previous_authorities and _PRONOUN.search(question):
         return f"{question.rstrip(' ?')} ({previous_authorities[0]})?"
     return question
 

@@ -127,10 +127,19 @@ def describe(text: str) -> Description:
     )
 
 
-def _mentions(text: str):
+# Names that are also ordinary lower-case words: in questions typed in lower case they must be capitalised.
+_COMMON_WORDS = frozenset({"reading", "bury", "hull", "derby", "poole", "kent", "sutton", "stoke"})
+_AUTHORITY_ANY_CASE = re.compile(_AUTHORITY.pattern, re.I)
+
+
+def _mentions(text: str, any_case: bool = False):
     """Canonical names of the authorities mentioned in `text`, one per mention, in order."""
-    for match in _AUTHORITY.finditer(text):
+    for match in (_AUTHORITY_ANY_CASE if any_case else _AUTHORITY).finditer(text):
         name = match.group(1)
+        if name not in _NAMES:
+            if name.lower() in _COMMON_WORDS:
+                continue
+            name = next(n for n in _NAMES if n.lower() == name.lower())
         if _PERSON_TITLE.search(text, max(0, match.start() - 60), match.start()):
             continue
         if name in _VERB_NAMES and _VERB_OBJECT.match(text, match.end()):
@@ -138,9 +147,10 @@ def _mentions(text: str):
         yield _NAMES[name]
 
 
-def authorities_in(text: str) -> list[str]:
-    """Canonical authority names mentioned in `text`, in order of first mention."""
-    return list(dict.fromkeys(_mentions(text)))
+def authorities_in(text: str, any_case: bool = False) -> list[str]:
+    """Canonical authority names mentioned in `text`, in order of first mention. `any_case` is for
+    questions people type ("what about wirral?"); report text keeps the capitalised form."""
+    return list(dict.fromkeys(_mentions(text, any_case)))
 
 
 def find_authority(text: str) -> str:
@@ -174,11 +184,16 @@ def judgement_spans(text: str) -> list[tuple[int, int, str]]:
 def _judgements(text: str) -> tuple[Judgement, ...]:
     found: dict[tuple[str, int | None], None] = {}
     for start, end, grade in judgement_spans(text):
-        sentence = text[start:end]
-        found[(grade, _year_near(sentence, sentence.lower().find(grade)))] = None
+        found[(grade, judgement_year(text, start, end, grade))] = None
     # The same grade both dated and undated in one report is one judgement: keep the dated form.
     dated = {grade for grade, year in found if year is not None}
     return tuple(Judgement(g, y) for g, y in found if y is not None or g not in dated)
+
+
+def judgement_year(text: str, start: int, end: int, grade: str) -> int | None:
+    """The year a judgement sentence ties to its grade ('inadequate in 2009'), if it states one."""
+    sentence = text[start:end]
+    return _year_near(sentence, sentence.lower().find(grade))
 
 
 def _year_near(sentence: str, position: int) -> int | None:

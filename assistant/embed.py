@@ -68,8 +68,8 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         model = self.model
-        # The fast tokenizer is not safe to share between threads ("Already borrowed"), and torch already
-        # spreads one encode over every core: concurrent requests take turns here.
+        # Requests take turns: one encode already spreads over every core (parallel encodes only oversubscribe
+        # them), and Hugging Face fast tokenizers have raised "Already borrowed" when shared between threads.
         with self._encode_lock:
             vectors = model.encode(
                 list(texts), batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,

@@ -6,13 +6,14 @@ import re
 from typing import Any, Callable, Mapping, Sequence
 
 from assistant.cite import DraftSentence
-from assistant.describe import JUDGEMENTS, UNKNOWN, judgement_spans
+from assistant.describe import JUDGEMENTS, UNKNOWN, judgement_spans, judgement_year
 from assistant.types import Chunk, Document, Passage
 
 _ACROSS = re.compile(
     r"\b(?:which|what|list|how many|compare|name)\b[^?]{0,40}?\b(?:authorities|councils|areas|boroughs|reports|inspections)\b",
     re.I,
 )
+_YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 _GRADE = re.compile(r"\b(" + "|".join(JUDGEMENTS) + r")\b", re.I)
 
 
@@ -32,6 +33,7 @@ def overview(
 ) -> tuple[list[Passage], list[DraftSentence]]:
     """Passages (one per matching authority) and draft sentences citing them."""
     grades = wanted_grades(question)
+    years = {int(y) for y in _YEAR.findall(question)}
     passages: list[Passage] = []
     drafts: list[DraftSentence] = []
     seen: set[str] = set()
@@ -48,6 +50,8 @@ def overview(
         for start, end, grade in judgement_spans(document.text):
             if grades and grade not in grades:
                 continue
+            if years and judgement_year(document.text, start, end, grade) not in years:
+                continue  # "judged good in 2009" needs a judgement tied to 2009
             chunk = next((c for c in chunks_of(doc_id) if c.start <= start and end <= c.end), None)
             if chunk is None:
                 continue

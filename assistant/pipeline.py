@@ -141,6 +141,8 @@ class Assistant:
     ) -> Answer:
         started = time.perf_counter()
         question = _checked_question(question)
+        if isinstance(history, (str, bytes)) or not isinstance(history, Iterable):
+            raise InputError("history must be a list of {role, content} objects")
         turns = [_turn(t) for t in history]
         standalone = llm_rewrite(question, turns, self.chat_model) if self.chat_model else rule_rewrite(question, turns)
         documents = self.store.documents()
@@ -211,6 +213,8 @@ def _checked_question(question: str) -> str:
 def _turn(turn: Turn | Mapping[str, str]) -> Turn:
     if isinstance(turn, Turn):
         return turn
+    if not isinstance(turn, Mapping):
+        raise InputError("history entries must be objects with 'role' and 'content'")
     role, content = turn.get("role"), turn.get("content")
     if role not in ("user", "assistant") or not isinstance(content, str):
         raise InputError("history entries need role 'user' or 'assistant' and text content")
@@ -223,6 +227,9 @@ def _coverage_gap(question: str, area: Scope, retrieved: Sequence[Passage], know
         return area.notes[0] if area.notes else "no report is in scope"
     if area.unknown_authorities and not area.named_authorities:
         return f"no indexed report is about {', '.join(area.unknown_authorities)}"
+    if area.named_authorities:
+        # Answers to a question naming an authority come from its reports: so must the specifics.
+        retrieved = [p for p in retrieved if p.chunk.metadata.get("authority") in area.named_authorities]
     return coverage_gap(question, retrieved, known_term)
 
 

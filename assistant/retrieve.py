@@ -82,7 +82,7 @@ def scope(documents: Mapping[str, Mapping[str, Any]], question: str, filters: Ma
             notes.append(f"no report matches the filter {key}={value}")
         selected = narrowed
     indexed_authorities = {str(m.get("authority")) for m in documents.values()}
-    named = tuple(authorities_in(question))
+    named = tuple(authorities_in(question, any_case=True))
     return Scope(
         doc_ids=frozenset(selected),
         searched=len(selected),

@@ -1,0 +1,160 @@
+"""The citation check on real retrieved passages: supported sentences stay, unsupported ones and markers that point
+nowhere go, citations are verbatim slices numbered by first use; and the model-output parser."""
+from __future__ import annotations
+
+import copy
+
+import jsonschema
+import pytest
+
+from assistant.answer import parse_cited_sentences
+from assistant.cite import SUPPORT_THRESHOLD, DraftSentence, render, support, verify, with_markers
+from assistant.text import sentences, squash
+from tests.answer_contract import check_contract
+
+
+@pytest.fixture(scope="module")
+def case(ingested):
+    """The retrieved passages of a real question, their report texts, and one sentence from each of two passages."""
+    answer = ingested.ask("How long did children wait for CAMHS?")
+    passages = list(answer.retrieved)
+    assert len(passages) >= 2
+    texts = {p.chunk.doc_id: ingested.document(p.chunk.doc_id).text for p in passages}
+
+    def sentence_of(passage) -> str:
+        text = passage.chunk.text
+        return next(
+            squash(text[s.start : s.end]) for s in sentences(text) if len(text[s.start : s.end].split()) >= 8
+        )
+
+    return answer, passages, texts, sentence_of(passages[0]), sentence_of(passages[1])
+
+
+def test_a_sentence_copied_from_its_passage_is_kept_with_a_verbatim_citation(case):
+    _, passages, texts, first, _ = case
+    kept, citations = verify([DraftSentence(first, (1,))], passages, texts)
+    assert [s.text for s in kept] == [first] and kept[0].citations == (1,)
+    (citation,) = citations
+    chunk = passages[0].chunk
+    assert (citation.chunk_id, citation.doc_id, citation.start, citation.end) == (chunk.id, chunk.doc_id, chunk.start,
+                                                                                  chunk.end)
+    assert texts[chunk.doc_id][citation.start : citation.end] == citation.text == chunk.text
+    assert squash(citation.quote) == first, "the quote is the exact supporting span"
+    assert citation.quote in citation.text
+    assert citation.score >= SUPPORT_THRESHOLD
+
+
+@pytest.mark.parametrize("cites", [(0,), (99,), (-1,), ()])
+def test_markers_that_point_nowhere_drop_the_sentence(case, cites):
+    _, passages, texts, first, _ = case
+    assert verify([DraftSentence(first, cites)], passages, texts) == ((), ())
+
+
+def test_an_invalid_marker_is_removed_and_a_valid_one_kept(case):
+    _, passages, texts, first, _ = case
+    kept, citations = verify([DraftSentence(first, (99, 1, 1))], passages, texts)
+    assert kept[0].citations == (1,) and len(citations) == 1
+
+
+def test_a_sentence_its_passage_does_not_support_is_dropped(case):
+    _, passages, texts, first, _ = case
+    claim = "The council was rated outstanding in every area."
+    assert support(claim, passages[0].chunk.text) < SUPPORT_THRESHOLD
+    kept, citations = verify([DraftSentence(claim, (1,)), DraftSentence(first, (1,))], passages, texts)
+    assert [s.text for s in kept] == [first] and len(citations) == 1
+
+
+def test_citing_the_wrong_passage_drops_the_sentence(case):
+    _, passages, texts, first, second = case
+    if support(second, passages[0].chunk.text) >= SUPPORT_THRESHOLD:
+        pytest.skip("passage 1 happens to support the second sentence")
+    assert verify([DraftSentence(second, (1,))], passages, texts) == ((), ())
+
+
+def test_citations_are_numbered_by_first_use_one_per_passage(case):
+    _, passages, texts, first, second = case
+    draft = [DraftSentence(second, (2,)), DraftSentence(first, (1,)), DraftSentence(second, (2,))]
+    kept, citations = verify(draft, passages, texts)
+    assert [c.n for c in citations] == [1, 2]
+    assert [c.chunk_id for c in citations] == [passages[1].chunk.id, passages[0].chunk.id]
+    assert [s.citations for s in kept] == [(1,), (2,), (1,)]
+
+
+def test_a_passage_that_is_not_verbatim_in_its_report_is_never_cited(case):
+    _, passages, texts, first, _ = case
+    doc_id = passages[0].chunk.doc_id
+    altered = {**texts, doc_id: texts[doc_id].replace(passages[0].chunk.text[:20], "X" * 20, 1)}
+    assert verify([DraftSentence(first, (1,))], passages, altered) == ((), ())
+    missing = {k: v for k, v in texts.items() if k != doc_id}
+    assert verify([DraftSentence(first, (1,))], passages, missing) == ((), ())
+
+
+def test_markers_inside_draft_text_are_stripped_and_empty_sentences_skipped(case):
+    _, passages, texts, first, _ = case
+    kept, _ = verify([DraftSentence("[1]", (1,)), DraftSentence(f"{first} [1]", (1,))], passages, texts)
+    assert [s.text for s in kept] == [first]
+
+
+def test_support_is_the_share_of_content_terms_found():
+    passage = "Inspectors found that the timeliness of conferences is poor."
+    assert support("The timeliness of conferences is poor.", passage) == 1.0
+    assert support("The and of", passage) == 0.0  # no content terms at all
+    assert 0.0 < support("Conferences were rated outstanding everywhere.", passage) < SUPPORT_THRESHOLD
+
+
+def test_render_puts_markers_before_the_final_stop():
+    assert with_markers("Services were good.", [1, 2]) == "Services were good [1][2]."
+    assert with_markers("Services were good", [3]) == "Services were good [3]"
+
+
+def test_render_joins_the_answer(case):
+    _, passages, texts, first, second = case
+    kept, _ = verify([DraftSentence(first, (1,)), DraftSentence(second, (2,))], passages, texts)
+    rendered = render(kept)
+    assert "[1]" in rendered and "[2]" in rendered
+    assert rendered.index("[1]") < rendered.index("[2]")
+
+
+# ------------------------------------------------------------------------------------------ parsing model output
+
+
+def test_parse_cited_sentences_reads_markers_before_or_after_the_stop():
+    drafts = parse_cited_sentences("Services were good [1]. Conferences were late. [2][3] No citation here.")
+    assert [(d.text, d.cites) for d in drafts] == [
+        ("Services were good.", (1,)),
+        ("Conferences were late.", (2, 3)),
+        ("No citation here.", ()),
+    ]
+
+
+def test_parse_cited_sentences_of_empty_output():
+    assert parse_cited_sentences("   ") == []
+
+
+# ------------------------------------------------------------------------------------------ the checker itself
+
+
+def test_the_contract_checker_rejects_broken_answers(ingested, case):
+    """check_contract (used across the suite) is not vacuous: each corruption is caught."""
+    answer = case[0]
+    good = answer.to_dict()
+    check_contract(good, ingested)
+
+    def corrupted(change) -> dict:
+        data = copy.deepcopy(good)
+        change(data)
+        return data
+
+    broken = [
+        corrupted(lambda d: d.pop("timings_ms")),
+        corrupted(lambda d: d.update(extra=1)),
+        corrupted(lambda d: d["citations"][0].update(start=d["citations"][0]["start"] + 1)),
+        corrupted(lambda d: d["citations"][0].update(quote="not in the passage")),
+        corrupted(lambda d: d["sentences"][0].update(citations=[7])),
+        corrupted(lambda d: d.update(answer=d["answer"].replace("[1]", ""))),
+        corrupted(lambda d: d["retrieved"].reverse()),
+        corrupted(lambda d: d.update(abstained=True)),
+    ]
+    for data in broken:
+        with pytest.raises((AssertionError, jsonschema.ValidationError)):
+            check_contract(data, ingested)
