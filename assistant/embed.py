@@ -106,6 +106,13 @@ _SHARED: dict[tuple[str, int], SentenceTransformerEmbedder] = {}
 _SHARED_LOCK = threading.Lock()
 
 
+def require_model(embedder: Embedder, model: str) -> None:
+    """Collection names carry the fingerprint of the configured model: another model's vectors would mix in."""
+    name = getattr(embedder, "name", model)
+    if name != model:
+        raise ConfigurationError(f"embedder '{name}' is not the configured model '{model}'; refusing to mix vectors")
+
+
 def make_embedder(model: str, batch_size: int = 64) -> Embedder:
     """The embedder for a model name; a sentence-transformers model is loaded once per process and shared."""
     if model.startswith("hashing-"):

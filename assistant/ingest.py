@@ -8,8 +8,8 @@ from typing import Callable, Sequence
 
 from assistant.chunk import chunk_document
 from assistant.describe import describe
-from assistant.embed import Embedder
-from assistant.errors import ConfigurationError, IndexBusyError, LoadError
+from assistant.embed import Embedder, require_model
+from assistant.errors import IndexBusyError, LoadError
 from assistant.keyword import indexed_text
 from assistant.load import discover, load_document
 from assistant.settings import Settings
@@ -61,12 +61,7 @@ def ingest_files(
     prune: bool = False,
     progress: Progress | None = None,
 ) -> IngestReport:
-    name = getattr(embedder, "name", settings.embed_model)
-    if name != settings.embed_model:
-        # Collection names carry the fingerprint of settings.embed_model: another model's vectors would mix in.
-        raise ConfigurationError(
-            f"embedder '{name}' is not the configured model '{settings.embed_model}'; refusing to mix vectors"
-        )
+    require_model(embedder, settings.embed_model)
     root = source_root(settings)
     files, missing = discover(list(paths))
     outcomes = [FileOutcome(str(p), "failed", reason=reason) for p, reason in missing]

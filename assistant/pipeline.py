@@ -11,8 +11,8 @@ from assistant.answer import ExtractiveGenerator, coverage_gap, Generator, LLMGe
 from assistant.cite import render, verify
 from assistant.condense import llm_rewrite, rule_rewrite
 from assistant.glossary import expand_acronyms
-from assistant.embed import Embedder, make_embedder
-from assistant.errors import ConfigurationError, IndexMissingError, InputError
+from assistant.embed import Embedder, make_embedder, require_model
+from assistant.errors import IndexMissingError, InputError
 from assistant.ingest import Progress, ingest_files, ingest_lock
 from assistant.keyword import KeywordIndex, cache_dir, inverse_document_frequency, state_of
 from assistant.overview import is_overview_question, overview
@@ -29,9 +29,8 @@ class Assistant:
         self, settings: Settings, embedder: Embedder | None = None, chat_model: Any | None = None
     ) -> None:
         self.settings = settings
-        if embedder is not None and embedder.name != settings.embed_model:
-            # Vectors from another model in this collection would make every search meaningless.
-            raise ConfigurationError(f"embedder '{embedder.name}' does not match ASSISTANT_EMBED_MODEL '{settings.embed_model}'")
+        if embedder is not None:
+            require_model(embedder, settings.embed_model)
         self.embedder = embedder or make_embedder(settings.embed_model, settings.embed_batch_size)
         self.store = ChromaStore(settings)
         self._keyword: KeywordIndex | None = None

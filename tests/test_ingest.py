@@ -15,7 +15,7 @@ import pytest
 
 from assistant.embed import HashingEmbedder
 from assistant.errors import ConfigurationError, IndexBusyError
-from assistant.ingest import ingest_lock, source_root
+from assistant.ingest import ingest_files, ingest_lock, source_root
 from assistant.keyword import KeywordIndex, indexed_text, state_of
 from assistant.load import load_document
 from assistant.pipeline import Assistant
@@ -298,10 +298,13 @@ def test_missing_path_is_reported_not_fatal(make_settings, tmp_path, shared_embe
 
 
 def test_embedder_that_is_not_the_configured_model_is_refused(make_settings, tmp_path):
-    helper = Assistant(make_settings(tmp_path), embedder=HashingEmbedder(64))  # settings say the real model
+    settings = make_settings(tmp_path)  # settings say the real model
     with pytest.raises(ConfigurationError, match="mix"):
-        helper.ingest()
-    assert helper.store.count() == 0
+        Assistant(settings, embedder=HashingEmbedder(64))
+    store = ChromaStore(settings)
+    with pytest.raises(ConfigurationError, match="mix"):
+        ingest_files([CORPUS], store, HashingEmbedder(64), settings)
+    assert store.count() == 0
 
 
 # ---------------------------------------------------------------- bad inputs beside good ones
@@ -553,8 +556,13 @@ def test_second_ingest_is_refused_while_the_lock_is_held(make_settings, tmp_path
     assert helper.ingest(sorted(CORPUS.glob("*.txt"))[:1]).count("indexed") == 1
 
 
-def test_lock_is_released_after_a_failed_ingest(make_settings, tmp_path):
-    helper = Assistant(make_settings(tmp_path), embedder=HashingEmbedder(64))
+def test_lock_is_released_after_a_failed_ingest(make_settings, tmp_path, monkeypatch):
+    helper = Assistant(make_settings(tmp_path, embed_model="hashing-64"))
+
+    def broken_repair() -> int:
+        raise ConfigurationError("store broke mid-ingest")
+
+    monkeypatch.setattr(helper.store, "repair", broken_repair)
     with pytest.raises(ConfigurationError):
         helper.ingest()
     ingest_lock(helper.settings).release()  # free again
