@@ -4,6 +4,7 @@ The extractive generator (default) quotes report sentences; the LLM generator as
 model. Both drafts go through the same citation check (cite.verify)."""
 from __future__ import annotations
 
+import html
 import logging
 import re
 from dataclasses import dataclass
@@ -233,7 +234,7 @@ class LLMGenerator:
     @staticmethod
     def prompt(question: str, passages: Sequence[Passage]) -> list[tuple[str, str]]:
         blocks = "\n".join(
-            f'<passage id="{i}" source="{p.chunk.source}">\n{_escape(p.chunk.text)}\n</passage>'
+            f'<passage id="{i}" source="{html.escape(p.chunk.source)}">\n{_escape(p.chunk.text)}\n</passage>'
             for i, p in enumerate(passages, start=1)
         )
         return [("system", SYSTEM_PROMPT), ("human", f"{blocks}\n\nQuestion: {question}")]
@@ -251,7 +252,8 @@ class LLMGenerator:
 
 
 def _escape(text: str) -> str:
-    return text.replace("<passage", "&lt;passage").replace("</passage", "&lt;/passage")
+    """Report text cannot open or close a passage tag, whatever its case."""
+    return re.sub(r"<(/?)(passage)", r"&lt;\1\2", text, flags=re.I)
 
 
 _MARKER = re.compile(r"\[(\d+)\]")

@@ -19,7 +19,6 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -155,28 +154,31 @@ def child_ingest(workdir: Path, chunks: int, seed: int, encode_sample: int) -> d
         # The texts ingest will embed: the same loader, describer, chunker and indexed_text.
         started = time.perf_counter()
         files, _ = discover([corpus])
-        texts = [indexed_text(c) for f in files for c in prepare(load_document(f, settings.max_file_bytes), settings)[1]]
+        texts = [
+            indexed_text(c) for f in files for c in prepare(load_document(f, settings.max_file_bytes), settings)[1]
+        ]
         result["prepare_s"] = round(time.perf_counter() - started, 3)
         sample = texts
         if encode_sample and len(texts) > encode_sample:
             step = len(texts) / encode_sample
             sample = [texts[int(i * step)] for i in range(encode_sample)]
         model = getattr(embedder, "model", None)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         if model is not None and hasattr(model, "encode"):
             model.encode(sample, batch_size=settings.embed_batch_size, normalize_embeddings=True,
                          convert_to_numpy=True, show_progress_bar=False)
         else:  # a non-sentence-transformers embedder: its own batch call is the raw speed
             embedder.embed_documents(sample)
-        encode_s = time.perf_counter() - started
+        encode_s, encode_cpu = time.perf_counter() - started, time.process_time() - cpu_started
         result.update({"encode_texts": len(sample), "encode_s": round(encode_s, 3),
+                       "encode_cpu_s": round(encode_cpu, 3),
                        "encode_sentences_per_s": round(len(sample) / encode_s, 2)})
 
         timed = TimedEmbedder(embedder)
         helper = Assistant(settings, embedder=timed)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         report = helper.ingest([corpus])
-        ingest_s = time.perf_counter() - started
+        ingest_s, ingest_cpu = time.perf_counter() - started, time.process_time() - cpu_started
         if not report.ok:
             raise BenchError(f"ingest failed for {len(report.failed)} files: {report.failed[0].reason}")
         stored = helper.store.count()
@@ -186,6 +188,9 @@ def child_ingest(workdir: Path, chunks: int, seed: int, encode_sample: int) -> d
             "ingest_embed_s": round(timed.seconds, 3),
             "ingest_other_s": round(ingest_s - timed.seconds, 3),
             "ingest_vs_encode": round((stored / ingest_s) / (len(sample) / encode_s), 3),
+            # CPU seconds of this process: less sensitive than wall time to other load on a shared machine.
+            "ingest_cpu_s": round(ingest_cpu, 3),
+            "ingest_vs_encode_cpu": round((stored / ingest_cpu) / (len(sample) / encode_cpu), 3),
             "index_disk_mib": round(_disk_bytes(settings.index_dir) / MIB, 1),
         })
         if len(texts) != stored:
@@ -213,26 +218,25 @@ def child_query(workdir: Path, queries: int, seed: int, cold_only: bool, offset:
                        "first_query_ms": round((answered - opened) * 1000, 2),
                        "cold_ms": round((answered - started) * 1000, 2)})
         if not cold_only:
-            totals, retrieves = [], []
-            for question in questions[1:]:
-                began = time.perf_counter()
-                answer = helper.ask(question)
-                totals.append((time.perf_counter() - began) * 1000)
-                retrieves.append(float(answer.timings_ms.get("retrieve", 0.0)))
-            result["warm_ms"] = percentiles(totals)
-            result["warm_retrieve_ms"] = percentiles(retrieves)
             from assistant.baseline import LangChainBaseline
 
             baseline = LangChainBaseline.over_collection(
                 helper.store.client, helper.store.chunk_collection_name, helper.embedder, settings.top_k
             )
             baseline.ask(questions[0])  # its first call sets up the LangChain wrapper
-            times = []
+            totals, retrieves, theirs = [], [], []
+            # Ours and the baseline alternate question by question, so load from other processes hits both alike.
             for question in questions[1:]:
                 began = time.perf_counter()
+                answer = helper.ask(question)
+                totals.append((time.perf_counter() - began) * 1000)
+                retrieves.append(float(answer.timings_ms.get("retrieve", 0.0)))
+                began = time.perf_counter()
                 baseline.ask(question)
-                times.append((time.perf_counter() - began) * 1000)
-            result["baseline_ms"] = percentiles(times)
+                theirs.append((time.perf_counter() - began) * 1000)
+            result["warm_ms"] = percentiles(totals)
+            result["warm_retrieve_ms"] = percentiles(retrieves)
+            result["baseline_ms"] = percentiles(theirs)
     result["query_peak_rss_mib"] = round(rss.peak / MIB, 1)
     return result
 
@@ -355,7 +359,11 @@ def targets(sizes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     ratios = {n: r.get("ingest_vs_encode") for n, r in sizes.items()}
     worst = min((v for v in ratios.values() if v is not None), default=None)
     out["ingest >= 80% of raw encode"] = {
-        "value": ratios, "target": TARGET_INGEST_RATIO, "status": verdict(None if worst is None else worst >= TARGET_INGEST_RATIO)}
+        "value": ratios, "target": TARGET_INGEST_RATIO,
+        "status": verdict(None if worst is None else worst >= TARGET_INGEST_RATIO)}
+    cpu = {n: r["ingest_vs_encode_cpu"] for n, r in sizes.items() if r.get("ingest_vs_encode_cpu") is not None}
+    if cpu:
+        out["ingest >= 80% of raw encode"]["value_cpu_time"] = cpu
     vs = {n: r.get("warm_p50_vs_baseline") for n, r in sizes.items() if r.get("warm_p50_vs_baseline") is not None}
     out["warm p50 <= 1.2x LangChain query"] = {
         "value": vs, "target": TARGET_P50_VS_BASELINE,
@@ -416,6 +424,9 @@ COLUMNS = (
     ("ingest_chunks_per_s", "ingest chunks/s", "{:.1f}"),
     ("encode_sentences_per_s", "raw encode sent/s", "{:.1f}"),
     ("ingest_vs_encode", "ingest/encode", "{:.2f}"),
+    ("ingest_vs_encode_cpu", "ingest/encode (CPU s)", "{:.2f}"),
+    ("ingest_embed_s", "ingest: embedding s", "{:.0f}"),
+    ("ingest_other_s", "ingest: everything else s", "{:.0f}"),
     ("warm_ms.p50", "warm p50 ms", "{:.0f}"),
     ("warm_ms.p95", "warm p95 ms", "{:.0f}"),
     ("warm_ms.p99", "warm p99 ms", "{:.0f}"),
@@ -477,6 +488,8 @@ def render_markdown(result: dict[str, Any]) -> str:
               "| target | value | status |", "|---|---|---|"]
     for name, entry in result.get("targets", {}).items():
         value = entry.get("value")
+        if entry.get("value_cpu_time"):
+            value = f"{value} (by CPU time: {entry['value_cpu_time']})"
         if entry.get("measured_instead"):
             value = f"{value} ({entry['measured_instead']})"
         lines.append(f"| {name} | {value} | {entry['status']} |")

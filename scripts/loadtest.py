@@ -9,6 +9,8 @@ Without --url it starts the app itself (`python app.py --host 127.0.0.1 --port F
 index (so the app ingests corpus/ on start; or --index-dir / --chroma-url to use an existing index or a Chroma
 server), waits until it answers, runs the clients and stops the app by its pid. All clients start together
 (a barrier) and every request counts: an exception, a timeout or a reply that is not the Answer JSON is an error.
+One thing is retried, once: gradio_client's CancelledError, raised when the session's event stream closes just as
+the client sends its next question (a race in the client library, not an app failure); see "client_retries".
 
 Prints one JSON object: error count, answers, throughput and p50/p95 latency, plus the machine it ran on.
 Exit status 0 when there were no errors, 1 otherwise, 2 when the app could not be started.
@@ -16,6 +18,7 @@ Exit status 0 when there were no errors, 1 otherwise, 2 when the app could not b
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import os
 import platform
@@ -124,7 +127,7 @@ class App:
         except OSError:
             return ""
 
-    def stop(self) -> None:
+    def stop(self, keep_log: bool = False) -> None:
         if self.process is not None and self.process.poll() is None:
             os.kill(self.process.pid, signal.SIGTERM)
             try:
@@ -134,7 +137,11 @@ class App:
                 self.process.wait(timeout=20)
         import shutil
 
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        if keep_log:
+            shutil.rmtree(self.workdir / "index", ignore_errors=True)
+            shutil.rmtree(self.workdir / "data", ignore_errors=True)
+        else:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def check_answer(result: Any) -> str | None:
@@ -166,6 +173,7 @@ def run(url: str, clients: int, questions: int, request_timeout: float, auth: tu
     lock = threading.Lock()
     latencies: list[float] = []
     errors: list[str] = []
+    retries: list[str] = []
     answered = abstained = 0
     started_at: list[float] = []
 
@@ -187,13 +195,24 @@ def run(url: str, clients: int, questions: int, request_timeout: float, auth: tu
         for step in range(questions):
             question = QUESTIONS[(index * questions + step) % len(QUESTIONS)]
             begun = time.perf_counter()
-            try:
-                result = client.submit(question, api_name="/ask").result(timeout=request_timeout)
-                problem = check_answer(result)
-            except Exception as exc:  # noqa: BLE001
-                problem = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
-                result = None
-            elapsed = (time.perf_counter() - begun) * 1000
+            result = None
+            for attempt in (1, 2):
+                try:
+                    result = client.submit(question, api_name="/ask").result(timeout=request_timeout)
+                    problem = check_answer(result)
+                except concurrent.futures.CancelledError:
+                    # gradio_client race, not an app failure: the session's event stream closed (the server
+                    # closes it when its last event completes) just as this client sent its next question, so
+                    # the reply never reached the client. Asked again once, and counted in "client_retries".
+                    problem = "CancelledError: gradio_client's event stream closed before the reply arrived"
+                    if attempt == 1:
+                        with lock:
+                            retries.append(question)
+                        continue
+                except Exception as exc:  # noqa: BLE001
+                    problem = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+                break
+            elapsed = (time.perf_counter() - begun) * 1000  # a retried question counts both tries
             with lock:
                 if problem:
                     errors.append(problem)
@@ -218,6 +237,7 @@ def run(url: str, clients: int, questions: int, request_timeout: float, auth: tu
         "abstained": abstained,
         "errors": len(errors),
         "error_samples": sorted(set(errors))[:5],
+        "client_retries": len(retries),
         "wall_s": round(wall, 2),
         "throughput_qps": round(answered / wall, 3) if wall else 0.0,
     }
@@ -250,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     app = None
     url = args.url
+    summary: dict[str, Any] = {}
     try:
         if url is None:
             app = App(args.index_dir, args.chroma_url, args.startup_timeout)
@@ -262,9 +283,11 @@ def main(argv: list[str] | None = None) -> int:
         summary = run(url, args.clients, args.questions, args.timeout, auth)  # type: ignore[arg-type]
     finally:
         if app is not None:
-            app.stop()
+            app.stop(keep_log=bool(summary.get("errors")))
     summary["app"] = {"url": url, "started_here": app is not None,
                       "startup_s": round(app.startup_s, 1) if app is not None else None}
+    if app is not None and summary["errors"]:
+        summary["app"]["log"] = str(app.log_path)  # kept for a look at what went wrong
     summary["machine"] = info
     print(json.dumps(summary, indent=2), flush=True)
     return 0 if summary["errors"] == 0 and summary["answers"] == summary["requests"] else 1

@@ -236,6 +236,7 @@ def test_load_test_script_small_run():
     result = json.loads(done.stdout)
     assert result["errors"] == 0, result["error_samples"]
     assert result["requests"] == result["answers"] == 10
+    assert result["client_retries"] <= 1  # gradio_client's stream race (see the script); never the app
     assert result["app"]["started_here"] is True
     assert {"p50", "p95"} <= result["latency_ms"].keys() and result["throughput_qps"] > 0
     assert result["machine"]["cpus"] >= 1

@@ -5,7 +5,6 @@ nothing but an AssistantError (a one-line, handled error) ever escapes, and noth
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import tempfile

@@ -23,7 +23,7 @@ from assistant.errors import StoreError
 from assistant.keyword import KeywordIndex, cache_dir, server_key, state_of
 from assistant.load import load_document
 from assistant.pipeline import Assistant
-from tests.conftest import CORPUS, REAL_MODEL, build_settings, cli_command, cli_env
+from tests.conftest import CORPUS, build_settings, cli_command, cli_env
 
 REPO = CORPUS.parent
 MASH = "What did inspectors say about the MASH?"
