@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any, Iterable, Mapping, Protocol, Sequence
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Mapping, Protocol, Sequence
 
 import numpy as np
 
@@ -48,12 +49,35 @@ def chroma_client(settings: Settings):
             )
             _bound_timeouts(client)
             return client
-        settings.index_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
     except Exception as exc:  # chromadb raises plain ValueError/ConnectionError for an unreachable server
         if settings.chroma_url:
             raise StoreError(unreachable_message(settings.chroma_url, exc)) from None
         raise StoreError(f"cannot open Chroma at {settings.index_dir}: {_first_line(exc)}") from None
+
+
+OPEN_TIMEOUT_S = 120.0
+
+
+@contextmanager
+def _opening(settings: Settings) -> Iterator[None]:
+    """Two processes creating a fresh index/ at once race on Chroma's sqlite schema ("table collections
+    already exists"): opening the client and its collections is serialised by a lock file beside it."""
+    if settings.chroma_url:
+        yield
+        return
+    from filelock import FileLock, Timeout
+
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(settings.index_dir / ".open.lock"), timeout=OPEN_TIMEOUT_S)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise StoreError(f"cannot open Chroma at {settings.index_dir}: another process held it for {OPEN_TIMEOUT_S:.0f} s") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 # chromadb's HTTP session waits forever by default: a hung server would hang every user with it.
@@ -116,9 +140,13 @@ class ChromaStore:
         # One client per store, shared by every thread; the lock only guards (re)connecting.
         self._connect_lock = threading.RLock()
         self._stale = False
-        self.client = chroma_client(settings)
-        self._chunks = self._collection(self.chunk_collection_name, create)
-        self._docs = self._collection(self.doc_collection_name, create)
+        self._open()
+
+    def _open(self) -> None:
+        with _opening(self.settings):
+            self.client = chroma_client(self.settings)
+            self._chunks = self._collection(self.chunk_collection_name, self._create)
+            self._docs = self._collection(self.doc_collection_name, self._create)
 
     @property
     def exists(self) -> bool:
@@ -143,9 +171,7 @@ class ChromaStore:
     def reconnect(self) -> None:
         """A new client and fresh collection handles (after the server went away, or the index was rebuilt)."""
         with self._connect_lock:
-            self.client = chroma_client(self.settings)
-            self._chunks = self._collection(self.chunk_collection_name, self._create)
-            self._docs = self._collection(self.doc_collection_name, self._create)
+            self._open()
             self._stale = False
 
     def _target(self, name: str):
@@ -180,20 +206,6 @@ class ChromaStore:
                 if lost:
                     raise StoreError(unreachable_message(self.settings.chroma_url or "", exc)) from None
                 raise StoreError(f"Chroma {what} failed: {_first_line(exc)}") from None
-
-    def _call(self, what: str, function, *args, **kwargs):
-        """Older call style: a bound method of the client or a collection, routed through `_run`."""
-        owner = getattr(function, "__self__", None)
-        name = getattr(function, "__name__", None)
-        for target, current in (("chunks", self._chunks), ("docs", self._docs), ("client", self.client)):
-            if owner is not None and owner is current and name:
-                return self._run(what, target, name, *args, **kwargs)
-        try:
-            return function(*args, **kwargs)
-        except StoreError:
-            raise
-        except Exception as exc:
-            raise StoreError(f"Chroma {what} failed: {_first_line(exc)}") from None
 
     def add_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray, content_hash: str) -> None:
         batch = max(1, min(5000, self._run("batch size", "client", "get_max_batch_size")))

@@ -129,6 +129,33 @@ def test_two_ingest_commands_at_once_one_wins_the_other_is_told(tmp_path):
     assert_consistent(helper)
 
 
+_OPEN_FRESH_INDEX = """
+import sys, time
+from pathlib import Path
+from assistant.store import ChromaStore
+from tests.conftest import build_settings
+start = float(sys.argv[2])
+time.sleep(max(0.0, start - time.time()))  # every process opens at the same instant
+store = ChromaStore(build_settings(Path(sys.argv[1]), embed_model="hashing-8"))
+print(store.count())
+"""
+
+
+def test_processes_opening_a_fresh_index_at_once_all_succeed(tmp_path):
+    """Chroma creates its sqlite schema on first open; without serialising that, a second process fails
+    with 'table collections already exists' (seen in CI when two `assistant ingest` started together)."""
+    import time
+
+    start = time.time() + 8  # after every interpreter has imported chromadb
+    processes = [
+        subprocess.Popen([sys.executable, "-c", _OPEN_FRESH_INDEX, str(tmp_path), str(start)], cwd=REPO,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    outcomes = [(p.wait(timeout=300), p.stdout.read(), p.stderr.read()) for p in processes]
+    assert [(code, out.strip()) for code, out, _ in outcomes] == [(0, "0")] * 4, outcomes
+
+
 # ---------------------------------------------------------------- the BM25 cache: damage and races
 
 
