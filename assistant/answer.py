@@ -28,13 +28,44 @@ GENERIC_TERMS = frozenset(
     )
 )
 
+# Phrases that name the report a question is about ("the joint inspection", "the focused visit reported to
+# committee") rather than the finding it asks for: their words count for less when matching answer sentences,
+# unless the question asks which report it was ("Which monitoring visit was this?").
+_REPORT_PHRASE = re.compile(
+    r"\b(?:(?:joint|targeted|area|focus+ed|monitoring|multi-agency|full|ofsted'?s?|cqc|hmicfrs|first|second|third"
+    r"|fourth|fifth|sixth|seventh|eighth|ninth|tenth|latest|last|recent|\d+(?:st|nd|rd|th))\s+)*"
+    r"(?:inspections?|visits?)\b|\breported\s+to\s+(?:the\s+)?committee\b|\bcommittee\b|\bminutes\b|\bofsted\b",
+    re.I,
+)
+_ASKS_WHICH = re.compile(r"\b(?:which|what)\s+((?:[a-z-]+\s+)?[a-z-]+)\s+(?:was|were|is|are|did|does|had|has)\b", re.I)
+
+
+def report_terms(question: str) -> set[str]:
+    asked = {t for m in _ASKS_WHICH.finditer(question) for t in content_terms(m.group(1))}
+    return {t for m in _REPORT_PHRASE.finditer(question) for t in content_terms(m.group(0))} - asked
+
+
+REPORT_TERM_WEIGHT = 0.1
+
+_TITLE = r"(?:Cllr|Councillor|Dr|Mr|Mrs|Ms|Miss|Professor|Prof|Sir|Dame)\.?"
+# "Who is Dr Sarah Baker?": the answer is the role the reports give that person.
+_WHO_IS_NAMED = re.compile(rf"^\s*(?i:who\s+is|who\s+was)\s+((?:{_TITLE}\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)")
+
 # What an answer must contain, by the question's form: these are properties of the question, not of any report.
 _NEEDS = (
     ("percent", re.compile(r"\b(what|which)\s+(proportion|percentage|share)\b|\bper\s*cent\b|\bwhat\s+rate\b", re.I)),
     ("number", re.compile(r"\bhow\s+(much|long|often)\b|\bwhat\s+(number|figure|amount)\b|\baverage\s+number\b", re.I)),
     ("date", re.compile(r"^\s*when\b|\bwhat\s+(date|year|month)\b|\bon\s+what\s+date", re.I)),
     ("count", re.compile(r"\bhow\s+many\b", re.I)),
-    ("person", re.compile(r"^\s*who\b(?!\s+(?:do|does|did)\b)|\bname\s+of\b|\bwhat\s+is\s+the\s+name\b", re.I)),
+    # "Who chaired...", "Who is the chairman...": a person. "Who are children allocated to?" is not.
+    ("person", re.compile(
+        r"^\s*who\s+(?:is|was)\s+the\b|^\s*who\b(?!\s+(?:do|does|did|are|were|is|was|has|have|had)\b)"
+        r"|\bname\s+of\b|\bwhat\s+is\s+the\s+name\b", re.I)),
+    ("role", _WHO_IS_NAMED),
+    ("decision", re.compile(
+        r"\bwhat\s+(?:was|were)\s+the\s+(?:[\w']+\s+)?(?:decision|resolution)s?\b"
+        r"|\bwhat\s+did\s+(?:the\s+)?[\w']+\s+(?:decide|resolve|agree)\b", re.I)),
+    ("future", re.compile(r"\b(next|upcoming|will)\b|\bdue\b(?!\s+to\b)|\b(planned|scheduled|expected)\s+(for|to|in|on)\b", re.I)),
     ("grade", re.compile(r"\b(judge?ment|judged|rating|rated|grade|graded)\b", re.I)),
     ("authority", re.compile(r"\bwhich\s+(local\s+)?(authority|council|borough|area)\b", re.I)),
 )
@@ -44,10 +75,15 @@ _HAS = {
     "percent": re.compile(r"\d\s*%|\bper\s*cent\b|\bpercent", re.I),
     "number": re.compile(r"\d|\b(" + _NUMBER_WORDS + r")\b", re.I),
     "date": re.compile(r"\b(19|20)\d{2}\b|\b(January|February|March|April|May|June|July|August|September|October|November|December)\b"),
+    # A person is named: a title and a name, or a first and last name in apposition ("Jane Smith, chair").
+    # Someone is named: a title and a name, a name in apposition ("Jane Smith, chair of"), or a role title.
     "person": re.compile(
-        r"\b(Cllr|Councillor|Dr|Mr|Mrs|Ms|Professor)\.?\s+[A-Z]|\b[A-Z][a-z]+\s+(?:O')?[A-Z][a-z]+\b(?=,)"
-        r"|\b(?i:director|chair|chairman|chief|officer|member|manager|inspector)s?\b"
+        rf"\b{_TITLE}\s+[A-Z]|\b[A-Z][a-z]+\s+(?:O')?[A-Z][a-z]+\b(?=,\s+[a-z])"
+        r"|\b(?:Director|Chair|Chairman|Chairperson|Chief|Officer|Leader|Head|Manager|Inspector|Lead Member|Portfolio Holder)\b"
     ),
+    # Minutes record decisions as resolutions: "That the update be noted", "RESOLVED: ...", "agreed to ...".
+    "decision": re.compile(r"^\W*(?:resolved\W*)?that\b|\b(resolved|agreed|approved|decided|noted)\b", re.I),
+    "future": re.compile(r"\b(will|next|due|plans?|planned|scheduled|expected|intends?|future)\b", re.I),
 }
 
 
@@ -58,6 +94,13 @@ def answer_needs(question: str) -> tuple[str, ...]:
 def sentence_meets(need: str, sentence: str, authority: str, question: str) -> bool:
     if need == "authority":
         return authority not in ("", "unknown") and bool(authorities_in(sentence))
+    if need == "role":
+        match = _WHO_IS_NAMED.search(question)
+        name = re.sub(rf"^{_TITLE}\s+", "", match.group(1)) if match else ""
+        # The name, then its role: "Sarah Baker, chief clinical officer" or "Sarah Baker is the chair".
+        return bool(name) and bool(
+            re.search(rf"\b{re.escape(name)}\b(?:,\s*(?:the\s+)?[a-z]|\s+(?:is|was|as)\s+(?:the\s+|an?\s+)?[a-z])", sentence)
+        )
     if need == "count":
         # "How many inspectors...?" wants a number counting inspectors, not any number at all.
         counted = re.search(r"\bhow\s+many\s+(?:\w+\s+){0,2}?(\w+)\b(?=\s+(?:are|were|is|was|did|do|does|have|has|had|carried|in|of)\b|\s*\?)", question, re.I)
@@ -85,6 +128,7 @@ class ScoredSentence:
     coverage: float
     similarity: float
     score: float
+    matched: frozenset[str] = frozenset()  # the question's terms this sentence contains
 
 
 @dataclass(frozen=True)
@@ -97,12 +141,14 @@ class Thresholds:
     keep_ratio: float = 0.95
     keep_ratio_same_passage: float = 0.75
     max_sentences: int = 3
+    # Share of the question's term weight a sentence from another passage must add to join.
+    min_novelty: float = 0.3
     # Sentence score = similarity, term coverage and the passage's retrieval rank, weighted.
     similarity_weight: float = 0.5
     coverage_weight: float = 0.7
     rank_weight: float = 0.3
     length_penalty: float = 0.005
-    comment_penalty: float = 0.1
+    comment_penalty: float = 0.2
 
 
 class ExtractiveGenerator:
@@ -134,6 +180,8 @@ class ExtractiveGenerator:
                 words = text.split()
                 if len(words) < 4 or text.endswith(":") or (len(words) < 9 and not _ENDS_SENTENCE.search(text)):
                     continue  # headings and list lead-ins answer nothing on their own
+                if _CAPTION.match(text):
+                    continue  # "Pictured: ..." names people in a photo and says nothing about them
                 if not all(sentence_meets(need, text, authority, question) for need in needs):
                     continue
                 key = (chunk.doc_id, chunk.start + span.start)
@@ -144,44 +192,68 @@ class ExtractiveGenerator:
         rows = self._candidates(question, passages)
         if not rows:
             return []
-        ignored = GENERIC_TERMS | {t for name in authorities_in(question, any_case=True) for t in content_terms(name)}
-        terms = [t for t in dict.fromkeys(content_terms(question)) if t not in ignored]
-        weights = {t: self.idf(t) for t in terms}
+        weights = self.term_weights(question)
         total = sum(weights.values())
         vectors = self.embedder.embed_documents([expand_acronyms(question)] + [row[3] for row in rows])
         similarities = vectors[1:] @ vectors[0]
         scored = []
         t = self.thresholds
-        wants_comment = bool(_ASKS_COMMENT.search(question))
+        wants_comment = bool(_ASKS_COMMENT.search(question)) and not _REPORT_SAYS.search(question)
         for (index, start, end, text), similarity in zip(rows, similarities):
-            present = set(content_terms(expand_acronyms(text)))
-            coverage = sum(w for t_, w in weights.items() if t_ in present) / total if total else 0.0
+            matched = frozenset(weights.keys() & set(content_terms(expand_acronyms(text))))
+            coverage = sum(weights[t_] for t_ in matched) / total if total else 0.0
             # Long sentences match more terms by chance; BM25 normalises length for the same reason.
-            matched = coverage / (1.0 + t.length_penalty * max(0, len(text.split()) - 20))
+            fit = coverage / (1.0 + t.length_penalty * max(0, len(text.split()) - 20))
             prior = 1.0 - (index - 1) / max(len(passages), 1)
             # Quoted comment (a councillor "said: ...") is not a finding, unless the question asks what was said.
             comment = t.comment_penalty if not wants_comment and _COMMENT.search(text) else 0.0
-            score = t.similarity_weight * float(similarity) + t.coverage_weight * matched + t.rank_weight * prior - comment
-            scored.append(ScoredSentence(index, start, end, text, coverage, float(similarity), score))
+            score = t.similarity_weight * float(similarity) + t.coverage_weight * fit + t.rank_weight * prior - comment
+            scored.append(ScoredSentence(index, start, end, text, coverage, float(similarity), score, matched))
         return sorted(scored, key=lambda s: (-s.score, s.passage, s.start))
 
+    def term_weights(self, question: str) -> dict[str, float]:
+        """The question's content terms by idf, without the authority it names or words that ask rather than say."""
+        ignored = GENERIC_TERMS | {t for name in authorities_in(question, any_case=True) for t in content_terms(name)}
+        terms = [t for t in dict.fromkeys(content_terms(question)) if t not in ignored]
+        # "What was the committee's decision?": 'decision' is the kind of answer wanted, not a word it holds.
+        terms = [t for t in terms if t not in _DECISION_TERMS or "decision" not in answer_needs(question)]
+        about_report = report_terms(question)
+        return {t: self.idf(t) * (REPORT_TERM_WEIGHT if t in about_report else 1.0) for t in terms}
+
     def answerable(self, sentence: ScoredSentence) -> bool:
-        return (sentence.coverage + sentence.similarity) / 2 >= self.thresholds.min_relevance
+        # A sentence sharing no term with the question is at best on the subject, not an answer to it.
+        return sentence.coverage > 0 and (sentence.coverage + sentence.similarity) / 2 >= self.thresholds.min_relevance
 
     def generate(self, question: str, passages: Sequence[Passage]) -> list[DraftSentence]:
         scored = self.score(question, passages)
         if not scored or not self.answerable(scored[0]):
             return []
         best, t = scored[0], self.thresholds
-        chosen = [
-            s for s in scored
-            if self.answerable(s)
-            and s.score >= best.score * (t.keep_ratio_same_passage if s.passage == best.passage else t.keep_ratio)
-        ][: t.max_sentences]
-        return [DraftSentence(s.text, (s.passage,)) for s in chosen]
+        weights = self.term_weights(question)
+        total = sum(weights.values()) or 1.0
+        chosen, covered = [best], set(best.matched)
+        for s in scored[1:]:
+            if len(chosen) == t.max_sentences:
+                break
+            if not self.answerable(s):
+                continue
+            if s.passage == best.passage:
+                if s.score < best.score * t.keep_ratio_same_passage:
+                    continue
+            # Another passage means another citation: it must be nearly as good and say something the answer
+            # does not say yet (the report's opening lines match the question's subject and add nothing).
+            elif s.score < best.score * t.keep_ratio or sum(weights[x] for x in s.matched - covered) / total < t.min_novelty:
+                continue
+            chosen.append(s)
+            covered |= s.matched
+        return [DraftSentence(s.text, (s.passage,)) for s in sorted(chosen, key=lambda s: -s.score)]
 
 
 _COMMENT = re.compile(r"""\b(said|added|says)\b[:,]?\s*["']|["'],?\s+(?:said|added|says)\b""", re.I)
+_DECISION_TERMS = frozenset(content_terms("decision decisions decide decided resolution resolved"))
+_CAPTION = re.compile(r"(?:pictured|photo|photograph|image|picture)\b", re.I)
+# "What did the report say?" asks for findings, not for what somebody said about them.
+_REPORT_SAYS = re.compile(r"\b(report|inspection|inspectors?|ofsted|visit|letter|minutes)\s+(say|says|said|find|found)\b", re.I)
 _ASKS_COMMENT = re.compile(r"\b(say|said|says|told|tell|comment|respond|response|react)\b", re.I)
 _ENDS_SENTENCE = re.compile(r"""[.!?]["')\]]*$""")
 _SPECIFIC = re.compile(

@@ -10,7 +10,9 @@ from assistant.types import Turn
 
 log = logging.getLogger(__name__)
 
-_FOLLOW_UP = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\s*\??\s*$", re.I)
+# "What about Wirral?", "And in Warrington's pilot inspection?": the previous question, about something else.
+_FOLLOW_UP = re.compile(r"^\s*(?:and\s+)?(?:(?:what|how)\s+about|in|for|at)\s+(.+?)\s*\??\s*$", re.I)
+_ASKS = re.compile(r"\b(what|how|which|who|whom|when|where|why|did|does|do|was|were|is|are|has|have)\b", re.I)
 _PRONOUN = re.compile(r"\b(it|its|they|them|their|that|this|those|these|there|the same)\b", re.I)
 
 
@@ -24,14 +26,16 @@ def rule_rewrite(question: str, history: Sequence[Turn]) -> str:
         return question
     previous_authorities = authorities_in(previous, any_case=True)
     follow_up = _FOLLOW_UP.match(question)
-    if follow_up:
+    if follow_up and not _ASKS.search(follow_up.group(1)):
         subject = follow_up.group(1)
         named = authorities_in(subject, any_case=True)
         if named and previous_authorities:
             rewritten = previous
             for old in previous_authorities:
                 rewritten = re.sub(re.escape(old), named[0], rewritten, flags=re.I)
-            return rewritten
+            # "...in Warrington's multi-agency pilot inspection": the report it names stays in the question.
+            rest = re.sub(rf"^(?:the\s+)?{re.escape(named[0])}(?:'s)?\s*", "", subject, flags=re.I).strip()
+            return f"{rewritten.rstrip(' ?')} ({rest})?" if rest else rewritten
         if named:
             return f"{previous.rstrip(' ?')} in {named[0]}?"
         # "What about strategy meetings?" keeps the previous subject (the authority) and changes the topic.

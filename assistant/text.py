@@ -37,7 +37,8 @@ def normalise_for_match(text: str) -> str:
     return squash(clean(text)).lower()
 
 
-_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+# Hyphenated words are their parts: "early-stage" must match "an early stage".
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being
@@ -52,11 +53,12 @@ STOPWORDS = frozenset(
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(clean(text).lower())
+    # "Warrington's" is Warrington: a possessive must not make a term of its own.
+    return [w[:-2] if w.endswith("'s") else w for w in _WORD.findall(clean(text).lower())]
 
 
 # Bump when words/stem/STOPWORDS change: saved BM25 indexes built with other tokens are then rebuilt.
-TOKENIZER_VERSION = 2
+TOKENIZER_VERSION = 3
 
 _IRREGULAR = {
     "taken": "take", "took": "take", "given": "give", "gave": "give", "found": "find", "made": "make",
@@ -72,6 +74,8 @@ def stem(word: str) -> str:
     if word in _IRREGULAR:
         return _IRREGULAR[word]
     for suffix in ("ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "s"):
+        if suffix == "s" and word.endswith(("us", "ss", "is")):
+            continue  # focus, process, analysis: not plurals
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             base = word[: -len(suffix)]
             return base + "y" if suffix in ("ies", "ied") else base
