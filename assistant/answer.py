@@ -194,13 +194,18 @@ class ExtractiveGenerator:
             return []
         weights = self.term_weights(question)
         total = sum(weights.values())
-        vectors = self.embedder.embed_documents([expand_acronyms(question)] + [row[3] for row in rows])
-        similarities = vectors[1:] @ vectors[0]
+        # A sentence sharing no term with the question cannot answer it (see `answerable`): only the others are
+        # worth the model's time, which is most of the time a question takes.
+        matches = [frozenset(weights.keys() & set(content_terms(expand_acronyms(row[3])))) for row in rows]
+        rows, matches = [r for r, m in zip(rows, matches) if m], [m for m in matches if m]
+        if not rows:
+            return []
+        # The question's vector is the one retrieval used (a cached embedder gives it back without encoding).
+        similarities = self.embedder.embed_documents([row[3] for row in rows]) @ self.embedder.embed_query(expand_acronyms(question))
         scored = []
         t = self.thresholds
         wants_comment = bool(_ASKS_COMMENT.search(question)) and not _REPORT_SAYS.search(question)
-        for (index, start, end, text), similarity in zip(rows, similarities):
-            matched = frozenset(weights.keys() & set(content_terms(expand_acronyms(text))))
+        for (index, start, end, text), matched, similarity in zip(rows, matches, similarities):
             coverage = sum(weights[t_] for t_ in matched) / total if total else 0.0
             # Long sentences match more terms by chance; BM25 normalises length for the same reason.
             fit = coverage / (1.0 + t.length_penalty * max(0, len(text.split()) - 20))

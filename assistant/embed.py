@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Protocol, Sequence, runtime_checkable
 
@@ -100,6 +101,43 @@ class HashingEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._vector(text)
+
+
+class CachedEmbedder:
+    """Remembers the vectors of the last `size` texts: a question is embedded once for retrieval and again for
+    sentence scoring, and the same report sentences come back as candidates for question after question."""
+
+    def __init__(self, inner: Embedder, size: int = 20_000) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.size = size
+        self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _embed(self, role: str, texts: Sequence[str], compute) -> list[np.ndarray]:
+        # Queries and documents are cached apart: a model may encode a text differently in each role.
+        keys = [(role, t) for t in texts]
+        with self._lock:
+            known = {k: self._vectors[k] for k in keys if k in self._vectors}
+            for key in known:
+                self._vectors.move_to_end(key)
+        missing = list(dict.fromkeys(k for k in keys if k not in known))
+        if missing:
+            fresh = dict(zip(missing, compute([text for _, text in missing])))
+            with self._lock:
+                self._vectors.update(fresh)
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+            known.update(fresh)
+        return [known[k] for k in keys]
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return self.inner.embed_documents(texts)
+        return np.stack(self._embed("document", texts, self.inner.embed_documents))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._embed("query", [text], lambda texts: [self.inner.embed_query(texts[0])])[0]
 
 
 _SHARED: dict[tuple[str, int], SentenceTransformerEmbedder] = {}

@@ -11,7 +11,7 @@ from assistant.answer import ExtractiveGenerator, coverage_gap, Generator, LLMGe
 from assistant.cite import render, verify
 from assistant.condense import llm_rewrite, rule_rewrite
 from assistant.glossary import expand_acronyms
-from assistant.embed import Embedder, make_embedder, require_model
+from assistant.embed import CachedEmbedder, Embedder, make_embedder, require_model
 from assistant.errors import IndexMissingError, InputError
 from assistant.ingest import Progress, ingest_files, ingest_lock
 from assistant.keyword import KeywordIndex, cache_dir, inverse_document_frequency, state_of
@@ -32,6 +32,8 @@ class Assistant:
         if embedder is not None:
             require_model(embedder, settings.embed_model)
         self.embedder = embedder or make_embedder(settings.embed_model, settings.embed_batch_size)
+        # Questions and candidate sentences go through a cache; ingest encodes each chunk once and needs none.
+        self.query_embedder = CachedEmbedder(self.embedder)
         self.store = ChromaStore(settings)
         self._keyword: KeywordIndex | None = None
         self._keyword_lock = threading.Lock()
@@ -39,7 +41,7 @@ class Assistant:
         if chat_model is None and settings.llm_configured:
             chat_model = make_chat_model(settings.llm_base_url, settings.llm_model or "", settings.llm_api_key)
         self.chat_model = chat_model
-        self.extractive = ExtractiveGenerator(self.embedder, idf=lambda term: inverse_document_frequency(self.keyword, term))
+        self.extractive = ExtractiveGenerator(self.query_embedder, idf=lambda term: inverse_document_frequency(self.keyword, term))
         self.generator: Generator = LLMGenerator(chat_model, self.extractive) if chat_model else self.extractive
 
     @classmethod
@@ -157,7 +159,7 @@ class Assistant:
             )
         else:
             retrieved = retrieve(
-                expand_acronyms(standalone), area, documents, self.store, keyword, self.embedder,
+                expand_acronyms(standalone), area, documents, self.store, keyword, self.query_embedder,
                 k or self.settings.top_k, self.settings.candidates, mode,
             )
             draft = None

@@ -111,14 +111,15 @@ def retrieve(
     by_id: dict[str, Chunk] = {}
     if mode in ("hybrid", "dense"):
         where = {"doc_id": {"$in": sorted(area.doc_ids)}} if filtered else None
-        dense = [chunk for chunk, _ in store.query(embedder.embed_query(question), candidates, where)]
+        # The documents read for this question: one read of the commit records per question, not one per call.
+        dense = [chunk for chunk, _ in store.query(embedder.embed_query(question), candidates, where, documents)]
         rankings.append(dense)
         by_id.update((c.id, c) for c in dense)
     if mode in ("hybrid", "bm25"):
         # BM25 knows chunk ids only: over-fetch, then keep the chunks inside the scope.
         hits = keyword.search(question, candidates * (4 if filtered else 1))
         missing = [chunk_id for chunk_id, _ in hits if chunk_id not in by_id]
-        by_id.update((c.id, c) for c in store.chunks_by_id(missing))
+        by_id.update((c.id, c) for c in store.chunks_by_id(missing, documents))
         rankings.append([by_id[i] for i, _ in hits if i in by_id and by_id[i].doc_id in area.doc_ids][:candidates])
     fused: dict[str, float] = {}
     for ranking in rankings:

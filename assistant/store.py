@@ -27,7 +27,10 @@ class Store(Protocol):
     def chunk_ids_for(self, doc_id: str) -> list[str]: ...
     def documents(self) -> dict[str, dict[str, Any]]: ...
     def document(self, doc_id: str) -> Document | None: ...
-    def query(self, embedding: np.ndarray, k: int, where: Mapping[str, Any] | None) -> list[tuple[Chunk, float]]: ...
+    def query(
+        self, embedding: np.ndarray, k: int, where: Mapping[str, Any] | None,
+        documents: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> list[tuple[Chunk, float]]: ...
     def all_chunks(self) -> list[Chunk]: ...
     def repair(self) -> int: ...
     def count(self) -> int: ...
@@ -265,20 +268,23 @@ class ChromaStore:
             metadata={k: v for k, v in meta.items() if k != "chunks"},
         )
 
-    def _committed(self) -> dict[str, Any]:
-        """doc_id -> content hash of every committed document."""
-        return {doc_id: meta.get("content_hash") for doc_id, meta in self.documents().items()}
+    def _committed(self, documents: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+        """doc_id -> content hash of every committed document (of `documents`, when the caller has just read them)."""
+        return committed_hashes(self.documents() if documents is None else documents)
 
     @staticmethod
     def _is_committed(meta: Mapping[str, Any] | None, committed: Mapping[str, Any]) -> bool:
         meta = meta or {}
         return meta.get("doc_id") in committed and committed[meta.get("doc_id")] == meta.get("content_hash")
 
-    def query(self, embedding: np.ndarray, k: int, where: Mapping[str, Any] | None) -> list[tuple[Chunk, float]]:
+    def query(
+        self, embedding: np.ndarray, k: int, where: Mapping[str, Any] | None,
+        documents: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> list[tuple[Chunk, float]]:
         total = self.count()
         if total == 0:
             return []
-        committed = self._committed()
+        committed = self._committed(documents)
         wanted = min(k, total)
         while True:
             result = self._run(
@@ -317,11 +323,11 @@ class ChromaStore:
                 return chunks
             offset += page
 
-    def chunks_by_id(self, ids: Iterable[str]) -> list[Chunk]:
+    def chunks_by_id(self, ids: Iterable[str], documents: Mapping[str, Mapping[str, Any]] | None = None) -> list[Chunk]:
         ids = list(ids)
         if not ids:
             return []
-        committed = self._committed()
+        committed = self._committed(documents)
         result = self._run("get", "chunks", "get", ids=ids, include=["documents", "metadatas"])
         found = {
             i: _chunk_from(i, t, m)
@@ -332,7 +338,7 @@ class ChromaStore:
 
     def repair(self) -> int:
         """Delete chunks of documents whose ingest never committed; returns how many went."""
-        committed = {doc_id: meta.get("content_hash") for doc_id, meta in self.documents().items()}
+        committed = self._committed()
         result = self._run("get", "chunks", "get", include=["metadatas"])
         orphans = [
             chunk_id
@@ -368,6 +374,10 @@ def _chunk_metadata(chunk: Chunk, content_hash: str) -> dict[str, Any]:
         "page": chunk.page,
         "content_hash": content_hash,
     }
+
+
+def committed_hashes(documents: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    return {doc_id: meta.get("content_hash") for doc_id, meta in documents.items()}
 
 
 def _chunk_from(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:
