@@ -141,6 +141,8 @@ class Thresholds:
     keep_ratio: float = 0.95
     keep_ratio_same_passage: float = 0.75
     max_sentences: int = 3
+    # Candidate sentences encoded per question, best lexical score first.
+    max_encoded: int = 12
     # Share of the question's term weight a sentence from another passage must add to join.
     min_novelty: float = 0.3
     # Sentence score = similarity, term coverage and the passage's retrieval rank, weighted.
@@ -193,27 +195,33 @@ class ExtractiveGenerator:
         if not rows:
             return []
         weights = self.term_weights(question)
-        total = sum(weights.values())
-        # A sentence sharing no term with the question cannot answer it (see `answerable`): only the others are
-        # worth the model's time, which is most of the time a question takes.
-        matches = [frozenset(weights.keys() & set(content_terms(expand_acronyms(row[3])))) for row in rows]
-        rows, matches = [r for r, m in zip(rows, matches) if m], [m for m in matches if m]
-        if not rows:
-            return []
-        # The question's vector is the one retrieval used (a cached embedder gives it back without encoding).
-        similarities = self.embedder.embed_documents([row[3] for row in rows]) @ self.embedder.embed_query(expand_acronyms(question))
-        scored = []
+        total = sum(weights.values()) or 1.0
         t = self.thresholds
         wants_comment = bool(_ASKS_COMMENT.search(question)) and not _REPORT_SAYS.search(question)
-        for (index, start, end, text), matched, similarity in zip(rows, matches, similarities):
-            coverage = sum(weights[t_] for t_ in matched) / total if total else 0.0
+        lexical = []  # (score without similarity, coverage, matched terms, row)
+        for row in rows:
+            index, _, _, text = row
+            matched = frozenset(weights.keys() & set(content_terms(expand_acronyms(text))))
+            if not matched:
+                continue  # shares no term with the question, so cannot answer it (see `answerable`)
+            coverage = sum(weights[term] for term in matched) / total
             # Long sentences match more terms by chance; BM25 normalises length for the same reason.
             fit = coverage / (1.0 + t.length_penalty * max(0, len(text.split()) - 20))
             prior = 1.0 - (index - 1) / max(len(passages), 1)
             # Quoted comment (a councillor "said: ...") is not a finding, unless the question asks what was said.
             comment = t.comment_penalty if not wants_comment and _COMMENT.search(text) else 0.0
-            score = t.similarity_weight * float(similarity) + t.coverage_weight * fit + t.rank_weight * prior - comment
-            scored.append(ScoredSentence(index, start, end, text, coverage, float(similarity), score, matched))
+            lexical.append((t.coverage_weight * fit + t.rank_weight * prior - comment, coverage, matched, row))
+        # Encoding sentences is most of the time a question takes: only the lexically best few are worth it.
+        lexical = sorted(lexical, key=lambda item: -item[0])[: t.max_encoded]
+        if not lexical:
+            return []
+        # The question's vector is the one retrieval used (a cached embedder gives it back without encoding).
+        vectors = self.embedder.embed_documents([row[3] for *_, row in lexical])
+        similarities = vectors @ self.embedder.embed_query(expand_acronyms(question))
+        scored = [
+            ScoredSentence(index, start, end, text, coverage, float(sim), t.similarity_weight * float(sim) + partial, matched)
+            for (partial, coverage, matched, (index, start, end, text)), sim in zip(lexical, similarities)
+        ]
         return sorted(scored, key=lambda s: (-s.score, s.passage, s.start))
 
     def term_weights(self, question: str) -> dict[str, float]:
