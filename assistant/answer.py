@@ -41,6 +41,7 @@ _ASKS_WHICH = re.compile(r"\b(?:which|what)\s+((?:[a-z-]+\s+)?[a-z-]+)\s+(?:was|
 
 
 def report_terms(question: str) -> set[str]:
+    """The question's terms that name the report it is about (weighted REPORT_TERM_WEIGHT in sentence matching)."""
     asked = {t for m in _ASKS_WHICH.finditer(question) for t in content_terms(m.group(1))}
     return {t for m in _REPORT_PHRASE.finditer(question) for t in content_terms(m.group(0))} - asked
 
@@ -75,7 +76,6 @@ _HAS = {
     "percent": re.compile(r"\d\s*%|\bper\s*cent\b|\bpercent", re.I),
     "number": re.compile(r"\d|\b(" + _NUMBER_WORDS + r")\b", re.I),
     "date": re.compile(r"\b(19|20)\d{2}\b|\b(January|February|March|April|May|June|July|August|September|October|November|December)\b"),
-    # A person is named: a title and a name, or a first and last name in apposition ("Jane Smith, chair").
     # Someone is named: a title and a name, a name in apposition ("Jane Smith, chair of"), or a role title.
     "person": re.compile(
         rf"\b{_TITLE}\s+[A-Z]|\b[A-Z][a-z]+\s+(?:O')?[A-Z][a-z]+\b(?=,\s+[a-z])"
@@ -190,7 +190,8 @@ class ExtractiveGenerator:
                 found.setdefault(key, (index, chunk.start + span.start, chunk.start + span.end, text))
         return list(found.values())
 
-    def score(self, question: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
+    def score(self, question: str, passages: Sequence[Passage], every: bool = False) -> list[ScoredSentence]:
+        """Candidate sentences by score, best first; the lexically best `max_encoded` of them, or `every` one."""
         rows = self._candidates(question, passages)
         if not rows:
             return []
@@ -212,7 +213,7 @@ class ExtractiveGenerator:
             comment = t.comment_penalty if not wants_comment and _COMMENT.search(text) else 0.0
             lexical.append((t.coverage_weight * fit + t.rank_weight * prior - comment, coverage, matched, row))
         # Encoding sentences is most of the time a question takes: only the lexically best few are worth it.
-        lexical = sorted(lexical, key=lambda item: -item[0])[: t.max_encoded]
+        lexical = sorted(lexical, key=lambda item: -item[0])[: None if every else t.max_encoded]
         if not lexical:
             return []
         # The question's vector is the one retrieval used (a cached embedder gives it back without encoding).

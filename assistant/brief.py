@@ -496,9 +496,10 @@ class _Builder:
         extractive = self.helper.extractive
         passages = retrieve(
             expand_acronyms(topic), area, self.documents, self.helper.store, self.helper.keyword,
-            self.helper.embedder, THEME_PASSAGES, max(self.helper.settings.candidates, THEME_PASSAGES),
+            self.helper.query_embedder, THEME_PASSAGES, max(self.helper.settings.candidates, THEME_PASSAGES),
         )
-        scored = [s for s in extractive.score(topic, passages) if extractive.answerable(s)]
+        # A theme brief gathers every on-topic sentence, not the few best an answer needs.
+        scored = [s for s in extractive.score(topic, passages, every=True) if extractive.answerable(s)]
         if not scored:
             return {}
         best = scored[0].score

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Mapping, Protocol, Sequence
 
@@ -17,6 +18,8 @@ from assistant.errors import IndexMissingError, StoreError
 from assistant.settings import Settings
 from assistant.types import Chunk, Document
 
+# A record in the document collection that is not a document: its token changes whenever a document does.
+GENERATION_ID = "__generation__"
 _CHUNK_KEYS = ("doc_id", "source", "title", "start", "end", "page", "content_hash")
 
 
@@ -143,6 +146,7 @@ class ChromaStore:
         # One client per store, shared by every thread; the lock only guards (re)connecting.
         self._connect_lock = threading.RLock()
         self._stale = False
+        self._documents: tuple[str, dict[str, dict[str, Any]]] | None = None  # (generation token, documents)
         self._open()
 
     def _open(self) -> None:
@@ -150,6 +154,8 @@ class ChromaStore:
             self.client = chroma_client(self.settings)
             self._chunks = self._collection(self.chunk_collection_name, self._create)
             self._docs = self._collection(self.doc_collection_name, self._create)
+            if self._create:
+                self._ensure_generation()
 
     @property
     def exists(self) -> bool:
@@ -227,6 +233,7 @@ class ChromaStore:
     def delete_document(self, doc_id: str) -> None:
         # Uncommit first, so a crash between the two deletes leaves orphans that repair() removes.
         self._run("delete", "docs", "delete", ids=[doc_id])
+        self._bump_generation()
         self._run("delete", "chunks", "delete", where={"doc_id": doc_id})
 
     def commit_document(self, document: Document, chunk_count: int) -> None:
@@ -245,13 +252,41 @@ class ChromaStore:
             "commit", "docs", "upsert", ids=[document.id], embeddings=[[1.0]], documents=[document.text],
             metadatas=[metadata],
         )
+        self._bump_generation()
+
+    def _bump_generation(self) -> None:
+        """Every change to the commit records gets a new token, so readers know when their copy is stale."""
+        self._run("commit", "docs", "upsert", **_generation_record())
+
+    def _ensure_generation(self) -> None:
+        """A new index, or one written before generation tokens, gets one (called while opening: no _run)."""
+        try:
+            if not self._docs.get(ids=[GENERATION_ID], include=[])["ids"]:
+                self._docs.upsert(**_generation_record())
+        except Exception as exc:
+            if self.settings.chroma_url and is_connection_error(exc):
+                raise StoreError(unreachable_message(self.settings.chroma_url, exc)) from None
+            raise StoreError(f"Chroma collection '{self.doc_collection_name}': {_first_line(exc)}") from None
 
     def chunk_ids_for(self, doc_id: str) -> list[str]:
         return self._run("get", "chunks", "get", where={"doc_id": doc_id}, include=[])["ids"]
 
     def documents(self) -> dict[str, dict[str, Any]]:
+        """doc_id -> metadata of every committed document.
+
+        Every question needs these, and reading them all grows with the index; reading the generation token
+        does not. Another process (an ingest, another app on the same server) bumps the token on each change."""
+        marker = self._run("get", "docs", "get", ids=[GENERATION_ID], include=["metadatas"])
+        token = marker["metadatas"][0].get("token") if marker["ids"] else None
+        cached = self._documents
+        if token is not None and cached is not None and cached[0] == token:
+            return {doc_id: dict(meta) for doc_id, meta in cached[1].items()}
         result = self._run("get", "docs", "get", include=["metadatas"])
-        return {doc_id: dict(meta or {}) for doc_id, meta in zip(result["ids"], result["metadatas"])}
+        documents = {
+            doc_id: dict(meta or {}) for doc_id, meta in zip(result["ids"], result["metadatas"]) if doc_id != GENERATION_ID
+        }
+        self._documents = (token, documents) if token is not None else None
+        return {doc_id: dict(meta) for doc_id, meta in documents.items()}
 
     def document(self, doc_id: str) -> Document | None:
         result = self._run("get", "docs", "get", ids=[doc_id], include=["metadatas", "documents"])
@@ -374,6 +409,10 @@ def _chunk_metadata(chunk: Chunk, content_hash: str) -> dict[str, Any]:
         "page": chunk.page,
         "content_hash": content_hash,
     }
+
+
+def _generation_record() -> dict[str, list]:
+    return {"ids": [GENERATION_ID], "embeddings": [[1.0]], "documents": [""], "metadatas": [{"token": uuid.uuid4().hex}]}
 
 
 def committed_hashes(documents: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:

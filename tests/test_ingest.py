@@ -257,6 +257,33 @@ def test_prune_leaves_documents_outside_the_ingested_folder(make_settings, tmp_p
     assert report.count("removed") == 0 and len(helper.documents()) == 5
 
 
+def test_commit_records_are_read_again_only_after_a_change(make_settings, tmp_path, corpus_copy):
+    """Every question reads the commit records: a reader keeps its copy while the generation token stands,
+    and sees another writer's change (here a second store on the same index) on its next read."""
+    settings = make_settings(tmp_path, corpus_dir=corpus_copy, embed_model="hashing-64")
+    writer = Assistant(settings)
+    writer.ingest()
+    reader = ChromaStore(settings)
+    assert len(reader.documents()) == 5
+    calls = []
+    run = reader._run
+    reader._run = lambda what, target, method, *a, **k: calls.append(k.get("ids")) or run(what, target, method, *a, **k)
+    first, second = reader.documents(), reader.documents()
+    assert first == second and len(first) == 5
+    assert calls == [["__generation__"], ["__generation__"]]  # the token only: no full read
+    first["anything"] = {}  # a caller's copy is its own
+    assert "anything" not in reader.documents()
+
+    gone = sorted(first)[0]
+    writer.delete(gone)
+    calls.clear()
+    after = reader.documents()
+    assert gone not in after and len(after) == 4 and len(calls) == 2
+    writer.ingest()  # the file is still in the corpus: it comes back
+    assert set(reader.documents()) == set(first) - {"anything"}
+    assert "__generation__" not in writer.stats()["authorities"] and writer.stats()["documents"] == 5
+
+
 def test_rebuild_starts_again_with_the_same_chunks(make_settings, tmp_path, shared_embedder):
     helper = Assistant(make_settings(tmp_path), embedder=shared_embedder)
     two = sorted(CORPUS.glob("*.txt"))[:2]
