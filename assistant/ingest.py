@@ -69,16 +69,17 @@ def ingest_files(
     pending: list[tuple[Path, Document, list[Chunk]]] = []
 
     def flush() -> None:
-        texts = [indexed_text(c) for _, _, chunks in pending for c in chunks]
-        vectors = embedder.embed_documents(texts)
-        offset = 0
-        for path, document, chunks in pending:
-            part = vectors[offset : offset + len(chunks)]
-            offset += len(chunks)
-            store.delete_document(document.id)
-            store.add_chunks(chunks, part, document.content_hash)
-            store.commit_document(document, len(chunks))
-            outcomes.append(FileOutcome(str(path), "indexed", len(chunks), doc_id=document.id))
+        everything = [c for _, _, chunks in pending for c in chunks]
+        vectors = embedder.embed_documents([indexed_text(c) for c in everything])
+        for _, document, _ in pending:
+            if document.id in committed:  # a changed file: its old chunks go (repair() removed any others)
+                store.delete_document(document.id)
+        # Written and committed as a group: chunks first, then every commit record in one write.
+        store.add_chunks(everything, vectors, {d.id: d.content_hash for _, d, _ in pending})
+        store.commit_documents([(document, len(chunks)) for _, document, chunks in pending])
+        outcomes.extend(
+            FileOutcome(str(path), "indexed", len(chunks), doc_id=document.id) for path, document, chunks in pending
+        )
         pending.clear()
 
     for done, path in enumerate(files, start=1):

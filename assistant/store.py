@@ -24,9 +24,9 @@ _CHUNK_KEYS = ("doc_id", "source", "title", "start", "end", "page", "content_has
 
 
 class Store(Protocol):
-    def add_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray, content_hash: str) -> None: ...
+    def add_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray, hashes: Mapping[str, str]) -> None: ...
     def delete_document(self, doc_id: str) -> None: ...
-    def commit_document(self, document: Document, chunk_count: int) -> None: ...
+    def commit_documents(self, entries: Sequence[tuple[Document, int]]) -> None: ...
     def chunk_ids_for(self, doc_id: str) -> list[str]: ...
     def documents(self) -> dict[str, dict[str, Any]]: ...
     def document(self, doc_id: str) -> Document | None: ...
@@ -216,7 +216,9 @@ class ChromaStore:
                     raise StoreError(unreachable_message(self.settings.chroma_url or "", exc)) from None
                 raise StoreError(f"Chroma {what} failed: {_first_line(exc)}") from None
 
-    def add_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray, content_hash: str) -> None:
+    def add_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray, hashes: Mapping[str, str]) -> None:
+        """Store chunks of several documents at once (`hashes`: doc_id -> content hash); few large upserts,
+        because each Chroma write costs tens of milliseconds however small it is."""
         batch = max(1, min(5000, self._run("batch size", "client", "get_max_batch_size")))
         for offset in range(0, len(chunks), batch):
             part = chunks[offset : offset + batch]
@@ -227,7 +229,7 @@ class ChromaStore:
                 ids=[c.id for c in part],
                 embeddings=embeddings[offset : offset + batch].tolist(),
                 documents=[c.text for c in part],
-                metadatas=[_chunk_metadata(c, content_hash) for c in part],
+                metadatas=[_chunk_metadata(c, hashes[c.doc_id]) for c in part],
             )
 
     def delete_document(self, doc_id: str) -> None:
@@ -236,23 +238,23 @@ class ChromaStore:
         self._bump_generation()
         self._run("delete", "chunks", "delete", where={"doc_id": doc_id})
 
-    def commit_document(self, document: Document, chunk_count: int) -> None:
-        stored = self.chunk_ids_for(document.id)
-        if len(stored) != chunk_count:
-            raise StoreError(f"{document.source}: stored {len(stored)} chunks, expected {chunk_count}")
-        metadata = {
-            **{k: v for k, v in document.metadata.items()},
-            "source": document.source,
-            "title": document.title,
-            "content_hash": document.content_hash,
-            "chunks": chunk_count,
-            "page_starts": json.dumps(list(document.page_starts)),
-        }
+    def commit_documents(self, entries: Sequence[tuple[Document, int]]) -> None:
+        """Verify each document's stored chunks, then write their commit records and a new generation token
+        in one upsert: until it lands none of them is indexed, and after it all of them are."""
+        for document, chunk_count in entries:
+            stored = self.chunk_ids_for(document.id)
+            if len(stored) != chunk_count:
+                raise StoreError(f"{document.source}: stored {len(stored)} chunks, expected {chunk_count}")
+        if not entries:
+            return
+        generation = _generation_record()
         self._run(
-            "commit", "docs", "upsert", ids=[document.id], embeddings=[[1.0]], documents=[document.text],
-            metadatas=[metadata],
+            "commit", "docs", "upsert",
+            ids=[d.id for d, _ in entries] + generation["ids"],
+            embeddings=[[1.0] for _ in entries] + generation["embeddings"],
+            documents=[d.text for d, _ in entries] + generation["documents"],
+            metadatas=[_document_metadata(d, n) for d, n in entries] + generation["metadatas"],
         )
-        self._bump_generation()
 
     def _bump_generation(self) -> None:
         """Every change to the commit records gets a new token, so readers know when their copy is stale."""
@@ -408,6 +410,17 @@ def _chunk_metadata(chunk: Chunk, content_hash: str) -> dict[str, Any]:
         "end": chunk.end,
         "page": chunk.page,
         "content_hash": content_hash,
+    }
+
+
+def _document_metadata(document: Document, chunk_count: int) -> dict[str, Any]:
+    return {
+        **document.metadata,
+        "source": document.source,
+        "title": document.title,
+        "content_hash": document.content_hash,
+        "chunks": chunk_count,
+        "page_starts": json.dumps(list(document.page_starts)),
     }
 
 

@@ -431,13 +431,13 @@ def test_uncommitted_chunks_are_invisible_and_repaired(make_settings, tmp_path, 
     extra.write_text("Inspectors praised the zebrafish aquarium project in Wirral. It was judged good.", "utf-8")
     document, chunks = prepare(load_document(extra, 10**8, source_root(helper.settings)), helper.settings)
     helper.store.add_chunks(chunks, shared_embedder.embed_documents([indexed_text(c) for c in chunks]),
-                            document.content_hash)
+                            {document.id: document.content_hash})
     # ...and a changed document's new chunks stored under its old (committed) record.
     (changed,) = corpus_copy.glob("004_*.txt")
     changed.write_text("Warrington zebrafish update.\n\n" + changed.read_text("utf-8"), "utf-8")
     doc2, chunks2 = prepare(load_document(changed, 10**8, source_root(helper.settings)), helper.settings)
     helper.store.add_chunks(chunks2, shared_embedder.embed_documents([indexed_text(c) for c in chunks2]),
-                            doc2.content_hash)
+                            {doc2.id: doc2.content_hash})
     leftovers = set(orphans(helper.store))
     assert leftovers == {c.id for c in chunks} | {c.id for c in chunks2}
 
