@@ -230,7 +230,8 @@ class ExtractiveGenerator:
         ignored = GENERIC_TERMS | {t for name in authorities_in(question, any_case=True) for t in content_terms(name)}
         terms = [t for t in dict.fromkeys(content_terms(question)) if t not in ignored]
         # "What was the committee's decision?": 'decision' is the kind of answer wanted, not a word it holds.
-        terms = [t for t in terms if t not in _DECISION_TERMS or "decision" not in answer_needs(question)]
+        if "decision" in answer_needs(question):
+            terms = [t for t in terms if t not in _DECISION_TERMS]
         about_report = report_terms(question)
         return {t: self.idf(t) * (REPORT_TERM_WEIGHT if t in about_report else 1.0) for t in terms}
 

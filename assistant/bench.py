@@ -322,17 +322,20 @@ def help_time(repeats: int = 3) -> dict[str, float]:
     return {"median_s": round(sorted(times)[len(times) // 2], 3), "min_s": round(min(times), 3), "runs": repeats}
 
 
-def machine() -> dict[str, Any]:
-    import psutil
-
-    cpu = "unknown"
+def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:
-        cpu = platform.processor() or "unknown"
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine() -> dict[str, Any]:
+    import psutil
+
+    cpu = cpu_model()
 
     def version(package: str) -> str:
         try:

@@ -56,15 +56,9 @@ def free_port() -> int:
 
 
 def machine() -> dict[str, Any]:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    info: dict[str, Any] = {"cpus": os.cpu_count(), "cpu_model": model or platform.processor(),
+    from assistant.bench import cpu_model
+
+    info: dict[str, Any] = {"cpus": os.cpu_count(), "cpu_model": cpu_model(),
                             "platform": platform.platform(), "python": platform.python_version()}
     try:
         import psutil
