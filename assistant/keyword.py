@@ -8,6 +8,7 @@ import os
 import shutil
 import threading
 import uuid
+from array import array
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping
 
@@ -76,16 +77,25 @@ class KeywordIndex:
 
     @classmethod
     def build(cls, chunks: Iterable[Chunk], state: str) -> "KeywordIndex":
+        """Index chunks as they stream past: each is kept only as an array of term numbers, so memory
+        grows by a few bytes per term rather than by whole passages and token strings (100k chunks)."""
         import bm25s
+        from bm25s.tokenization import Tokenized
 
-        chunks = list(chunks)
-        if not chunks:
+        vocab: dict[str, int] = {}
+        ids: list[str] = []
+        documents: list[array] = []
+        for chunk in chunks:
+            # An empty token list breaks bm25s; "_" stands in for a passage with no content terms.
+            terms = content_terms(indexed_text(chunk)) or ["_"]
+            documents.append(array("i", (vocab.setdefault(term, len(vocab)) for term in terms)))
+            ids.append(chunk.id)
+        if not ids:
             return cls([], None, state)
         logging.getLogger("bm25s").setLevel(logging.WARNING)
         retriever = bm25s.BM25()
-        # An empty token list breaks bm25s; "_" stands in for a passage with no content terms.
-        retriever.index([content_terms(indexed_text(c)) or ["_"] for c in chunks], show_progress=False)
-        return cls([c.id for c in chunks], retriever, state)
+        retriever.index(Tokenized(ids=documents, vocab=vocab), show_progress=False)
+        return cls(ids, retriever, state)
 
     def save(self, folder: Path) -> bool:
         """Write the index beside Chroma; False (and a warning) if it could not be written.

@@ -90,7 +90,7 @@ class Assistant:
             if index is None:
                 index = KeywordIndex.load(self.keyword_dir)
             if index is None or index.state != state:
-                index = KeywordIndex.build(self.store.all_chunks(), state)
+                index = KeywordIndex.build(self.store.iter_chunks(), state)
                 index.save(self.keyword_dir)
             if self._keyword is None or self._keyword.state != index.state:
                 self._texts = {}

@@ -35,6 +35,7 @@ class Store(Protocol):
         documents: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> list[tuple[Chunk, float]]: ...
     def all_chunks(self) -> list[Chunk]: ...
+    def iter_chunks(self) -> Iterator[Chunk]: ...
     def repair(self) -> int: ...
     def count(self) -> int: ...
 
@@ -137,6 +138,9 @@ def _is_missing_collection(exc: BaseException) -> bool:
 
 class ChromaStore:
     """Works the same over chromadb.PersistentClient (index/) and chromadb.HttpClient (a Chroma server)."""
+
+    # Whole-collection reads go a page at a time, so memory stays flat as the index grows.
+    page_size = 5000
 
     def __init__(self, settings: Settings, create: bool = True) -> None:
         self.settings = settings
@@ -343,22 +347,26 @@ class ChromaStore:
 
     def all_chunks(self) -> list[Chunk]:
         """Every chunk of every committed document (uncommitted leftovers are skipped)."""
+        return list(self.iter_chunks())
+
+    def iter_chunks(self) -> Iterator[Chunk]:
+        """all_chunks() a page at a time, so a caller that streams them never holds the whole index."""
         committed = self._committed()
-        chunks: list[Chunk] = []
-        page = 5000
-        offset = 0
-        while True:
-            result = self._run(
-                "get", "chunks", "get", include=["documents", "metadatas"], limit=page, offset=offset
-            )
-            chunks.extend(
+        for result in self._pages(["documents", "metadatas"]):
+            yield from (
                 _chunk_from(i, t, m)
                 for i, t, m in zip(result["ids"], result["documents"], result["metadatas"])
                 if self._is_committed(m, committed)
             )
-            if len(result["ids"]) < page:
-                return chunks
-            offset += page
+
+    def _pages(self, include: list[str]) -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:
+            result = self._run("get", "chunks", "get", include=include, limit=self.page_size, offset=offset)
+            yield result
+            if len(result["ids"]) < self.page_size:
+                return
+            offset += self.page_size
 
     def chunks_by_id(self, ids: Iterable[str], documents: Mapping[str, Mapping[str, Any]] | None = None) -> list[Chunk]:
         ids = list(ids)
@@ -376,11 +384,12 @@ class ChromaStore:
     def repair(self) -> int:
         """Delete chunks of documents whose ingest never committed; returns how many went."""
         committed = self._committed()
-        result = self._run("get", "chunks", "get", include=["metadatas"])
+        # Found page by page and deleted afterwards: deleting while paging would shift the offsets.
         orphans = [
             chunk_id
+            for result in self._pages(["metadatas"])
             for chunk_id, meta in zip(result["ids"], result["metadatas"])
-            if committed.get(meta.get("doc_id")) != meta.get("content_hash")
+            if not self._is_committed(meta, committed)
         ]
         for offset in range(0, len(orphans), 5000):
             self._run("delete", "chunks", "delete", ids=orphans[offset : offset + 5000])

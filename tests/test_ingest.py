@@ -443,6 +443,7 @@ def test_uncommitted_chunks_are_invisible_and_repaired(make_settings, tmp_path, 
 
     # Readers skip the leftovers: dense search, listing, lookup by id, and BM25 rebuilt from Chroma.
     reader = Assistant(helper.settings, embedder=shared_embedder)
+    reader.store.page_size = 7  # listing, BM25 and repair read Chroma in pages: make the leftovers straddle them
     shutil.rmtree(reader.keyword_dir)
     hits = reader.store.query(shared_embedder.embed_query("zebrafish aquarium project"), 50, None)
     assert hits and not {c.id for c, _ in hits} & leftovers

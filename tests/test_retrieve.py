@@ -203,3 +203,26 @@ def test_k_limits_the_passages_retrieved(ingested):
 
 def test_a_lower_case_authority_name_is_recognised(documents):
     assert scope(documents, "what did inspectors find in wirral?", {}).named_authorities == ("Wirral",)
+
+
+# ------------------------------------------------------------------------------------------ keyword index
+
+
+def test_the_streamed_keyword_index_scores_as_bm25s_does_from_token_lists(ingested):
+    """KeywordIndex.build keeps each chunk as term numbers (memory at 100k chunks); scores must not change."""
+    import bm25s
+    import numpy as np
+
+    from assistant.keyword import KeywordIndex, indexed_text
+    from assistant.text import content_terms
+
+    chunks = ingested.store.all_chunks()
+    ours = KeywordIndex.build(iter(chunks), "state")
+    theirs = bm25s.BM25()
+    theirs.index([content_terms(indexed_text(c)) or ["_"] for c in chunks], show_progress=False)
+    assert ours.ids == [c.id for c in chunks]
+    for query in ("Warrington judgement 2009", "multi-agency safeguarding hub", "care leavers' accommodation", "zebrafish"):
+        terms = [t for t in content_terms(query) if t in theirs.vocab_dict]
+        expected = theirs.get_scores(terms) if terms else np.zeros(len(chunks))
+        np.testing.assert_allclose(ours.scores(query), expected, rtol=1e-6)
+    assert ours.search("Warrington judgement 2009", 3)[0][1] > 0
