@@ -7,12 +7,12 @@ from __future__ import annotations
 import html
 import logging
 import re
-from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Protocol, Sequence
 
 from assistant.cite import DraftSentence
-from assistant.embed import Embedder
 from assistant.describe import authorities_in
+from assistant.embed import Embedder
 from assistant.glossary import ACRONYMS, expand_acronyms, remits_in
 from assistant.text import content_terms, sentences, squash, stem, words
 from assistant.types import Passage
@@ -128,7 +128,8 @@ class ScoredSentence:
     coverage: float
     similarity: float
     score: float
-    matched: frozenset[str] = frozenset()  # the question's terms this sentence contains
+    # The question's terms this sentence contains, each with its share of the question's term weight.
+    shares: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -199,19 +200,19 @@ class ExtractiveGenerator:
         total = sum(weights.values()) or 1.0
         t = self.thresholds
         wants_comment = bool(_ASKS_COMMENT.search(question)) and not _REPORT_SAYS.search(question)
-        lexical = []  # (score without similarity, coverage, matched terms, row)
+        lexical = []  # (score without similarity, coverage, term shares, row)
         for row in rows:
             index, _, _, text = row
-            matched = frozenset(weights.keys() & set(content_terms(expand_acronyms(text))))
-            if not matched:
+            shares = {term: weights[term] / total for term in weights.keys() & set(content_terms(expand_acronyms(text)))}
+            if not shares:
                 continue  # shares no term with the question, so cannot answer it (see `answerable`)
-            coverage = sum(weights[term] for term in matched) / total
+            coverage = sum(shares.values())
             # Long sentences match more terms by chance; BM25 normalises length for the same reason.
             fit = coverage / (1.0 + t.length_penalty * max(0, len(text.split()) - 20))
             prior = 1.0 - (index - 1) / max(len(passages), 1)
             # Quoted comment (a councillor "said: ...") is not a finding, unless the question asks what was said.
             comment = t.comment_penalty if not wants_comment and _COMMENT.search(text) else 0.0
-            lexical.append((t.coverage_weight * fit + t.rank_weight * prior - comment, coverage, matched, row))
+            lexical.append((t.coverage_weight * fit + t.rank_weight * prior - comment, coverage, shares, row))
         # Encoding sentences is most of the time a question takes: only the lexically best few are worth it.
         lexical = sorted(lexical, key=lambda item: -item[0])[: None if every else t.max_encoded]
         if not lexical:
@@ -220,8 +221,8 @@ class ExtractiveGenerator:
         vectors = self.embedder.embed_documents([row[3] for *_, row in lexical])
         similarities = vectors @ self.embedder.embed_query(expand_acronyms(question))
         scored = [
-            ScoredSentence(index, start, end, text, coverage, float(sim), t.similarity_weight * float(sim) + partial, matched)
-            for (partial, coverage, matched, (index, start, end, text)), sim in zip(lexical, similarities)
+            ScoredSentence(index, start, end, text, coverage, float(sim), t.similarity_weight * float(sim) + partial, shares)
+            for (partial, coverage, shares, (index, start, end, text)), sim in zip(lexical, similarities)
         ]
         return sorted(scored, key=lambda s: (-s.score, s.passage, s.start))
 
@@ -244,9 +245,7 @@ class ExtractiveGenerator:
         if not scored or not self.answerable(scored[0]):
             return []
         best, t = scored[0], self.thresholds
-        weights = self.term_weights(question)
-        total = sum(weights.values()) or 1.0
-        chosen, covered = [best], set(best.matched)
+        chosen, covered = [best], set(best.shares)
         for s in scored[1:]:
             if len(chosen) == t.max_sentences:
                 break
@@ -257,10 +256,12 @@ class ExtractiveGenerator:
                     continue
             # Another passage means another citation: it must be nearly as good and say something the answer
             # does not say yet (the report's opening lines match the question's subject and add nothing).
-            elif s.score < best.score * t.keep_ratio or sum(weights[x] for x in s.matched - covered) / total < t.min_novelty:
+            elif s.score < best.score * t.keep_ratio or sum(
+                share for term, share in s.shares.items() if term not in covered
+            ) < t.min_novelty:
                 continue
             chosen.append(s)
-            covered |= s.matched
+            covered |= s.shares.keys()
         return [DraftSentence(s.text, (s.passage,)) for s in sorted(chosen, key=lambda s: -s.score)]
 
 

@@ -22,16 +22,16 @@ import concurrent.futures
 import json
 import os
 import platform
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
+
+from assistant import procs
 
 REPO = Path(__file__).resolve().parents[1]
 QUESTIONS = (
@@ -100,19 +100,9 @@ class App:
                 [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(self.port)], cwd=REPO, env=env,
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             )
-        deadline = time.monotonic() + self.timeout
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"app.py exited with {self.process.returncode}: {self.log_tail()}")
-            try:
-                with urllib.request.urlopen(self.url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"app.py did not answer on {self.url} within {self.timeout:.0f} s: {self.log_tail()}")
-            time.sleep(0.5)
+        failed = procs.wait_until_up(self.process, lambda: procs.answers(self.url), self.timeout)
+        if failed:
+            raise RuntimeError(f"app.py {failed} on {self.url}: {self.log_tail()}")
         self.startup_s = time.perf_counter() - started
 
     def log_tail(self) -> str:
@@ -122,13 +112,7 @@ class App:
             return ""
 
     def stop(self, keep_log: bool = False) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.kill(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=20)
+        procs.stop(self.process, grace=20)
         import shutil
 
         if keep_log:

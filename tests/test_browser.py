@@ -5,12 +5,11 @@ import os
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from assistant import procs
 from tests.conftest import CORPUS, REAL_MODEL
 
 REPO = CORPUS.parent
@@ -52,27 +51,12 @@ def app_server(tmp_path_factory):
                                stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 240
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"app.py exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"app.py did not answer on {url} within 240 s:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.5)
+        failed = procs.wait_until_up(process, lambda: procs.answers(url), 240)
+        if failed:
+            pytest.fail(f"app.py {failed} on {url}:\n{log_path.read_text()[-3000:]}")
         yield {"url": url, "data": root / "data", "root": root, "log": log_path}
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        procs.stop(process)
         log.close()
 
 

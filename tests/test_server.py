@@ -13,12 +13,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from assistant import procs
 from assistant.errors import StoreError
 from assistant.keyword import KeywordIndex, cache_dir, server_key, state_of
 from assistant.load import load_document
@@ -63,14 +63,10 @@ class ChromaServer:
                 [chroma_command(), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             )
-        deadline = time.monotonic() + timeout
-        while not self.heartbeat():
-            if self.process.poll() is not None:
-                pytest.fail(f"chroma run exited with {self.process.returncode}:\n{self.log_path.read_text()[-2000:]}")
-            if time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"no Chroma heartbeat on {self.url} within {timeout} s:\n{self.log_path.read_text()[-2000:]}")
-            time.sleep(0.2)
+        failed = procs.wait_until_up(self.process, self.heartbeat, timeout)
+        if failed:
+            self.stop()
+            pytest.fail(f"chroma run on {self.url} {failed}:\n{self.log_path.read_text()[-2000:]}")
 
     def kill(self) -> None:
         """Gone without warning (kill -9), as a crashed or unplugged server would be."""
@@ -80,14 +76,7 @@ class ChromaServer:
         assert not self.heartbeat()
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.kill(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.kill(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=15)
+        procs.stop(self.process)
 
 
 @pytest.fixture(scope="module")
