@@ -287,6 +287,8 @@ def _bench(args: argparse.Namespace) -> int:
                 bar.advance(task)
             started[0] = True
             bar.update(task, description=message)
+            if not console.is_terminal:  # a run logged to a file still shows where it is
+                console.print(f"bench: {message}", highlight=False)
 
         result = run_bench(
             sizes, seed=args.seed, queries=args.queries, cold_runs=args.cold_runs, encode_sample=args.encode_sample,

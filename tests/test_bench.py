@@ -121,6 +121,7 @@ def test_bench_cli_at_a_tiny_size(tmp_path):
         capture_output=True, text=True, timeout=900,
     )
     assert done.returncode == 0, done.stderr[-2000:]
+    assert "bench: 200 chunks: 3 warm queries + LangChain baseline" in done.stderr  # progress, as lines when not on a terminal
     result = json.loads(done.stdout)
     assert {"machine", "sizes", "help", "targets", "seed", "queries"} <= set(result)
     assert result["machine"]["logical_cores"] >= 1 and result["machine"]["torch"]

@@ -278,10 +278,43 @@ def test_commit_records_are_read_again_only_after_a_change(make_settings, tmp_pa
     writer.delete(gone)
     calls.clear()
     after = reader.documents()
-    assert gone not in after and len(after) == 4 and len(calls) == 2
+    assert gone not in after and len(after) == 4
+    assert calls == [["__generation__"], None, ["__generation__"]]  # token, one page, token unchanged since
     writer.ingest()  # the file is still in the corpus: it comes back
     assert set(reader.documents()) == set(first) - {"anything"}
     assert "__generation__" not in writer.stats()["authorities"] and writer.stats()["documents"] == 5
+
+
+def test_commit_records_read_in_pages_are_read_again_if_a_commit_comes_between(
+    make_settings, tmp_path, corpus_copy, monkeypatch
+):
+    import assistant.store
+
+    settings = make_settings(tmp_path, corpus_dir=corpus_copy, embed_model="hashing-64")
+    writer = Assistant(settings)
+    writer.ingest()
+    expected = writer.documents()
+    monkeypatch.setattr(assistant.store, "_DOC_PAGE", 2)  # 5 documents: three pages
+    reader = ChromaStore(settings)
+    assert reader.documents() == expected
+
+    reader = ChromaStore(settings)
+    gone = sorted(expected)[0]
+    pages = []
+    run = reader._run
+
+    def run_and_interfere(what, target, method, *args, **kwargs):
+        result = run(what, target, method, *args, **kwargs)
+        if "offset" in kwargs:
+            pages.append(kwargs["offset"])
+            if len(pages) == 1:
+                writer.delete(gone)  # another process commits while this one is between pages
+        return result
+
+    reader._run = run_and_interfere
+    seen = reader.documents()
+    assert set(seen) == set(expected) - {gone}
+    assert pages[3:] == [0, 2, 4]  # a whole second pass after the token moved
 
 
 def test_rebuild_starts_again_with_the_same_chunks(make_settings, tmp_path, shared_embedder):
