@@ -125,11 +125,15 @@ class ScoredSentence:
     start: int  # offsets into the document
     end: int
     text: str
-    coverage: float
     similarity: float
     score: float
     # The question's terms this sentence contains, each with its share of the question's term weight.
     shares: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def coverage(self) -> float:
+        """The share of the question's term weight this sentence holds."""
+        return sum(self.shares.values())
 
 
 @dataclass(frozen=True)
@@ -200,7 +204,7 @@ class ExtractiveGenerator:
         total = sum(weights.values()) or 1.0
         t = self.thresholds
         wants_comment = bool(_ASKS_COMMENT.search(question)) and not _REPORT_SAYS.search(question)
-        lexical = []  # (score without similarity, coverage, term shares, row)
+        lexical = []  # (score without similarity, term shares, row)
         for row in rows:
             index, _, _, text = row
             shares = {term: weights[term] / total for term in weights.keys() & set(content_terms(expand_acronyms(text)))}
@@ -212,7 +216,7 @@ class ExtractiveGenerator:
             prior = 1.0 - (index - 1) / max(len(passages), 1)
             # Quoted comment (a councillor "said: ...") is not a finding, unless the question asks what was said.
             comment = t.comment_penalty if not wants_comment and _COMMENT.search(text) else 0.0
-            lexical.append((t.coverage_weight * fit + t.rank_weight * prior - comment, coverage, shares, row))
+            lexical.append((t.coverage_weight * fit + t.rank_weight * prior - comment, shares, row))
         # Encoding sentences is most of the time a question takes: only the lexically best few are worth it.
         lexical = sorted(lexical, key=lambda item: -item[0])[: None if every else t.max_encoded]
         if not lexical:
@@ -221,8 +225,8 @@ class ExtractiveGenerator:
         vectors = self.embedder.embed_documents([row[3] for *_, row in lexical])
         similarities = vectors @ self.embedder.embed_query(expand_acronyms(question))
         scored = [
-            ScoredSentence(index, start, end, text, coverage, float(sim), t.similarity_weight * float(sim) + partial, shares)
-            for (partial, coverage, shares, (index, start, end, text)), sim in zip(lexical, similarities)
+            ScoredSentence(index, start, end, text, float(sim), t.similarity_weight * float(sim) + partial, shares)
+            for (partial, shares, (index, start, end, text)), sim in zip(lexical, similarities)
         ]
         return sorted(scored, key=lambda s: (-s.score, s.passage, s.start))
 
