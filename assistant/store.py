@@ -21,7 +21,6 @@ from assistant.types import Chunk, Document
 
 # A record in the document collection that is not a document: its token changes whenever a document does.
 GENERATION_ID = "__generation__"
-_DOC_PAGE = 250
 _CHUNK_KEYS = ("doc_id", "source", "title", "start", "end", "page", "content_hash")
 
 
@@ -141,8 +140,11 @@ def _is_missing_collection(exc: BaseException) -> bool:
 class ChromaStore:
     """Works the same over chromadb.PersistentClient (index/) and chromadb.HttpClient (a Chroma server)."""
 
-    # Whole-collection reads go about this many chunks at a time, so memory stays flat as the index grows.
+    # Whole-collection reads go about this many chunks (or commit records) at a time, so memory stays flat
+    # as the index grows: Chroma's memory for one get grows faster than the rows it returns (one get of
+    # 8,000 commit records: +300 MiB; pages of 250: +27 MiB).
     page_size = 1000
+    doc_page_size = 250
 
     def __init__(self, settings: Settings, create: bool = True) -> None:
         self.settings = settings
@@ -290,16 +292,15 @@ class ChromaStore:
             return {doc_id: dict(meta) for doc_id, meta in cached[1].items()}
         while True:
             documents: dict[str, dict[str, Any]] = {}
-            # Small pages: Chroma's memory for one get grows faster than the rows it returns (one get of
-            # 8,000 records: +300 MiB; pages of 250: +27 MiB).
-            for offset in itertools.count(0, _DOC_PAGE):
-                result = self._run("get", "docs", "get", include=["metadatas"], limit=_DOC_PAGE, offset=offset)
+            page = self.doc_page_size
+            for offset in itertools.count(0, page):
+                result = self._run("get", "docs", "get", include=["metadatas"], limit=page, offset=offset)
                 documents.update(
                     (doc_id, dict(meta or {}))
                     for doc_id, meta in zip(result["ids"], result["metadatas"])
                     if doc_id != GENERATION_ID
                 )
-                if len(result["ids"]) < _DOC_PAGE:
+                if len(result["ids"]) < page:
                     break
             # A commit by another process between pages would shift them: read again until none came between.
             latest = self._generation()
@@ -410,9 +411,9 @@ class ChromaStore:
     def repair(self) -> int:
         """Delete chunks of documents whose ingest never committed; returns how many went."""
         documents = self.documents()
-        committed = committed_hashes(documents)
         if self.count() == sum(int(meta.get("chunks", 0)) for meta in documents.values()):
             return 0  # the usual case, with no reads that grow with the index: every chunk is a committed one
+        committed = committed_hashes(documents)
         # Chunks of a committed document that carry another content hash: a changed file's new chunks.
         orphans = [
             chunk_id

@@ -285,20 +285,17 @@ def test_commit_records_are_read_again_only_after_a_change(make_settings, tmp_pa
     assert "__generation__" not in writer.stats()["authorities"] and writer.stats()["documents"] == 5
 
 
-def test_commit_records_read_in_pages_are_read_again_if_a_commit_comes_between(
-    make_settings, tmp_path, corpus_copy, monkeypatch
-):
-    import assistant.store
-
+def test_commit_records_read_in_pages_are_read_again_if_a_commit_comes_between(make_settings, tmp_path, corpus_copy):
     settings = make_settings(tmp_path, corpus_dir=corpus_copy, embed_model="hashing-64")
     writer = Assistant(settings)
     writer.ingest()
     expected = writer.documents()
-    monkeypatch.setattr(assistant.store, "_DOC_PAGE", 2)  # 5 documents: three pages
     reader = ChromaStore(settings)
+    reader.doc_page_size = 2  # 5 documents: three pages
     assert reader.documents() == expected
 
     reader = ChromaStore(settings)
+    reader.doc_page_size = 2
     gone = sorted(expected)[0]
     pages = []
     run = reader._run
