@@ -115,7 +115,8 @@ def percentiles(values: Sequence[float]) -> dict[str, float]:
     }
 
 
-def _settings(workdir: Path):
+def bench_settings(workdir: Path):
+    """Settings of one bench size folder (index/, corpus/, data/): the bench's children and scripts/ingest_rss.py."""
     from assistant.settings import load_settings
 
     return load_settings(index_dir=workdir / "index", corpus_dir=workdir / "corpus", data_dir=workdir / "data")
@@ -137,7 +138,7 @@ def child_ingest(workdir: Path, chunks: int, seed: int, encode_sample: int) -> d
     from assistant.load import discover, load_document
     from assistant.pipeline import Assistant
 
-    settings = _settings(workdir)
+    settings = bench_settings(workdir)
     corpus = settings.corpus_dir
     result: dict[str, Any] = {}
     with PeakRSS() as rss:
@@ -208,7 +209,7 @@ def child_query(workdir: Path, queries: int, seed: int, cold_only: bool, offset:
     from assistant import synth
     from assistant.pipeline import Assistant
 
-    settings = _settings(workdir)
+    settings = bench_settings(workdir)
     manifest = json.loads((settings.corpus_dir / synth.MANIFEST).read_text(encoding="utf-8"))
     questions = synth.questions(manifest, queries + offset + 1, seed)[offset:]
     result: dict[str, Any] = {}

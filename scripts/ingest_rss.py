@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from assistant import synth
-from assistant.bench import MIB, PeakRSS, _settings
+from assistant.bench import MIB, PeakRSS, bench_settings
 from assistant.embed import make_embedder
 from assistant.pipeline import Assistant
 
@@ -28,7 +28,7 @@ def main() -> int:
     args = parser.parse_args()
     if not (args.dir / "index").is_dir():
         parser.error(f"{args.dir} holds no index/ folder: pass a size folder kept by `assistant bench --keep`")
-    settings = _settings(args.dir)
+    settings = bench_settings(args.dir)
     extra = args.dir / "extra"
     synth.generate(extra, args.chunks, 99, settings.chunk_size, settings.chunk_overlap)
     with PeakRSS() as rss:
