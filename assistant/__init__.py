@@ -13,8 +13,8 @@ for _key, _value in (
 ):
     os.environ.setdefault(_key, _value)
 
-from assistant.errors import AssistantError  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
+from assistant.core.errors import AssistantError  # noqa: E402
+from assistant.core.settings import Settings  # noqa: E402
 
 
 def __getattr__(name: str):

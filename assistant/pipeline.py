@@ -7,19 +7,19 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from assistant.answer import ExtractiveGenerator, coverage_gap, Generator, LLMGenerator, make_chat_model
-from assistant.cite import render, verify
-from assistant.condense import llm_rewrite, rule_rewrite
-from assistant.glossary import expand_acronyms
-from assistant.embed import CachedEmbedder, Embedder, make_embedder, require_model
-from assistant.errors import IndexMissingError, InputError
-from assistant.ingest import Progress, ingest_files, ingest_lock
-from assistant.keyword import KeywordIndex, cache_dir, inverse_document_frequency, state_of
-from assistant.overview import is_overview_question, overview
-from assistant.retrieve import Scope, retrieve, scope
-from assistant.settings import Settings, load_settings
-from assistant.store import ChromaStore, chunks_of
-from assistant.types import Answer, Document, IngestReport, Passage, Sentence, Turn
+from assistant.answer.extractive import ExtractiveGenerator, coverage_gap, Generator, LLMGenerator, make_chat_model
+from assistant.answer.cite import render, verify
+from assistant.retrieval.condense import llm_rewrite, rule_rewrite
+from assistant.text.glossary import expand_acronyms
+from assistant.index.embed import CachedEmbedder, Embedder, make_embedder, require_model
+from assistant.core.errors import IndexMissingError, InputError
+from assistant.ingest.run import Progress, ingest_files, ingest_lock
+from assistant.index.keyword import KeywordIndex, cache_dir, inverse_document_frequency, state_of
+from assistant.answer.overview import is_overview_question, overview
+from assistant.retrieval.hybrid import Scope, retrieve, scope
+from assistant.core.settings import Settings, load_settings
+from assistant.index.chroma import ChromaStore, chunks_of
+from assistant.core.types import Answer, Document, IngestReport, Passage, Sentence, Turn
 
 MAX_QUESTION_CHARS = 2000
 

@@ -15,9 +15,9 @@ import json
 import time
 from pathlib import Path
 
-from assistant import synth
-from assistant.bench import MIB, PeakRSS, bench_settings
-from assistant.embed import make_embedder
+from assistant.bench.run import synth
+from assistant.bench.run import MIB, PeakRSS, bench_settings
+from assistant.index.embed import make_embedder
 from assistant.pipeline import Assistant
 
 

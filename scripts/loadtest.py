@@ -31,9 +31,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from assistant import procs
-
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))  # the server helpers the tests use
+
+from support import procs  # noqa: E402
 QUESTIONS = (
     "What did inspectors say about the MASH?",
     "How was Warrington's child protection judged?",
@@ -56,7 +57,7 @@ def free_port() -> int:
 
 
 def machine() -> dict[str, Any]:
-    from assistant.bench import cpu_model
+    from assistant.bench.run import cpu_model
 
     info: dict[str, Any] = {"cpus": os.cpu_count(), "cpu_model": cpu_model(),
                             "platform": platform.platform(), "python": platform.python_version()}

@@ -12,7 +12,7 @@ from typing import Any
 
 import jsonschema
 
-from assistant.cite import SUPPORT_THRESHOLD, support
+from assistant.answer.cite import SUPPORT_THRESHOLD, support
 
 WARRINGTON_PILOT = "001_85a2b1ef848920a2.txt"
 WARRINGTON_FOCUSED = "004_0054459c75a45910.txt"

@@ -20,7 +20,7 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-from assistant.settings import Settings  # noqa: E402
+from assistant.core.settings import Settings  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
@@ -41,9 +41,9 @@ def build_settings(root: Path, **overrides) -> Settings:
 
 
 def cli_command() -> list[str]:
-    """The installed `assistant` console script of this venv (falls back to `python -m assistant.cli`)."""
+    """The installed `assistant` console script of this venv (falls back to `python -m assistant.apps.cli`)."""
     script = Path(sys.executable).parent / "assistant"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "assistant.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "assistant.apps.cli"]
 
 
 def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
@@ -80,7 +80,7 @@ def corpus_copy(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def shared_embedder():
     """One real sentence-transformers embedder for the whole session (the model loads in ~8 s)."""
-    from assistant.embed import SentenceTransformerEmbedder, make_embedder
+    from assistant.index.embed import SentenceTransformerEmbedder, make_embedder
 
     embedder = make_embedder(REAL_MODEL)
     assert isinstance(embedder, SentenceTransformerEmbedder)

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.answer import SYSTEM_PROMPT, ExtractiveGenerator
-from assistant.cite import SUPPORT_THRESHOLD, support
-from assistant.errors import InputError
+from assistant.answer.extractive import SYSTEM_PROMPT, ExtractiveGenerator
+from assistant.answer.cite import SUPPORT_THRESHOLD, support
+from assistant.core.errors import InputError
 from assistant.pipeline import MAX_QUESTION_CHARS, Assistant
 from assistant.text import sentences, squash
 from tests.answer_contract import (
@@ -504,7 +504,7 @@ def test_cli_batch_of_good_lines_exits_0(ingested, tmp_path):
 
 
 def test_batch_line_with_malformed_history_is_an_error_record(ingested, tmp_path):
-    from assistant.batch import run_batch
+    from assistant.apps.batch import run_batch
 
     questions = write_jsonl(tmp_path / "questions.jsonl", [
         {"id": "bad-history", "question": "What about Wirral?", "history": "What judgement did Warrington receive?"},

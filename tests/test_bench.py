@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant import bench, synth
-from assistant.describe import describe
-from assistant.ingest import prepare
-from assistant.load import load_document
-from assistant.settings import Settings
+from assistant.bench.run import run as bench
+
+from assistant.bench.run import synth
+from assistant.ingest.describe import describe
+from assistant.ingest.run import prepare
+from assistant.ingest.load import load_document
+from assistant.core.settings import Settings
 from conftest import cli_command
 
 

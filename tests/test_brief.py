@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.brief import (
+from assistant.apps.brief.build import (
     ACTIONS,
     IMPROVEMENTS,
     STRENGTHS,
@@ -23,7 +23,7 @@ from assistant.brief import (
     render_docx,
     render_markdown,
 )
-from assistant.cite import SUPPORT_THRESHOLD, support
+from assistant.answer.cite import SUPPORT_THRESHOLD, support
 from tests.conftest import cli_command, cli_env
 
 WARRINGTON_PILOT = "001_85a2b1ef848920a2.txt"
@@ -315,7 +315,7 @@ class _RephrasingModel:
 
 
 def test_a_chat_model_may_rephrase_but_only_supported_points_survive(ingested, monkeypatch):
-    from assistant.answer import LLMGenerator
+    from assistant.answer.extractive import LLMGenerator
 
     model = _RephrasingModel()
     monkeypatch.setattr(ingested, "chat_model", model)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import procs
+from support import procs
 from tests.conftest import CORPUS, REAL_MODEL
 
 REPO = CORPUS.parent
@@ -63,7 +63,7 @@ def app_server(tmp_path_factory):
 def test_gradio_client_round_trip(app_server):
     from gradio_client import Client
 
-    from assistant.load import load_document
+    from assistant.ingest.load import load_document
 
     client = Client(app_server["url"], verbose=False)
     result = client.predict("What did inspectors say about the MASH?", api_name="/ask")

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from assistant.chunk import chunk_document
-from assistant.load import load_document
+from assistant.ingest.chunk import chunk_document
+from assistant.ingest.load import load_document
 from assistant.text import sentences
-from assistant.types import Document
+from assistant.core.types import Document
 
 # Between chunks only whitespace and list bullets (which sentence trimming drops) may be left out.
 _GAP = re.compile(r"(?:\s|[-*\u2022\u00b7\u25aa\u25cf\u2013]|\d{1,2}[.)](?=\s))*")

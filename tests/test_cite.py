@@ -7,8 +7,8 @@ import copy
 import jsonschema
 import pytest
 
-from assistant.answer import parse_cited_sentences
-from assistant.cite import SUPPORT_THRESHOLD, DraftSentence, render, support, verify, with_markers
+from assistant.answer.extractive import parse_cited_sentences
+from assistant.answer.cite import SUPPORT_THRESHOLD, DraftSentence, render, support, verify, with_markers
 from assistant.text import sentences, squash
 from tests.answer_contract import check_contract
 

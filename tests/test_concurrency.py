@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embed import HashingEmbedder, make_embedder
-from assistant.keyword import MANIFEST, KeywordIndex, state_of
+from assistant.index.embed import HashingEmbedder, make_embedder
+from assistant.index.keyword import MANIFEST, KeywordIndex, state_of
 from assistant.pipeline import Assistant
 from tests.conftest import CORPUS, REAL_MODEL, build_settings, cli_command, cli_env
 from tests.test_ingest import _make_copies, assert_consistent
@@ -132,7 +132,7 @@ def test_two_ingest_commands_at_once_one_wins_the_other_is_told(tmp_path):
 _OPEN_FRESH_INDEX = """
 import sys, time
 from pathlib import Path
-from assistant.store import ChromaStore
+from assistant.index.chroma import ChromaStore
 from tests.conftest import build_settings
 start = float(sys.argv[2])
 time.sleep(max(0.0, start - time.time()))  # every process opens at the same instant

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.condense import llm_rewrite, rule_rewrite
-from assistant.errors import InputError
-from assistant.types import Turn
+from assistant.retrieval.condense import llm_rewrite, rule_rewrite
+from assistant.core.errors import InputError
+from assistant.core.types import Turn
 from tests.answer_contract import WIRRAL, check_contract, cited_files
 
 WARRINGTON_Q = "What judgement did Warrington receive?"

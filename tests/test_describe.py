@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.describe import UNKNOWN, Judgement, authorities_in, describe, find_authority, flag
-from assistant.gazetteer import ALIASES, AUTHORITIES
-from assistant.load import load_document
+from assistant.ingest.describe import UNKNOWN, Judgement, authorities_in, describe, find_authority, flag
+from assistant.ingest.gazetteer import ALIASES, AUTHORITIES
+from assistant.ingest.load import load_document
 
 
 def _seed(corpus_dir, prefix: str):

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from assistant.embed import CachedEmbedder, HashingEmbedder
+from assistant.index.embed import CachedEmbedder, HashingEmbedder
 
 
 class Counting(HashingEmbedder):

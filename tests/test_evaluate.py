@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant import cli
-from assistant.evaluate import (
+from assistant.apps import cli
+from assistant.eval.evaluate import (
     Evidence,
     GoldItem,
     evaluate_answers,
@@ -300,8 +300,8 @@ RETRIEVED_KEYS = {"rank", "chunk_id", "source", "start", "end", "text", "score"}
 
 
 def test_langchain_baseline_answers_follow_the_contract(shared_embedder):
-    from assistant.baseline import LangChainBaseline
-    from assistant.load import load_document
+    from assistant.eval.baseline import LangChainBaseline
+    from assistant.ingest.load import load_document
 
     baseline = LangChainBaseline.build([CORPUS], shared_embedder, chunk_size=700, chunk_overlap=150, k=5,
                                        source_root=REPO)

@@ -15,14 +15,14 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from assistant import ui
-from assistant.answer import LLMGenerator
-from assistant.errors import AssistantError, LoadError
-from assistant.ingest import prepare
-from assistant.load import load_document
-from assistant.retrieve import FILTER_KEYS
-from assistant.settings import SUPPORTED_EXTENSIONS, Settings
-from assistant.types import Chunk, FileOutcome, IngestReport, Passage
+from assistant.apps.web import ui
+from assistant.answer.extractive import LLMGenerator
+from assistant.core.errors import AssistantError, LoadError
+from assistant.ingest.run import prepare
+from assistant.ingest.load import load_document
+from assistant.retrieval.hybrid import FILTER_KEYS
+from assistant.core.settings import SUPPORTED_EXTENSIONS, Settings
+from assistant.core.types import Chunk, FileOutcome, IngestReport, Passage
 from tests.conftest import CORPUS, build_settings
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embed import HashingEmbedder
-from assistant.errors import ConfigurationError, IndexBusyError
-from assistant.ingest import ingest_files, ingest_lock, source_root
-from assistant.keyword import KeywordIndex, indexed_text, state_of
-from assistant.load import load_document
+from assistant.index.embed import HashingEmbedder
+from assistant.core.errors import ConfigurationError, IndexBusyError
+from assistant.ingest.run import ingest_files, ingest_lock, source_root
+from assistant.index.keyword import KeywordIndex, indexed_text, state_of
+from assistant.ingest.load import load_document
 from assistant.pipeline import Assistant
-from assistant.store import ChromaStore
+from assistant.index.chroma import ChromaStore
 from assistant.text import clean
 from tests.conftest import CORPUS, cli_command, cli_env
 
@@ -119,7 +119,7 @@ def test_stored_document_round_trips(ingested, corpus_dir):
 def test_dense_search_matches_brute_force_over_stored_vectors(ingested, shared_embedder):
     import numpy as np
 
-    from assistant.keyword import indexed_text
+    from assistant.index.keyword import indexed_text
 
     chunks = ingested.store.all_chunks()
     stored = ingested.store._chunks.get(ids=[c.id for c in chunks], include=["embeddings"])
@@ -447,8 +447,8 @@ def test_good_folder_cli_exit_zero(make_settings, tmp_path):
 
 
 def test_uncommitted_chunks_are_invisible_and_repaired(make_settings, tmp_path, corpus_copy, shared_embedder):
-    from assistant.ingest import prepare
-    from assistant.keyword import indexed_text
+    from assistant.ingest.run import prepare
+    from assistant.index.keyword import indexed_text
 
     for path in corpus_copy.glob("00[0-2]_*.txt"):  # 003 and 004 are enough here
         path.unlink()
@@ -584,8 +584,8 @@ def test_second_ingest_is_refused_while_the_lock_is_held(make_settings, tmp_path
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import sys\n"
-         "from assistant.settings import Settings\n"
-         "from assistant.ingest import ingest_lock\n"
+         "from assistant.core.settings import Settings\n"
+         "from assistant.ingest.run import ingest_lock\n"
          "lock = ingest_lock(Settings(_env_file=None, index_dir=sys.argv[1]))\n"
          "print('locked', flush=True)\n"
          "sys.stdin.read()\n",

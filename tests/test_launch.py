@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from assistant import ui
+from assistant.apps.web import ui
 from tests.conftest import build_settings
 
 
@@ -81,7 +81,7 @@ def test_serve_reads_host_port_and_auth_from_the_environment(monkeypatch, tmp_pa
 
 
 def test_bad_auth_setting_is_a_clear_error(monkeypatch, tmp_path):
-    from assistant.errors import ConfigurationError
+    from assistant.core.errors import ConfigurationError
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ASSISTANT_AUTH", "no-colon")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import AssistantError, LoadError
-from assistant.load import discover, doc_id_for, load_document, source_name
+from assistant.core.errors import AssistantError, LoadError
+from assistant.ingest.load import discover, doc_id_for, load_document, source_name
 from assistant.text import clean, sentences
 
 MB = 1024 * 1024

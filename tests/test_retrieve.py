@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.errors import InputError
-from assistant.retrieve import FILTER_KEYS, MODES, parse_filters, retrieve, scope
+from assistant.core.errors import InputError
+from assistant.retrieval.hybrid import FILTER_KEYS, MODES, parse_filters, retrieve, scope
 from tests.answer_contract import (
     MASH,
     WARRINGTON_FOCUSED,
@@ -213,7 +213,7 @@ def test_the_streamed_keyword_index_scores_as_bm25s_does_from_token_lists(ingest
     import bm25s
     import numpy as np
 
-    from assistant.keyword import KeywordIndex, indexed_text
+    from assistant.index.keyword import KeywordIndex, indexed_text
     from assistant.text import content_terms
 
     chunks = ingested.store.all_chunks()

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer import ExtractiveGenerator, answer_needs, report_terms, sentence_meets
-from assistant.condense import rule_rewrite
+from assistant.answer.extractive import ExtractiveGenerator, answer_needs, report_terms, sentence_meets
+from assistant.retrieval.condense import rule_rewrite
 from assistant.text import content_terms
-from assistant.types import Chunk, Passage, Turn
+from assistant.core.types import Chunk, Passage, Turn
 
 
 def passages(*texts: str, authority: str = "Warrington") -> list[Passage]:

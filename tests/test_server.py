@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant import procs
-from assistant.errors import StoreError
-from assistant.keyword import KeywordIndex, cache_dir, server_key, state_of
-from assistant.load import load_document
+from support import procs
+from assistant.core.errors import StoreError
+from assistant.index.keyword import KeywordIndex, cache_dir, server_key, state_of
+from assistant.ingest.load import load_document
 from assistant.pipeline import Assistant
 from tests.conftest import CORPUS, build_settings, cli_command, cli_env
 
@@ -213,7 +213,7 @@ def test_unreachable_server_at_start_is_one_clear_line(tmp_path):
 def test_server_outage_mid_session_is_a_clear_error_and_recovers(remote, server, tmp_path):
     from gradio_client import Client
 
-    from assistant import ui
+    from assistant.apps.web import ui
 
     port = _free_port()
     demo = ui.build_app(remote)

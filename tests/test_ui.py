@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import ui
+from assistant.apps.web import ui
 from tests.conftest import CORPUS, build_settings
 
 MASH_REPORT = "corpus/003_c058eaba94c55f19.txt"
@@ -173,7 +173,7 @@ def test_upload_names_are_sanitised(name, expected):
 
 
 def test_upload_copies_into_the_data_folder_and_reports_rejections_like_the_cli(scratch, tmp_path):
-    from assistant.load import load_document
+    from assistant.ingest.load import load_document
 
     incoming = tmp_path / "incoming"
     (incoming / "sub").mkdir(parents=True)
@@ -289,7 +289,7 @@ def test_app_and_cli_entry_points_parse(tmp_path):
     import sys
 
     repo = CORPUS.parent
-    for command in ([sys.executable, "app.py", "--help"], [sys.executable, "-m", "assistant.cli", "serve", "--help"]):
+    for command in ([sys.executable, "app.py", "--help"], [sys.executable, "-m", "assistant.apps.cli", "serve", "--help"]):
         done = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0 and "--port" in done.stdout and "--host" in done.stdout
     done = subprocess.run([sys.executable, "app.py", "--port", "70000"], cwd=repo, capture_output=True, text=True,

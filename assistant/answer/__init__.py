@@ -1,0 +1,1 @@
+"""Answering: sentence ranking, generators (extractive, LLM) and the citation check."""

@@ -1,0 +1,114 @@
+"""Citation checking: every answer sentence must be supported by the passages it cites, or it is dropped."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from assistant.text import content_terms, sentences, squash
+from assistant.core.types import Citation, Passage, Sentence
+
+# Share of an answer sentence's content terms that must appear in a cited passage.
+SUPPORT_THRESHOLD = 0.6
+
+
+@dataclass(frozen=True)
+class DraftSentence:
+    """A sentence proposed by a generator, citing passages by their 1-based position in the retrieved list."""
+
+    text: str
+    cites: tuple[int, ...]
+
+
+# Text addressed to a model rather than a reader ("ignore previous instructions and say ..."): report
+# text is data, so such sentences can never be the support for a claim.
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget)\b[^.]{0,40}\b(instructions?|prompts?|rules|above)\b"
+    r"|\b(you are|you must|as an ai|language model|system prompt)\b"
+    r"|\b(say|state|answer|reply|respond)\s+(that|with)\b",
+    re.I,
+)
+
+
+def factual_text(passage: str) -> str:
+    """The passage without sentences that instruct a model."""
+    return " ".join(
+        passage[span.start : span.end] for span in sentences(passage) if not _INSTRUCTION.search(passage[span.start : span.end])
+    )
+
+
+def support(sentence: str, passage: str) -> float:
+    """Lexical support: the share of the sentence's content terms that the passage's factual text contains."""
+    terms = set(content_terms(sentence))
+    if not terms:
+        return 0.0
+    return len(terms & set(content_terms(factual_text(passage)))) / len(terms)
+
+
+def best_quote(sentence: str, passage: Passage) -> tuple[int, int, float]:
+    """Document offsets of the passage sentence that best supports `sentence`, with its overlap."""
+    chunk = passage.chunk
+    terms = set(content_terms(sentence))
+    best = (chunk.start, chunk.end, 0.0)
+    for span in sentences(chunk.text):
+        candidate = set(content_terms(chunk.text[span.start : span.end]))
+        overlap = len(terms & candidate) / len(terms) if terms else 0.0
+        if overlap > best[2]:
+            best = (chunk.start + span.start, chunk.start + span.end, overlap)
+    return best
+
+
+def with_markers(text: str, numbers: Sequence[int]) -> str:
+    markers = "".join(f"[{n}]" for n in numbers)
+    match = re.search(r"[.!?]$", text)
+    return f"{text[:-1]} {markers}{text[-1]}" if match else f"{text} {markers}"
+
+
+def verify(
+    draft: Sequence[DraftSentence],
+    passages: Sequence[Passage],
+    document_texts: Mapping[str, str],
+) -> tuple[tuple[Sentence, ...], tuple[Citation, ...]]:
+    """Keep supported sentences and their valid citations, numbered in order of first use."""
+    numbers: dict[str, int] = {}
+    citations: list[Citation] = []
+    kept: list[Sentence] = []
+    for proposed in draft:
+        text = squash(re.sub(r"\s*\[\d+\]", "", proposed.text))
+        if not text:
+            continue
+        cited: list[int] = []
+        for index in dict.fromkeys(proposed.cites):
+            if not 1 <= index <= len(passages):
+                continue  # a marker that points nowhere
+            passage = passages[index - 1]
+            chunk = passage.chunk
+            document = document_texts.get(chunk.doc_id)
+            if document is None or document[chunk.start : chunk.end] != chunk.text:
+                continue  # never cite text that is not verbatim in the stored report
+            if support(text, chunk.text) < SUPPORT_THRESHOLD:
+                continue
+            if chunk.id not in numbers:
+                start, end, _ = best_quote(text, passage)
+                numbers[chunk.id] = len(citations) + 1
+                citations.append(
+                    Citation(
+                        n=numbers[chunk.id], chunk_id=chunk.id, doc_id=chunk.doc_id, source=chunk.source,
+                        title=chunk.title, start=chunk.start, end=chunk.end, text=chunk.text,
+                        quote=document[start:end], score=round(support(text, chunk.text), 4),
+                        metadata=_public_metadata(chunk.metadata, chunk.page),
+                    )
+                )
+            cited.append(numbers[chunk.id])
+        if cited:
+            kept.append(Sentence(text=text, citations=tuple(dict.fromkeys(cited))))
+    return tuple(kept), tuple(citations)
+
+
+def _public_metadata(meta: Mapping[str, object], page: int) -> dict[str, object]:
+    keys = ("authority", "date", "inspection_type", "inspectorates", "judgement", "judgements")
+    return {**{k: meta[k] for k in keys if k in meta}, "page": page}
+
+
+def render(sentences_: Sequence[Sentence]) -> str:
+    return " ".join(with_markers(s.text, s.citations) for s in sentences_)

@@ -1,0 +1,1 @@
+"""Briefing notes with verified footnotes (Markdown, DOCX)."""

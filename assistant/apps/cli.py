@@ -1,0 +1,324 @@
+"""Thin command line: parse arguments, call the Assistant, render results. Exit 0 ok, 1 handled error, 2 usage."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Callable
+
+import assistant  # noqa: F401  (sets the offline environment before anything heavy loads)
+from assistant.core.errors import AssistantError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description="Cited answers from inspection reports.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = sub.add_parser("ingest", help="index reports (corpus/ by default) into the index")
+    ingest.add_argument("paths", nargs="*", type=Path, help="files or folders (default: ASSISTANT_CORPUS_DIR)")
+    ingest.add_argument("--rebuild", action="store_true", help="drop the index and build it again")
+    ingest.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
+    ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
+    ingest.set_defaults(handler=_ingest)
+
+    ask = sub.add_parser("ask", help="answer one question with cited passages")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the Answer JSON")
+    ask.add_argument("--k", type=_top_k, default=None, help="passages to retrieve (default: ASSISTANT_TOP_K)")
+    ask.add_argument("--filter", action="append", metavar="KEY=VALUE", help="authority, inspection_type, "
+                     "inspectorate, judgement, date_from, date_to, source; repeatable")
+    ask.set_defaults(handler=_ask)
+
+    batch = sub.add_parser("batch", help="answer a JSONL file of questions")
+    batch.add_argument("questions", type=Path, help='JSONL lines {"id", "question", ["history"], ["filters"]}')
+    batch.add_argument("--out", type=Path, required=True, help="where to write one Answer JSON per line")
+    batch.set_defaults(handler=_batch)
+
+    stats = sub.add_parser("stats", help="what the index holds")
+    stats.add_argument("--json", action="store_true")
+    stats.set_defaults(handler=_stats)
+
+    brief = sub.add_parser("brief", help="a briefing note on an authority or a topic, every point footnoted")
+    brief.add_argument("topic", nargs="?", help='an authority ("Warrington") or a theme ("multi-agency safeguarding hub")')
+    brief.add_argument("--compare", nargs="+", metavar="TOPIC", help="two or more topics side by side")
+    brief.add_argument("--format", choices=("md", "docx"), default="md", help="Markdown (default) or Word")
+    brief.add_argument("--out", type=Path, default=None, help="write here (required for docx; md goes to stdout)")
+    brief.set_defaults(handler=_brief)
+
+    serve = sub.add_parser("serve", help="start the Gradio app (default http://127.0.0.1:7860)")
+    serve.add_argument("--host", default=None, help="address to bind (default: ASSISTANT_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default: ASSISTANT_PORT, 7860)")
+    serve.set_defaults(handler=_serve)
+
+    evaluate = sub.add_parser("eval", help="score retrieval, citations, answers and abstention on a gold set")
+    evaluate.add_argument("gold", nargs="?", type=Path, default=Path("eval/gold.jsonl"),
+                          help="gold JSONL (default: eval/gold.jsonl)")
+    evaluate.add_argument("--answers", type=Path, metavar="ANSWERS.jsonl",
+                          help="score this Answer JSONL (from any system) instead of running the assistant")
+    evaluate.add_argument("--compare", nargs="+", metavar="MODE", choices=("dense", "bm25", "hybrid", "hybrid+rerank"),
+                          help="run the assistant once per retrieval mode: dense bm25 hybrid hybrid+rerank")
+    evaluate.add_argument("--baseline", choices=("langchain",), help="also run a plain LangChain RAG, side by side")
+    evaluate.add_argument("--report", type=Path, metavar="FILE.html", help="write an HTML report and a .md next to it")
+    evaluate.add_argument("--json", action="store_true", help="print summaries and per-question rows as JSON")
+    evaluate.add_argument("--k", type=_top_k, default=None, help="passages to retrieve (default: ASSISTANT_TOP_K)")
+    evaluate.add_argument("--corpus", type=Path, default=None,
+                          help="folder holding the gold evidence documents (default: ASSISTANT_CORPUS_DIR)")
+    evaluate.set_defaults(handler=_eval)
+
+    bench = sub.add_parser("bench", help="ingest throughput, query latency, memory and cold start, at scale")
+    bench.add_argument("phase", nargs="?", choices=("all", "ingest"), default="all",
+                       help="'ingest' = quick mode: ingest against raw model.encode only")
+    bench.add_argument("--chunks", nargs="+", type=_positive, metavar="N",
+                       help="synthetic corpus sizes in chunks (default: 1000 10000 100000)")
+    bench.add_argument("--queries", type=_positive, default=60, help="warm queries per size (default 60)")
+    bench.add_argument("--cold-runs", type=_positive, default=3, help="fresh processes timed to a first answer")
+    bench.add_argument("--encode-sample", type=_positive, default=5000,
+                       help="chunk texts timed with raw model.encode (default 5000; all if fewer)")
+    bench.add_argument("--seed", type=int, default=0, help="synthetic corpus seed (default 0)")
+    bench.add_argument("--ingest-only", action="store_true", help="same as the 'ingest' phase")
+    bench.add_argument("--workdir", type=Path, default=None, help="where corpora and indexes go (default: a temp dir)")
+    bench.add_argument("--keep", action="store_true", help="keep the generated corpora and indexes")
+    bench.add_argument("--json", action="store_true", help="print the results as JSON")
+    bench.add_argument("--write", type=Path, metavar="FILE.md", help="update the results block in FILE.md")
+    bench.set_defaults(handler=_bench)
+    return parser
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return number
+
+
+def _top_k(value: str) -> int:
+    number = _positive(value)
+    if number > 100:
+        raise argparse.ArgumentTypeError("--k must be between 1 and 100")
+    return number
+
+
+def _open():
+    from assistant.pipeline import Assistant
+
+    return Assistant.open()
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    console = Console(stderr=True)
+    helper = _open()
+    with Progress(
+        TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description}"), console=console, transient=True, disable=args.json,
+    ) as bar:
+        task = bar.add_task("", total=None)
+        report = helper.ingest(
+            args.paths or None,
+            rebuild=args.rebuild,
+            prune=args.prune,
+            progress=lambda done, total, path: bar.update(task, completed=done, total=total, description=Path(path).name),
+        )
+    if args.json:
+        print(json.dumps({
+            "indexed": report.count("indexed"), "unchanged": report.count("unchanged"),
+            "failed": report.count("failed"), "removed": report.count("removed"),
+            "files": [o.__dict__ for o in report.outcomes],
+        }, indent=2))
+    else:
+        table = Table(title="Ingest summary")
+        for column in ("file", "status", "chunks", "reason"):
+            table.add_column(column, overflow="fold")
+        for outcome in report.outcomes:
+            style = {"failed": "red", "indexed": "green", "removed": "yellow"}.get(outcome.status, "")
+            table.add_row(outcome.path, f"[{style}]{outcome.status}[/]" if style else outcome.status,
+                          str(outcome.chunks or ""), outcome.reason)
+        Console().print(table)
+        print(
+            f"{report.count('indexed')} indexed, {report.count('unchanged')} unchanged, "
+            f"{report.count('failed')} failed, {report.count('removed')} removed"
+        )
+    return 0 if report.ok else 1
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from assistant.retrieval.hybrid import parse_filters
+
+    filters = parse_filters(args.filter)
+    answer = _open().ask(args.question, filters=filters, k=args.k)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(answer.answer)
+    if answer.citations:
+        print("\nSources:")
+        for c in answer.citations:
+            meta = c.metadata
+            print(f"[{c.n}] {c.source} - {meta.get('authority', 'unknown')}, {meta.get('inspection_type', 'unknown')}, "
+                  f"date {meta.get('date', 'unknown')}, characters {c.start}-{c.end}")
+            print(f'    "{" ".join(c.quote.split())}"')
+    for note in answer.notes:
+        print(f"({note})")
+    return 0
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from assistant.apps.batch import run_batch
+
+    written, failures = run_batch(_open(), args.questions, args.out)
+    for line_no, reason in failures:
+        print(f"line {line_no}: {reason}", file=sys.stderr)
+    print(f"{written} answers written to {args.out}, {len(failures)} failed", file=sys.stderr)
+    return 0 if not failures else 1
+
+
+def _stats(args: argparse.Namespace) -> int:
+    stats = _open().stats()
+    if args.json:
+        print(json.dumps(stats, indent=2))
+        return 0
+    for key in ("documents", "chunks", "model", "index", "collection"):
+        print(f"{key:>12}: {stats[key]}")
+    print(" authorities:")
+    for name, count in stats["authorities"].items():
+        print(f"{'':>14}{name}: {count}")
+    return 0
+
+
+def _brief(args: argparse.Namespace) -> int:
+    def usage(message: str) -> int:
+        print("usage: assistant brief TOPIC [--format md|docx] [--out FILE] | assistant brief --compare A B ...",
+              file=sys.stderr)
+        print(f"assistant brief: error: {message}", file=sys.stderr)
+        return 2
+
+    if bool(args.topic) == bool(args.compare):
+        return usage("give either a TOPIC or --compare A B")
+    if args.compare is not None and len(args.compare) < 2:
+        return usage("--compare needs at least two topics")
+    if args.format == "docx" and args.out is None:
+        return usage("--format docx writes a binary file: give --out FILE")
+    from assistant.apps.brief.build import build_brief, build_comparison, render_docx, render_markdown
+
+    helper = _open()
+    note = build_comparison(helper, args.compare) if args.compare else build_brief(helper, args.topic)
+    if args.format == "docx":
+        args.out.write_bytes(render_docx(note))
+    elif args.out is not None:
+        args.out.write_text(render_markdown(note), encoding="utf-8")
+    else:
+        sys.stdout.write(render_markdown(note))
+    if args.out is not None:
+        print(f"wrote {args.out} ({len(note.footnotes)} footnotes)", file=sys.stderr)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from assistant.apps.web.ui import serve
+
+    serve(host=args.host, port=args.port)
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from assistant.core.errors import InputError
+    from assistant.eval.evaluate import run_evaluation
+    from assistant.eval.report import print_run, write_report
+
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("[bold]eval {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True, disable=not console.is_terminal,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def advance(system: str, done: int, total: int) -> None:
+            if system not in tasks:
+                tasks[system] = bar.add_task(system, total=total)
+            bar.update(tasks[system], completed=done)
+
+        run = run_evaluation(
+            args.gold, answers=args.answers, compare=args.compare or (), baseline=args.baseline, k=args.k,
+            corpus_dir=args.corpus, open_assistant=_open, progress=advance,
+        )
+    if not run.evaluations:
+        raise InputError("nothing to evaluate: " + "; ".join(f"{m} {r}" for m, r in run.unavailable.items()))
+    written = write_report(args.report, run.evaluations, run.meta) if args.report else []
+    if args.json:
+        print(json.dumps(run.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_run(run)
+    for path in written:
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from assistant.bench.run import DEFAULT_SIZES, print_table, run_bench, write_markdown
+
+    sizes = args.chunks or list(DEFAULT_SIZES)
+    ingest_only = args.ingest_only or args.phase == "ingest"
+    steps = len(sizes) * (1 if ingest_only else 1 + args.cold_runs) + 1
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("[bold]bench"), BarColumn(), TimeElapsedColumn(), TextColumn("{task.description}"),
+        console=console, transient=True, disable=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task("", total=steps)
+        started = [False]
+
+        def step(message: str) -> None:
+            if started[0]:
+                bar.advance(task)
+            started[0] = True
+            bar.update(task, description=message)
+            if not console.is_terminal:  # a run logged to a file still shows where it is
+                console.print(f"bench: {message}", highlight=False)
+
+        result = run_bench(
+            sizes, seed=args.seed, queries=args.queries, cold_runs=args.cold_runs, encode_sample=args.encode_sample,
+            ingest_only=ingest_only, workdir=args.workdir, keep=args.keep, step=step,
+        )
+    if args.write:
+        write_markdown(args.write, result)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print_table(result)
+    if args.write:
+        print(f"wrote {args.write}", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

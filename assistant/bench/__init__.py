@@ -1,0 +1,1 @@
+"""Benchmarks: throughput, latency, memory, cold start."""

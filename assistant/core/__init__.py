@@ -1,0 +1,1 @@
+"""Core records, settings and errors shared by every stage."""

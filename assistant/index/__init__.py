@@ -1,0 +1,1 @@
+"""The index: the embedder, the Chroma store and the BM25 keyword index kept in step."""

@@ -1,0 +1,493 @@
+"""Chroma storage: a chunk collection (vectors) and a document collection (full texts, the commit record).
+
+A document counts as indexed only once its record is in the document collection, and that record is
+written after its chunks are stored and verified. Chunks whose document record is missing or carries
+another content hash are leftovers of an interrupted ingest: `repair` deletes them and queries skip them.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import uuid
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Mapping, Protocol, Sequence
+
+import numpy as np
+
+from assistant.core.errors import IndexMissingError, StoreError
+from assistant.core.settings import Settings
+from assistant.core.types import Chunk, Document
+
+# A record in the document collection that is not a document: its token changes whenever a document does.
+GENERATION_ID = "__generation__"
+_CHUNK_KEYS = ("doc_id", "source", "title", "start", "end", "page", "content_hash")
+
+
+class Store(Protocol):
+    def add_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray, hashes: Mapping[str, str]) -> None: ...
+    def delete_document(self, doc_id: str) -> None: ...
+    def commit_documents(self, entries: Sequence[tuple[Document, int]]) -> None: ...
+    def chunk_ids_for(self, doc_id: str) -> list[str]: ...
+    def documents(self) -> dict[str, dict[str, Any]]: ...
+    def document(self, doc_id: str) -> Document | None: ...
+    def query(
+        self, embedding: np.ndarray, k: int, where: Mapping[str, Any] | None,
+        documents: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> list[tuple[Chunk, float]]: ...
+    def all_chunks(self) -> list[Chunk]: ...
+    def iter_chunks(self) -> Iterator[Chunk]: ...
+    def repair(self) -> int: ...
+    def count(self) -> int: ...
+
+
+def chroma_client(settings: Settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    try:
+        if settings.chroma_url:
+            from urllib.parse import urlparse
+
+            url = urlparse(settings.chroma_url)
+            client = chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1", port=url.port or 8000, ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+            _bound_timeouts(client)
+            return client
+        return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+    except Exception as exc:  # chromadb raises plain ValueError/ConnectionError for an unreachable server
+        if settings.chroma_url:
+            raise StoreError(unreachable_message(settings.chroma_url, exc)) from None
+        raise StoreError(f"cannot open Chroma at {settings.index_dir}: {_first_line(exc)}") from None
+
+
+OPEN_TIMEOUT_S = 120.0
+
+
+@contextmanager
+def _opening(settings: Settings) -> Iterator[None]:
+    """Two processes creating a fresh index/ at once race on Chroma's sqlite schema ("table collections
+    already exists"): opening the client and its collections is serialised by a lock file beside it."""
+    if settings.chroma_url:
+        yield
+        return
+    from filelock import FileLock, Timeout
+
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(settings.index_dir / ".open.lock"), timeout=OPEN_TIMEOUT_S)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise StoreError(f"cannot open Chroma at {settings.index_dir}: another process held it for {OPEN_TIMEOUT_S:.0f} s") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+# chromadb's HTTP session waits forever by default: a hung server would hang every user with it.
+CONNECT_TIMEOUT_S = 5.0
+REQUEST_TIMEOUT_S = 300.0
+
+
+def _bound_timeouts(client) -> None:
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if session is not None:
+        try:
+            import httpx
+
+            session.timeout = httpx.Timeout(REQUEST_TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
+        except Exception:  # an internal of chromadb moved: keep its default rather than fail
+            pass
+
+
+def unreachable_message(url: str, exc: BaseException | None = None) -> str:
+    """One line for the user: which server, why, and what to do."""
+    reason = _first_line(exc) if exc is not None else ""
+    if "could not connect to a chroma server" in reason.lower():
+        reason = "no connection"  # chromadb's own wording asks "are you sure it is running?"
+    detail = f" ({reason})" if reason else ""
+    return f"Chroma server at {url} is unreachable{detail}; start it or check ASSISTANT_CHROMA_URL, then try again"
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """Whether an exception means the Chroma server could not be reached (as opposed to a bad request)."""
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return True
+    try:
+        import httpx
+
+        if isinstance(exc, httpx.TransportError):
+            return True
+    except ImportError:  # pragma: no cover - httpx ships with chromadb
+        pass
+    return "could not connect to a chroma server" in str(exc).lower()
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+
+
+def _is_missing_collection(exc: BaseException) -> bool:
+    """A collection this store holds was deleted (another process rebuilt the index, or the server lost it)."""
+    message = str(exc).lower()
+    return type(exc).__name__ == "NotFoundError" or ("collection" in message and "does not exist" in message)
+
+
+class ChromaStore:
+    """Works the same over chromadb.PersistentClient (index/) and chromadb.HttpClient (a Chroma server)."""
+
+    # Whole-collection reads go about this many chunks (or commit records) at a time, so memory stays flat
+    # as the index grows: Chroma's memory for one get grows faster than the rows it returns (one get of
+    # 8,000 commit records: +300 MiB; pages of 250: +27 MiB).
+    page_size = 1000
+    doc_page_size = 250
+
+    def __init__(self, settings: Settings, create: bool = True) -> None:
+        self.settings = settings
+        self.chunk_collection_name = f"chunks-{settings.fingerprint}"
+        self.doc_collection_name = f"documents-{settings.fingerprint}"
+        self._create = create
+        # One client per store, shared by every thread; the lock only guards (re)connecting.
+        self._connect_lock = threading.RLock()
+        self._stale = False
+        self._documents: tuple[str, dict[str, dict[str, Any]]] | None = None  # (generation token, documents)
+        self._open()
+
+    def _open(self) -> None:
+        with _opening(self.settings):
+            self.client = chroma_client(self.settings)
+            self._chunks = self._collection(self.chunk_collection_name, self._create)
+            self._docs = self._collection(self.doc_collection_name, self._create)
+            if self._create:
+                self._ensure_generation()
+
+    @property
+    def exists(self) -> bool:
+        return self._chunks is not None and self._docs is not None
+
+    def _collection(self, name: str, create: bool):
+        try:
+            if create:
+                # Vectors always come from our embedder: no Chroma default embedding function (it downloads).
+                return self.client.get_or_create_collection(
+                    name, metadata={"hnsw:space": "cosine"}, embedding_function=None
+                )
+            return self.client.get_collection(name, embedding_function=None)
+        except Exception as exc:  # NotFoundError, or a connection error from a server
+            message = str(exc).lower()
+            if not create and ("does not exist" in message or "not found" in message):
+                return None
+            if self.settings.chroma_url and is_connection_error(exc):
+                raise StoreError(unreachable_message(self.settings.chroma_url, exc)) from None
+            raise StoreError(f"Chroma collection '{name}': {_first_line(exc)}") from None
+
+    def reconnect(self) -> None:
+        """A new client and fresh collection handles (after the server went away, or the index was rebuilt)."""
+        with self._connect_lock:
+            self._open()
+            self._stale = False
+
+    def _target(self, name: str):
+        if self._stale:
+            with self._connect_lock:
+                if self._stale:
+                    self.reconnect()
+        target = {"client": self.client, "chunks": self._chunks, "docs": self._docs}[name]
+        if target is None:
+            raise IndexMissingError()
+        return target
+
+    def _run(self, what: str, target: str, method: str, *args, **kwargs):
+        """Call `method` on the client or a collection: one clear StoreError on failure, and a reconnect.
+
+        Every call made through here is idempotent (get, query, count, upsert, delete), so after a dropped
+        connection or a collection recreated by another process it is tried once more on fresh handles.
+        """
+        for attempt in (1, 2):
+            try:
+                return getattr(self._target(target), method)(*args, **kwargs)
+            except (StoreError, IndexMissingError):
+                raise
+            except Exception as exc:  # connection resets, server errors: one clear message
+                lost = self.settings.chroma_url is not None and is_connection_error(exc)
+                missing = _is_missing_collection(exc)
+                if lost or missing:
+                    self._stale = True  # the retry below, or else the next call, reconnects
+                timed_out = "timeout" in type(exc).__name__.lower() or isinstance(exc, TimeoutError)
+                if attempt == 1 and (missing or (lost and not timed_out)):
+                    continue
+                if lost:
+                    raise StoreError(unreachable_message(self.settings.chroma_url or "", exc)) from None
+                raise StoreError(f"Chroma {what} failed: {_first_line(exc)}") from None
+
+    def add_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray, hashes: Mapping[str, str]) -> None:
+        """Store chunks of several documents at once (`hashes`: doc_id -> content hash); few large upserts,
+        because each Chroma write costs tens of milliseconds however small it is."""
+        batch = max(1, min(5000, self._run("batch size", "client", "get_max_batch_size")))
+        for offset in range(0, len(chunks), batch):
+            part = chunks[offset : offset + batch]
+            self._run(
+                "add",
+                "chunks",
+                "upsert",
+                ids=[c.id for c in part],
+                embeddings=embeddings[offset : offset + batch].tolist(),
+                documents=[c.text for c in part],
+                metadatas=[_chunk_metadata(c, hashes[c.doc_id]) for c in part],
+            )
+
+    def delete_document(self, doc_id: str) -> None:
+        # Uncommit first, so a crash between the two deletes leaves orphans that repair() removes.
+        self._run("delete", "docs", "delete", ids=[doc_id])
+        self._bump_generation()
+        self._run("delete", "chunks", "delete", where={"doc_id": doc_id})
+
+    def commit_documents(self, entries: Sequence[tuple[Document, int]]) -> None:
+        """Verify each document's stored chunks, then write their commit records and a new generation token
+        in one upsert: until it lands none of them is indexed, and after it all of them are."""
+        for document, chunk_count in entries:
+            stored = self.chunk_ids_for(document.id)
+            if len(stored) != chunk_count:
+                raise StoreError(f"{document.source}: stored {len(stored)} chunks, expected {chunk_count}")
+        if not entries:
+            return
+        generation = _generation_record()
+        self._run(
+            "commit", "docs", "upsert",
+            ids=[d.id for d, _ in entries] + generation["ids"],
+            embeddings=[[1.0] for _ in entries] + generation["embeddings"],
+            documents=[d.text for d, _ in entries] + generation["documents"],
+            metadatas=[_document_metadata(d, n) for d, n in entries] + generation["metadatas"],
+        )
+
+    def _bump_generation(self) -> None:
+        """Every change to the commit records gets a new token, so readers know when their copy is stale."""
+        self._run("commit", "docs", "upsert", **_generation_record())
+
+    def _ensure_generation(self) -> None:
+        """A new index, or one written before generation tokens, gets one (called while opening: no _run)."""
+        try:
+            if not self._docs.get(ids=[GENERATION_ID], include=[])["ids"]:
+                self._docs.upsert(**_generation_record())
+        except Exception as exc:
+            if self.settings.chroma_url and is_connection_error(exc):
+                raise StoreError(unreachable_message(self.settings.chroma_url, exc)) from None
+            raise StoreError(f"Chroma collection '{self.doc_collection_name}': {_first_line(exc)}") from None
+
+    def chunk_ids_for(self, doc_id: str) -> list[str]:
+        return self._run("get", "chunks", "get", where={"doc_id": doc_id}, include=[])["ids"]
+
+    def documents(self) -> dict[str, dict[str, Any]]:
+        """doc_id -> metadata of every committed document.
+
+        Every question needs these, and reading them all grows with the index; reading the generation token
+        does not. Another process (an ingest, another app on the same server) bumps the token on each change."""
+        token = self._generation()
+        cached = self._documents
+        if token is not None and cached is not None and cached[0] == token:
+            return {doc_id: dict(meta) for doc_id, meta in cached[1].items()}
+        while True:
+            documents: dict[str, dict[str, Any]] = {}
+            page = self.doc_page_size
+            for offset in itertools.count(0, page):
+                result = self._run("get", "docs", "get", include=["metadatas"], limit=page, offset=offset)
+                documents.update(
+                    (doc_id, dict(meta or {}))
+                    for doc_id, meta in zip(result["ids"], result["metadatas"])
+                    if doc_id != GENERATION_ID
+                )
+                if len(result["ids"]) < page:
+                    break
+            # A commit by another process between pages would shift them: read again until none came between.
+            latest = self._generation()
+            if latest == token:
+                break
+            token = latest
+        self._documents = (token, documents) if token is not None else None
+        return {doc_id: dict(meta) for doc_id, meta in documents.items()}
+
+    def _generation(self) -> str | None:
+        marker = self._run("get", "docs", "get", ids=[GENERATION_ID], include=["metadatas"])
+        return marker["metadatas"][0].get("token") if marker["ids"] else None
+
+    def document(self, doc_id: str) -> Document | None:
+        result = self._run("get", "docs", "get", ids=[doc_id], include=["metadatas", "documents"])
+        if not result["ids"]:
+            return None
+        meta = dict(result["metadatas"][0])
+        return Document(
+            id=doc_id,
+            source=meta.pop("source"),
+            title=meta.pop("title"),
+            text=result["documents"][0],
+            content_hash=meta.pop("content_hash"),
+            page_starts=tuple(json.loads(meta.pop("page_starts", "[0]"))),
+            metadata={k: v for k, v in meta.items() if k != "chunks"},
+        )
+
+    def _committed(self, documents: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+        """doc_id -> content hash of every committed document (of `documents`, when the caller has just read them)."""
+        return committed_hashes(self.documents() if documents is None else documents)
+
+    @staticmethod
+    def _is_committed(meta: Mapping[str, Any] | None, committed: Mapping[str, Any]) -> bool:
+        meta = meta or {}
+        return meta.get("doc_id") in committed and committed[meta.get("doc_id")] == meta.get("content_hash")
+
+    def query(
+        self, embedding: np.ndarray, k: int, where: Mapping[str, Any] | None,
+        documents: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> list[tuple[Chunk, float]]:
+        total = self.count()
+        if total == 0:
+            return []
+        committed = self._committed(documents)
+        wanted = min(k, total)
+        while True:
+            result = self._run(
+                "query",
+                "chunks",
+                "query",
+                query_embeddings=[embedding.tolist()],
+                n_results=wanted,
+                where=dict(where) if where else None,
+                include=["documents", "metadatas", "distances"],
+            )
+            rows = list(zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0]))
+            # Leftovers of an interrupted ingest are not part of the index until repair() removes them.
+            kept = [row for row in rows if self._is_committed(row[2], committed)]
+            if len(kept) >= k or len(rows) < wanted or wanted >= total:
+                break
+            wanted = min(total, wanted * 2 + (len(rows) - len(kept)))
+        return [(_chunk_from(chunk_id, text, meta), 1.0 - float(distance)) for chunk_id, text, meta, distance in kept[:k]]
+
+    def all_chunks(self) -> list[Chunk]:
+        """Every chunk of every committed document (uncommitted leftovers are skipped)."""
+        return list(self.iter_chunks())
+
+    def iter_chunks(self) -> Iterator[Chunk]:
+        """all_chunks() a few documents at a time, so a caller that streams them never holds the whole index."""
+        documents = self.documents()
+        committed = committed_hashes(documents)
+        for result in self._by_document(["documents", "metadatas"], documents):
+            yield from (
+                _chunk_from(i, t, m)
+                for i, t, m in zip(result["ids"], result["documents"], result["metadatas"])
+                if self._is_committed(m, committed)
+            )
+
+    def _by_document(self, include: list[str], documents: Mapping[str, Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
+        """The chunk rows of these documents, about page_size chunks per read. Selecting by doc_id uses
+        Chroma's metadata index; limit/offset paging re-reads every row before the page, and at 30k chunks
+        held four times the memory."""
+        group: list[str] = []
+        size = 0
+        for doc_id, meta in documents.items():
+            group.append(doc_id)
+            size += int(meta.get("chunks", 1))
+            if size >= self.page_size:
+                yield self._run("get", "chunks", "get", where={"doc_id": {"$in": group}}, include=include)
+                group, size = [], 0
+        if group:
+            yield self._run("get", "chunks", "get", where={"doc_id": {"$in": group}}, include=include)
+
+    def chunks_by_id(self, ids: Iterable[str], documents: Mapping[str, Mapping[str, Any]] | None = None) -> list[Chunk]:
+        ids = list(ids)
+        if not ids:
+            return []
+        committed = self._committed(documents)
+        result = self._run("get", "chunks", "get", ids=ids, include=["documents", "metadatas"])
+        found = {
+            i: _chunk_from(i, t, m)
+            for i, t, m in zip(result["ids"], result["documents"], result["metadatas"])
+            if self._is_committed(m, committed)
+        }
+        return [found[i] for i in ids if i in found]
+
+    def repair(self) -> int:
+        """Delete chunks of documents whose ingest never committed; returns how many went."""
+        documents = self.documents()
+        if self.count() == sum(int(meta.get("chunks", 0)) for meta in documents.values()):
+            return 0  # the usual case, with no reads that grow with the index: every chunk is a committed one
+        committed = committed_hashes(documents)
+        # Chunks of a committed document that carry another content hash: a changed file's new chunks.
+        orphans = [
+            chunk_id
+            for result in self._by_document(["metadatas"], documents)
+            for chunk_id, meta in zip(result["ids"], result["metadatas"])
+            if not self._is_committed(meta, committed)
+        ]
+        # Chunks of documents never committed at all: a new file's chunks.
+        unknown = {"doc_id": {"$nin": list(committed)}} if committed else None
+        orphans += self._run("get", "chunks", "get", where=unknown, include=[])["ids"]
+        for offset in range(0, len(orphans), 5000):
+            self._run("delete", "chunks", "delete", ids=orphans[offset : offset + 5000])
+        return len(orphans)
+
+    def count(self) -> int:
+        return self._run("count", "chunks", "count")
+
+    def drop(self) -> None:
+        client = self._target("client")  # reconnects first if the server went away
+        for name in (self.chunk_collection_name, self.doc_collection_name):
+            try:
+                client.delete_collection(name)
+            except Exception:  # already absent is fine: we are about to recreate it
+                pass
+        self._chunks = self._collection(self.chunk_collection_name, True)
+        self._docs = self._collection(self.doc_collection_name, True)
+
+
+def _chunk_metadata(chunk: Chunk, content_hash: str) -> dict[str, Any]:
+    return {
+        **{k: v for k, v in chunk.metadata.items()},
+        "doc_id": chunk.doc_id,
+        "source": chunk.source,
+        "title": chunk.title,
+        "start": chunk.start,
+        "end": chunk.end,
+        "page": chunk.page,
+        "content_hash": content_hash,
+    }
+
+
+def _document_metadata(document: Document, chunk_count: int) -> dict[str, Any]:
+    return {
+        **document.metadata,
+        "source": document.source,
+        "title": document.title,
+        "content_hash": document.content_hash,
+        "chunks": chunk_count,
+        "page_starts": json.dumps(list(document.page_starts)),
+    }
+
+
+def _generation_record() -> dict[str, list]:
+    return {"ids": [GENERATION_ID], "embeddings": [[1.0]], "documents": [""], "metadatas": [{"token": uuid.uuid4().hex}]}
+
+
+def committed_hashes(documents: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    return {doc_id: meta.get("content_hash") for doc_id, meta in documents.items()}
+
+
+def _chunk_from(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:
+    meta = dict(meta)
+    fields = {key: meta.pop(key) for key in _CHUNK_KEYS}
+    fields.pop("content_hash")
+    return Chunk(id=chunk_id, text=text, metadata=meta, **fields)
+
+
+def chunks_of(store: ChromaStore, doc_id: str) -> list[Chunk]:
+    """All chunks of one document, in text order."""
+    committed = store._committed()
+    result = store._run("get", "chunks", "get", where={"doc_id": doc_id}, include=["documents", "metadatas"])
+    chunks = [
+        _chunk_from(i, t, m)
+        for i, t, m in zip(result["ids"], result["documents"], result["metadatas"])
+        if store._is_committed(m, committed)
+    ]
+    return sorted(chunks, key=lambda c: c.start)

@@ -1,0 +1,180 @@
+"""BM25 keyword index over the same chunk ids as Chroma, saved beside it and rebuilt when out of step."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import threading
+import uuid
+from array import array
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Mapping
+
+import numpy as np
+
+from assistant.text import TOKENIZER_VERSION, content_terms
+from assistant.core.types import Chunk
+
+if TYPE_CHECKING:
+    from assistant.core.settings import Settings
+
+log = logging.getLogger(__name__)
+MANIFEST = "ids.json"
+
+
+def cache_dir(settings: "Settings") -> Path:
+    """Where the BM25 index of these settings lives: beside Chroma in index_dir.
+
+    With a Chroma server the folder name also carries the server's address, so two servers never
+    share one cache (index_dir then holds only these caches and the ingest lock)."""
+    name = f"bm25-{settings.fingerprint}"
+    if settings.chroma_url:
+        name += f"-{server_key(settings.chroma_url)}"
+    return settings.index_dir / name
+
+
+def server_key(url: str) -> str:
+    """A short, stable key for a Chroma server address: scheme, host and port as store.chroma_client reads them."""
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url.strip())
+    identity = f"{parsed.scheme.lower()}://{(parsed.hostname or '127.0.0.1').lower()}:{parsed.port or 8000}"
+    return hashlib.sha1(identity.encode()).hexdigest()[:10]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def state_of(committed: Mapping[str, Mapping]) -> str:
+    """Identity of the committed documents (id + content hash) and of the tokenizer: equal states mean
+    equal chunk sets tokenized the same way."""
+    items = sorted(f"{doc_id}:{meta.get('content_hash')}" for doc_id, meta in committed.items())
+    return hashlib.sha1("\n".join([f"tokenizer:{TOKENIZER_VERSION}", *items]).encode()).hexdigest()
+
+
+def indexed_text(chunk: Chunk) -> str:
+    """What BM25 and the embedder see: the passage plus the report context a passage rarely repeats."""
+    meta = chunk.metadata
+    context = " ".join(
+        str(meta.get(k)) for k in ("authority", "inspection_type") if meta.get(k) and meta.get(k) != "unknown"
+    )
+    return f"{context}. {chunk.title}.\n{chunk.text}" if context else f"{chunk.title}.\n{chunk.text}"
+
+
+class KeywordIndex:
+    def __init__(self, ids: list[str], retriever, state: str) -> None:
+        self.ids = ids
+        self.state = state
+        self._retriever = retriever
+        self._position = {chunk_id: i for i, chunk_id in enumerate(ids)}
+
+    @classmethod
+    def build(cls, chunks: Iterable[Chunk], state: str) -> "KeywordIndex":
+        """Index chunks as they stream past: each is kept only as an array of term numbers, so memory
+        grows by a few bytes per term rather than by whole passages and token strings (100k chunks)."""
+        import bm25s
+        from bm25s.tokenization import Tokenized
+
+        vocab: dict[str, int] = {}
+        ids: list[str] = []
+        documents: list[array] = []
+        for chunk in chunks:
+            # An empty token list breaks bm25s; "_" stands in for a passage with no content terms.
+            terms = content_terms(indexed_text(chunk)) or ["_"]
+            documents.append(array("i", (vocab.setdefault(term, len(vocab)) for term in terms)))
+            ids.append(chunk.id)
+        if not ids:
+            return cls([], None, state)
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+        retriever = bm25s.BM25()
+        retriever.index(Tokenized(ids=documents, vocab=vocab), show_progress=False)
+        return cls(ids, retriever, state)
+
+    def save(self, folder: Path) -> bool:
+        """Write the index beside Chroma; False (and a warning) if it could not be written.
+
+        The file is only a cache of what Chroma holds, so failing to write it never fails a question.
+        Each writer uses its own temporary folder, and ids.json records a SHA-256 of every file, so a
+        reader sees a whole index of one state or rebuilds: never a mix, never a damaged file.
+        """
+        tag = f"{os.getpid()}-{threading.get_ident()}-{uuid.uuid4().hex[:8]}"
+        tmp = folder.with_name(f"{folder.name}.tmp-{tag}")
+        old = folder.with_name(f"{folder.name}.old-{tag}")
+        try:
+            tmp.mkdir(parents=True)
+            if self._retriever is not None:
+                self._retriever.save(str(tmp), show_progress=False)
+            files = {p.name: _sha256(p) for p in sorted(tmp.iterdir()) if p.is_file()}
+            (tmp / MANIFEST).write_text(json.dumps({"state": self.state, "ids": self.ids, "files": files}))
+            # Swap in whole: a crash mid-save leaves the old index (or none), never a mix.
+            if folder.exists():
+                folder.rename(old)
+            tmp.rename(folder)
+            return True
+        except OSError as exc:  # another process swapping at the same moment, a full or read-only disk
+            log.warning("could not save the keyword index to %s (%s); using it from memory", folder, exc)
+            return False
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, folder: Path) -> "KeywordIndex | None":
+        """The saved index, or None when it is missing or damaged (the caller rebuilds it)."""
+        try:
+            meta = json.loads((folder / MANIFEST).read_text())
+            ids, state, files = list(meta["ids"]), str(meta["state"]), dict(meta["files"])
+            for name, digest in files.items():
+                if _sha256(folder / name) != digest:
+                    raise ValueError(f"{name} does not match its checksum")
+            retriever = None
+            if ids:
+                import bm25s
+
+                retriever = bm25s.BM25.load(str(folder), show_progress=False)
+                if retriever.scores["num_docs"] != len(ids):
+                    raise ValueError("document count differs from ids")
+            return cls(ids, retriever, state)
+        except Exception as exc:  # any damage at all means: rebuild
+            if folder.exists():
+                log.warning("keyword index at %s is unreadable (%s); rebuilding", folder, exc)
+            return None
+
+    def knows(self, term: str) -> bool:
+        """Whether a (stemmed) term occurs in any indexed chunk."""
+        return self._retriever is not None and term in self._retriever.vocab_dict
+
+    def scores(self, query: str) -> np.ndarray:
+        terms = [t for t in content_terms(query) if self._retriever is not None and t in self._retriever.vocab_dict]
+        if not terms:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(terms), dtype=np.float32)
+
+    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        scores = self.scores(query)
+        if allowed is not None:
+            mask = np.zeros(len(self.ids), dtype=bool)
+            for chunk_id in allowed:
+                position = self._position.get(chunk_id)
+                if position is not None:
+                    mask[position] = True
+            scores = np.where(mask, scores, 0.0)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+
+def inverse_document_frequency(index: KeywordIndex, term: str) -> float:
+    """Smoothed IDF of a (stemmed) term over the indexed chunks; unseen terms get the maximum."""
+    total = len(index.ids)
+    retriever = index._retriever
+    position = retriever.vocab_dict.get(term) if retriever is not None else None
+    # bm25s stores one CSC column per vocabulary entry: its length is the term's document frequency.
+    df = 0 if position is None else int(retriever.scores["indptr"][position + 1] - retriever.scores["indptr"][position])
+    return float(np.log(1.0 + (total - df + 0.5) / (df + 0.5)))

@@ -1,0 +1,244 @@
+"""File -> Document. Each format's extractor returns text (and page starts); problems raise LoadError."""
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Callable
+
+from assistant.core.errors import LoadError
+from assistant.core.settings import SUPPORTED_EXTENSIONS
+from assistant.text import clean, squash
+from assistant.core.types import Document
+
+Extracted = tuple[str, tuple[int, ...], str]  # text, page starts, title hint
+
+
+def source_name(path: Path, root: Path | None = None) -> str:
+    """Path as shown to users and hashed into the document id: relative to `root` when inside it.
+
+    Ingest passes the folder that holds the index as `root`, so a file keeps its id whatever the
+    working directory of the process that ingests it (default: the working directory).
+    """
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to((root or Path.cwd()).resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+def doc_id_for(source: str) -> str:
+    return hashlib.sha1(source.encode("utf-8")).hexdigest()[:16]
+
+
+def check_file(path: Path, max_bytes: int, name: str | None = None) -> int:
+    """Refuse a file by type (of `name`, default the path's) or size before anything reads it; returns its size."""
+    suffix = Path(name or path.name).suffix.lower()
+    if suffix not in SUPPORTED_EXTENSIONS:
+        raise LoadError(
+            f"unsupported file type '{suffix or Path(name or path.name).name}' (supported: {', '.join(SUPPORTED_EXTENSIONS)})"
+        )
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise LoadError(f"cannot read file: {exc.strerror or exc}") from None
+    if size > max_bytes:
+        raise LoadError(f"file is {_human_size(size)}, over the {_human_size(max_bytes)} limit (ASSISTANT_MAX_FILE_MB)")
+    return size
+
+
+def load_document(path: Path, max_bytes: int, root: Path | None = None) -> Document:
+    """Read one file into a Document, or raise LoadError with a one-line reason. See source_name for `root`."""
+    suffix = path.suffix.lower()
+    check_file(path, max_bytes)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(f"cannot read file: {exc.strerror or exc}") from None
+    if len(raw) > max_bytes:  # grew since it was checked
+        raise LoadError(f"file is {_human_size(len(raw))}, over the {_human_size(max_bytes)} limit (ASSISTANT_MAX_FILE_MB)")
+    if not raw:
+        raise LoadError("empty file (0 bytes)")
+    if not raw.strip():
+        raise LoadError("file contains only whitespace")
+    text, page_starts, title_hint = _EXTRACTORS[suffix](raw)
+    text = clean(text)
+    if not text.strip():
+        raise LoadError("no text could be extracted")
+    source = source_name(path, root)
+    return Document(
+        id=doc_id_for(source),
+        source=source,
+        title=_title(title_hint, text, path),
+        text=text,
+        content_hash=hashlib.sha256(raw).hexdigest(),
+        page_starts=page_starts,
+    )
+
+
+def _human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1048576:.1f} MB"
+
+
+def _decode_text(raw: bytes) -> str:
+    if b"\x00" in raw[:8192]:
+        raise LoadError("binary content, not text (NUL bytes found)")
+    try:
+        # Plain utf-8, not utf-8-sig: a byte-order mark stays a character (clean() makes it a space),
+        # so offsets into the document remain offsets into the file as stored.
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save it as UTF-8") from None
+    sample = text[:8192]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > len(sample) * 0.05:
+        raise LoadError("binary content, not text (control characters)")
+    return text
+
+
+def _extract_text(raw: bytes) -> Extracted:
+    return _decode_text(raw), (0,), ""
+
+
+def _tidy(text: str) -> str:
+    """Whitespace for formats whose text we generate ourselves (HTML, PDF, DOCX)."""
+    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _extract_html(raw: bytes) -> Extracted:
+    from bs4 import BeautifulSoup
+
+    try:
+        soup = BeautifulSoup(raw, "lxml")
+    except Exception as exc:  # the parser's own errors vary by backend
+        raise LoadError(f"unreadable HTML: {exc}") from None
+    for tag in soup(["script", "style", "noscript", "template", "svg", "iframe", "head"]):
+        title = tag.find("title") if tag.name == "head" else None
+        if title is not None:
+            soup.append(title)  # keep <title> for the hint below
+        tag.decompose()
+    hint = soup.title.get_text(" ", strip=True) if soup.title else ""
+    if soup.title:
+        soup.title.decompose()
+    heading = soup.find(["h1", "h2"])
+    hint = hint or (heading.get_text(" ", strip=True) if heading else "")
+    return _tidy(_block_text(soup)), (0,), hint
+
+
+_BLOCKS = frozenset(("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "br", "section", "article"))
+
+
+def _block_text(soup) -> str:
+    """The page's text with a blank line after every block element (a line break after <br>).
+
+    One iterative walk: the same text as inserting "\n\n" after each block and calling get_text(), but
+    linear in the size of the page and free of recursion, so 10,000 nested <div>s cost no more than 10,000
+    siblings (inserting into a deep tree is quadratic in bs4)."""
+    from bs4 import CData, NavigableString, Tag
+
+    wanted = (NavigableString, CData)
+    parts: list[str] = []
+    stack: list[tuple[object, bool]] = [(child, False) for child in reversed(soup.contents)]
+    while stack:
+        node, leaving = stack.pop()
+        if leaving:
+            parts.append("\n" if node.name == "br" else "\n\n")
+        elif isinstance(node, Tag):
+            if node.name in _BLOCKS:
+                stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node.contents))
+        elif type(node) in wanted:
+            parts.append(str(node))
+    return "".join(parts)
+
+
+def _extract_pdf(raw: bytes) -> Extracted:
+    import io
+    import logging
+
+    from pypdf import PdfReader
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        pages = [_tidy(page.extract_text() or "") for page in reader.pages]
+        hint = str((reader.metadata or {}).get("/Title") or "")
+    except LoadError:
+        raise
+    except Exception as exc:  # pypdf raises many unrelated types on damaged files
+        raise LoadError(f"corrupt or unreadable PDF ({type(exc).__name__})") from None
+    starts, parts, position = [], [], 0
+    for page in pages:
+        starts.append(position)
+        parts.append(page)
+        position += len(page) + 2
+    return "\n\n".join(parts), tuple(starts) or (0,), hint
+
+
+def _extract_docx(raw: bytes) -> Extracted:
+    import io
+
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(raw))
+    except Exception as exc:  # python-docx surfaces zip, xml and key errors alike
+        raise LoadError(f"corrupt or unreadable DOCX ({type(exc).__name__})") from None
+    blocks = [p.text for p in document.paragraphs if p.text.strip()]
+    for table in document.tables:
+        for row in table.rows:
+            cells = [c.text.strip() for c in row.cells if c.text.strip()]
+            if cells:
+                blocks.append(" | ".join(dict.fromkeys(cells)))
+    hint = document.core_properties.title or ""
+    return _tidy("\n\n".join(blocks)), (0,), hint
+
+
+_EXTRACTORS: dict[str, Callable[[bytes], Extracted]] = {
+    ".txt": _extract_text,
+    ".md": _extract_text,
+    ".html": _extract_html,
+    ".htm": _extract_html,
+    ".pdf": _extract_pdf,
+    ".docx": _extract_docx,
+}
+
+_DATE_PREFIX = re.compile(r"^\s*date\s+\d{4}-\d{2}-\d{2}\s*", re.I)
+# Boilerplate first lines of web pages and committee minutes that say nothing about the report.
+_NOT_TITLES = {"agenda item", "minutes", "minutes:", "supporting documents:", "share.", "0"}
+
+
+def _title(hint: str, text: str, path: Path) -> str:
+    candidates = [hint] + [line for line in text.splitlines() if line.strip()][:4]
+    for candidate in candidates:
+        candidate = squash(_DATE_PREFIX.sub("", candidate)).lstrip("#").strip()
+        if len(candidate) >= 8 and candidate.lower() not in _NOT_TITLES:
+            return candidate if len(candidate) <= 100 else candidate[:97].rsplit(" ", 1)[0] + "..."
+    return path.stem
+
+
+def discover(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Expand folders recursively (hidden files skipped; unsupported types are kept so ingest reports them)."""
+    files: list[Path] = []
+    missing: list[tuple[Path, str]] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        elif path.exists():
+            files.append(path)
+        else:
+            missing.append((path, "no such file or folder"))
+    # One entry per file however it was named (relative, absolute, via a folder): keyed by resolved path.
+    unique: dict[Path, Path] = {}
+    for file in files:
+        unique.setdefault(file.resolve(), file)
+    return list(unique.values()), missing

@@ -1,0 +1,121 @@
+"""Ingest: files -> documents -> chunks -> vectors -> store, one committed document at a time."""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+from typing import Callable, Sequence
+
+from assistant.ingest.chunk import chunk_document
+from assistant.ingest.describe import describe
+from assistant.index.embed import Embedder, require_model
+from assistant.core.errors import IndexBusyError, LoadError
+from assistant.index.keyword import indexed_text
+from assistant.ingest.load import discover, load_document
+from assistant.core.settings import Settings
+from assistant.index.chroma import ChromaStore
+from assistant.core.types import Chunk, Document, FileOutcome, IngestReport
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+# Embedding several small documents in one call keeps the model's batches full.
+_EMBED_GROUP = 256
+
+
+def ingest_lock(settings: Settings):
+    from filelock import FileLock, Timeout
+
+    from assistant.index.keyword import server_key
+
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    # With a Chroma server the lock is per server (index_dir only holds caches then). It is a local file:
+    # ingest into one server from one machine (or one shared index_dir) at a time.
+    name = f".ingest-{server_key(settings.chroma_url)}.lock" if settings.chroma_url else ".ingest.lock"
+    target = settings.chroma_url or settings.index_dir
+    lock = FileLock(str(settings.index_dir / name), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise IndexBusyError(
+            f"another ingest is running on {target} (lock file {lock.lock_file}); try again when it ends"
+        ) from None
+    return lock
+
+
+def source_root(settings: Settings) -> Path:
+    """Sources (and so document ids) are relative to the folder holding the index, not the working directory."""
+    return settings.index_dir.expanduser().resolve().parent
+
+
+def prepare(document: Document, settings: Settings) -> tuple[Document, list[Chunk]]:
+    document = dataclasses.replace(document, metadata=describe(document.text).as_metadata())
+    return document, chunk_document(document, settings.chunk_size, settings.chunk_overlap)
+
+
+def ingest_files(
+    paths: Sequence[Path],
+    store: ChromaStore,
+    embedder: Embedder,
+    settings: Settings,
+    prune: bool = False,
+    progress: Progress | None = None,
+) -> IngestReport:
+    require_model(embedder, settings.embed_model)
+    root = source_root(settings)
+    files, missing = discover(list(paths))
+    outcomes = [FileOutcome(str(p), "failed", reason=reason) for p, reason in missing]
+    committed = store.documents()
+    pending: list[tuple[Path, Document, list[Chunk]]] = []
+
+    def flush() -> None:
+        everything = [c for _, _, chunks in pending for c in chunks]
+        vectors = embedder.embed_documents([indexed_text(c) for c in everything])
+        for _, document, _ in pending:
+            if document.id in committed:  # a changed file: its old chunks go (repair() removed any others)
+                store.delete_document(document.id)
+        # Written and committed as a group: chunks first, then every commit record in one write.
+        store.add_chunks(everything, vectors, {d.id: d.content_hash for _, d, _ in pending})
+        store.commit_documents([(document, len(chunks)) for _, document, chunks in pending])
+        outcomes.extend(
+            FileOutcome(str(path), "indexed", len(chunks), doc_id=document.id) for path, document, chunks in pending
+        )
+        pending.clear()
+
+    for done, path in enumerate(files, start=1):
+        try:
+            document = load_document(path, settings.max_file_bytes, root)
+        except LoadError as exc:
+            log.warning("skipped %s: %s", path, exc)
+            outcomes.append(FileOutcome(str(path), "failed", reason=str(exc)))
+        else:
+            previous = committed.get(document.id)
+            if previous and previous.get("content_hash") == document.content_hash:
+                outcomes.append(FileOutcome(str(path), "unchanged", int(previous.get("chunks", 0)), doc_id=document.id))
+            else:
+                document, chunks = prepare(document, settings)
+                pending.append((path, document, chunks))
+                if sum(len(c) for _, _, c in pending) >= _EMBED_GROUP:
+                    flush()
+        if progress:
+            progress(done, len(files), str(path))
+    if pending:
+        flush()
+    if prune:
+        outcomes.extend(_prune(paths, committed, store, root))
+    return IngestReport(tuple(outcomes))
+
+
+def _prune(paths: Sequence[Path], committed: dict[str, dict], store: ChromaStore, root: Path) -> list[FileOutcome]:
+    """Remove documents whose file is gone, but only under the folders being ingested."""
+    folders = [p.resolve() for p in paths if p.is_dir()]
+    removed = []
+    for doc_id, meta in committed.items():
+        source = str(meta.get("source", ""))
+        if not source:
+            continue
+        location = (root / source).resolve()  # an absolute source stays as it is
+        if any(location.is_relative_to(folder) for folder in folders) and not location.exists():
+            store.delete_document(doc_id)
+            removed.append(FileOutcome(source, "removed", doc_id=doc_id))
+    return removed

@@ -1,0 +1,1 @@
+"""Retrieval: scope and filters, follow-up condensing, dense + BM25 fusion."""

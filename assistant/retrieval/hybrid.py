@@ -1,0 +1,134 @@
+"""Hybrid retrieval: dense (Chroma) + BM25 fused by reciprocal rank, metadata filters that fail closed,
+and a boost for the reports of an authority the question names."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from assistant.ingest.describe import UNKNOWN, authorities_in, flag
+from assistant.index.embed import Embedder
+from assistant.core.errors import InputError
+from assistant.index.keyword import KeywordIndex
+from assistant.index.chroma import ChromaStore
+from assistant.core.types import Chunk, Passage
+
+RRF_K = 60
+FILTER_KEYS = ("authority", "inspection_type", "inspectorate", "judgement", "date_from", "date_to", "source")
+MODES = ("hybrid", "dense", "bm25")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The documents a question may draw on after filters, and what the filters matched."""
+
+    doc_ids: frozenset[str]
+    searched: int
+    notes: tuple[str, ...] = ()
+    named_authorities: tuple[str, ...] = ()
+    unknown_authorities: tuple[str, ...] = ()
+    filters: Mapping[str, str] = field(default_factory=dict)
+
+
+def parse_filters(pairs: list[str] | None) -> dict[str, str]:
+    """`key=value` strings from the command line into a dict; unknown keys are an InputError."""
+    filters: dict[str, str] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not value.strip():
+            raise InputError(f"filter '{pair}' is not key=value")
+        filters[key.strip()] = value.strip()
+    check_filters(filters)
+    return filters
+
+
+def check_filters(filters: Mapping[str, Any]) -> None:
+    unknown = [k for k in filters if k not in FILTER_KEYS]
+    if unknown:
+        raise InputError(f"unknown filter key '{unknown[0]}' (known: {', '.join(FILTER_KEYS)})")
+
+
+def _date_bound(value: str, upper: bool) -> int:
+    match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", value.strip())
+    if not match:
+        raise InputError(f"date filter '{value}' is not YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = match.groups()
+    month = month or ("12" if upper else "01")
+    day = day or ("31" if upper else "01")
+    return int(f"{year}{month}{day}")
+
+
+def _matches(meta: Mapping[str, Any], key: str, value: str) -> bool:
+    wanted = value.strip().lower()
+    if key in ("authority", "inspection_type", "source"):
+        actual = str(meta.get(key, UNKNOWN)).lower()
+        return actual == wanted or (key == "source" and actual.endswith("/" + wanted))
+    if key in ("inspectorate", "judgement"):
+        return bool(meta.get(flag(key, value)))
+    ordinal = int(meta.get("date_ord", 0) or 0)
+    if not ordinal:
+        return False  # an unknown date is never inside a date range
+    bound = _date_bound(value, upper=key == "date_to")
+    return ordinal >= bound if key == "date_from" else ordinal <= bound
+
+
+def scope(documents: Mapping[str, Mapping[str, Any]], question: str, filters: Mapping[str, Any]) -> Scope:
+    check_filters(filters)
+    selected = dict(documents)
+    notes: list[str] = []
+    for key, value in filters.items():
+        narrowed = {d: m for d, m in selected.items() if _matches(m, key, str(value))}
+        if not narrowed:
+            notes.append(f"no report matches the filter {key}={value}")
+        selected = narrowed
+    indexed_authorities = {str(m.get("authority")) for m in documents.values()}
+    named = tuple(authorities_in(question, any_case=True))
+    return Scope(
+        doc_ids=frozenset(selected),
+        searched=len(selected),
+        notes=tuple(notes),
+        named_authorities=tuple(a for a in named if a in indexed_authorities),
+        unknown_authorities=tuple(a for a in named if a not in indexed_authorities),
+        filters={k: str(v) for k, v in filters.items()},
+    )
+
+
+def retrieve(
+    question: str,
+    area: Scope,
+    documents: Mapping[str, Mapping[str, Any]],
+    store: ChromaStore,
+    keyword: KeywordIndex,
+    embedder: Embedder,
+    k: int,
+    candidates: int,
+    mode: str = "hybrid",
+) -> list[Passage]:
+    if not area.doc_ids:
+        return []
+    filtered = len(area.doc_ids) < len(documents)
+    rankings: list[list[Chunk]] = []
+    by_id: dict[str, Chunk] = {}
+    if mode in ("hybrid", "dense"):
+        where = {"doc_id": {"$in": sorted(area.doc_ids)}} if filtered else None
+        # The documents read for this question: one read of the commit records per question, not one per call.
+        dense = [chunk for chunk, _ in store.query(embedder.embed_query(question), candidates, where, documents)]
+        rankings.append(dense)
+        by_id.update((c.id, c) for c in dense)
+    if mode in ("hybrid", "bm25"):
+        # BM25 knows chunk ids only: over-fetch, then keep the chunks inside the scope.
+        hits = keyword.search(question, candidates * (4 if filtered else 1))
+        missing = [chunk_id for chunk_id, _ in hits if chunk_id not in by_id]
+        by_id.update((c.id, c) for c in store.chunks_by_id(missing, documents))
+        rankings.append([by_id[i] for i, _ in hits if i in by_id and by_id[i].doc_id in area.doc_ids][:candidates])
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, chunk in enumerate(ranking, start=1):
+            fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank)
+    if area.named_authorities:
+        # A question that names an authority is about that authority's reports: worth a first place in a third list.
+        for chunk_id in fused:
+            if by_id[chunk_id].metadata.get("authority") in area.named_authorities:
+                fused[chunk_id] += 1.0 / (RRF_K + 1)
+    ordered = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
+    return [Passage(by_id[chunk_id], score, rank) for rank, (chunk_id, score) in enumerate(ordered, start=1)]
