@@ -15,7 +15,7 @@ import json
 import time
 from pathlib import Path
 
-from assistant.bench.run import synth
+from assistant.bench import synth
 from assistant.bench.run import MIB, PeakRSS, bench_settings
 from assistant.index.embed import make_embedder
 from assistant.pipeline import Assistant

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.bench.run import run as bench
+from assistant.bench import run as bench
 
-from assistant.bench.run import synth
+from assistant.bench import synth
 from assistant.ingest.describe import describe
 from assistant.ingest.run import prepare
 from assistant.ingest.load import load_document

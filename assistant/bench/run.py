@@ -131,7 +131,7 @@ def _disk_bytes(folder: Path) -> int:
 
 def child_ingest(workdir: Path, chunks: int, seed: int, encode_sample: int) -> dict[str, Any]:
     """Generate the corpus, time raw model.encode on (a sample of) the chunk texts, then time ingest."""
-    from assistant.bench.run import synth
+    from assistant.bench import synth
     from assistant.index.embed import make_embedder
     from assistant.ingest.run import prepare
     from assistant.index.keyword import indexed_text
@@ -206,7 +206,7 @@ def child_ingest(workdir: Path, chunks: int, seed: int, encode_sample: int) -> d
 
 def child_query(workdir: Path, queries: int, seed: int, cold_only: bool, offset: int) -> dict[str, Any]:
     """Cold: open the assistant and answer one question. Warm: the next questions, then LangChain's query."""
-    from assistant.bench.run import synth
+    from assistant.bench import synth
     from assistant.pipeline import Assistant
 
     settings = bench_settings(workdir)
