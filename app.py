@@ -14,7 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default=None, help="address to bind (default: ASSISTANT_HOST, 127.0.0.1)")
     parser.add_argument("--port", type=int, default=None, help="port (default: ASSISTANT_PORT, 7860)")
     args = parser.parse_args(argv)
-    from assistant.apps.web.ui import serve
+    from assistant.apps.web.launch import serve
 
     try:
         serve(host=args.host, port=args.port)

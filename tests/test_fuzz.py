@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from assistant.apps.web import ui
+from assistant.apps.web import handlers, render
 from assistant.answer.extractive import LLMGenerator
 from assistant.core.errors import AssistantError, LoadError
 from assistant.ingest.run import prepare
@@ -201,8 +201,8 @@ TRAVERSAL = st.one_of(
 @example(name="uploads/../../x.txt")
 @example(name="\u2025/\uff0e\uff0e/x.txt")
 def test_upload_names_never_leave_the_uploads_folder(tmp_path, name):
-    folder = ui.uploads_dir(build_settings(tmp_path))
-    safe = ui.safe_upload_name(name)
+    folder = handlers.uploads_dir(build_settings(tmp_path))
+    safe = handlers.safe_upload_name(name)
     assert safe and "/" not in safe and "\\" not in safe and not safe.startswith(".") and ".." not in safe
     assert (folder / safe).resolve().parent == folder.resolve()
 
@@ -223,8 +223,8 @@ def test_uploading_under_a_hostile_name_writes_only_inside_the_data_folder(name)
         helper = Recorder(settings_)
         # A gradio FileData-like upload: the temp file it wrote plus the name the browser sent.
         upload = SimpleNamespace(path=str(source), orig_name=name)
-        result = ui.upload_reports(helper, [upload])
-        uploads = ui.uploads_dir(settings_).resolve()
+        result = handlers.upload_reports(helper, [upload])
+        uploads = handlers.uploads_dir(settings_).resolve()
         created = _tree(root) - before
         for entry in created:
             resolved = (root / entry).resolve()
@@ -242,10 +242,10 @@ def test_uploads_of_unlisted_types_are_refused_before_copying(tmp_path, name):
     helper = Recorder(build_settings(tmp_path))
     source = tmp_path / "upload.bin"
     source.write_bytes(b"#!/bin/sh\necho pwned\n")
-    result = ui.upload_reports(helper, [SimpleNamespace(path=str(source), orig_name=name)])
+    result = handlers.upload_reports(helper, [SimpleNamespace(path=str(source), orig_name=name)])
     assert [row[1] for row in result.rows] == ["failed"]
     assert result.rows[0][3].startswith("unsupported file type")
-    assert helper.calls == [] and list(ui.uploads_dir(helper.settings).iterdir()) == []
+    assert helper.calls == [] and list(handlers.uploads_dir(helper.settings).iterdir()) == []
 
 
 def test_uploads_over_the_size_limit_are_refused_before_copying(tmp_path):
@@ -254,11 +254,11 @@ def test_uploads_over_the_size_limit_are_refused_before_copying(tmp_path):
     big.write_bytes(b"Inspectors found. " * 2000)  # 36 KB
     small = tmp_path / "small.txt"
     small.write_bytes(b"Inspectors found good practice in Rutland.\n")
-    result = ui.upload_reports(helper, [str(big), str(small)])
+    result = handlers.upload_reports(helper, [str(big), str(small)])
     rows = {row[0]: row for row in result.rows}
     assert rows["big.txt"][1] == "failed" and re.search(r"^file is 35\.2 KB, over the 10\.\d KB limit", rows["big.txt"][3])
     assert rows["small.txt"][1] == "indexed"
-    assert [p.name for p in ui.uploads_dir(helper.settings).iterdir()] == ["small.txt"]
+    assert [p.name for p in handlers.uploads_dir(helper.settings).iterdir()] == ["small.txt"]
     assert [[p.name for p in call] for call in helper.calls] == [["small.txt"]]
 
 
@@ -420,12 +420,12 @@ def test_rendered_pages_escape_every_report_string(question, sentence, passage, 
     conversation = [{"question": question, "answer": answer, "filters": {"authority": authority}}]
     document = SimpleNamespace(text=text, title=title, source=source, metadata={"authority": authority})
     pages = [
-        ui.render_chat(conversation),
-        ui.render_citations(conversation),
-        ui.render_source(document, 0, len(text), passage, 1),
-        ui.render_chat([{"question": question, "error": sentence or "error", "filters": {"authority": authority}}]),
-        ui.render_answer_body(0, answer),
-        ui.highlight(text, passage),
+        render.render_chat(conversation),
+        render.render_citations(conversation),
+        render.render_source(document, 0, len(text), passage, 1),
+        render.render_chat([{"question": question, "error": sentence or "error", "filters": {"authority": authority}}]),
+        render.render_answer_body(0, answer),
+        render.highlight(text, passage),
     ]
     for page in pages:
         markup = _markup(page)
@@ -440,5 +440,5 @@ def test_export_and_copy_text_are_plain_text_not_markup():
                 "quote": "<script>q</script>", "metadata": {}}
     answer = {"question": "q", "answer": "<script>a</script> [1]", "abstained": False,
               "sentences": [{"text": "<script>a</script>", "citations": [1]}], "citations": [citation]}
-    chat = ui.render_chat([{"question": "q", "answer": answer, "filters": {}}])
+    chat = render.render_chat([{"question": "q", "answer": answer, "filters": {}}])
     assert "<script" not in chat.lower() and "&lt;script&gt;q&lt;/script&gt;" in chat

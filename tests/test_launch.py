@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from assistant.apps.web import ui
+from assistant.apps.web import launch as server
 from tests.conftest import build_settings
 
 
@@ -30,9 +30,9 @@ class FakeDemo:
 
 def _launch(monkeypatch, settings) -> dict:
     demo = FakeDemo()
-    monkeypatch.setattr(ui, "build_app", lambda helper: demo)
+    monkeypatch.setattr(server, "build_app", lambda helper: demo)
     helper = SimpleNamespace(settings=settings, documents=lambda: {"d": {}})
-    ui.launch(settings, helper=helper, prevent_thread_lock=True)
+    server.launch(settings, helper=helper, prevent_thread_lock=True)
     return demo.kwargs
 
 
@@ -62,21 +62,21 @@ def test_exposed_without_auth_warns(monkeypatch, tmp_path, capsys):
     ("0.0.0.0", False), ("::", False), ("192.168.1.10", False), ("example.org", False),
 ])
 def test_is_loopback(host, loopback):
-    assert ui.is_loopback(host) is loopback
+    assert server.is_loopback(host) is loopback
 
 
 def test_serve_reads_host_port_and_auth_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)  # no stray .env
     seen = []
-    monkeypatch.setattr(ui, "launch", lambda settings, *a, **k: seen.append(settings))
-    ui.serve()
+    monkeypatch.setattr(server, "launch", lambda settings, *a, **k: seen.append(settings))
+    server.serve()
     assert (seen[-1].host, seen[-1].port, seen[-1].auth_pair) == ("127.0.0.1", 7860, None)
     monkeypatch.setenv("ASSISTANT_HOST", "0.0.0.0")
     monkeypatch.setenv("ASSISTANT_PORT", "8123")
     monkeypatch.setenv("ASSISTANT_AUTH", "staff:pw")
-    ui.serve()
+    server.serve()
     assert (seen[-1].host, seen[-1].port, seen[-1].auth_pair) == ("0.0.0.0", 8123, ("staff", "pw"))
-    ui.serve(host="127.0.0.1", port=9000)  # the command line wins over the environment
+    server.serve(host="127.0.0.1", port=9000)  # the command line wins over the environment
     assert (seen[-1].host, seen[-1].port) == ("127.0.0.1", 9000)
 
 
@@ -86,7 +86,7 @@ def test_bad_auth_setting_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ASSISTANT_AUTH", "no-colon")
     with pytest.raises(ConfigurationError, match="ASSISTANT_AUTH: .*user:password"):
-        ui.serve()
+        server.serve()
 
 
 def _free_port() -> int:
@@ -123,9 +123,9 @@ def test_real_app_enforces_auth_and_stays_on_loopback(ingested, monkeypatch):
                              document=ingested.document, stats=ingested.stats, ingest=ingested.ingest,
                              delete=ingested.delete)
     built = []
-    real_build = ui.build_app
-    monkeypatch.setattr(ui, "build_app", lambda h: built.append(real_build(h)) or built[-1])
-    ui.launch(settings, helper=helper, prevent_thread_lock=True)
+    real_build = server.build_app
+    monkeypatch.setattr(server, "build_app", lambda h: built.append(real_build(h)) or built[-1])
+    server.launch(settings, helper=helper, prevent_thread_lock=True)
     try:
         url = f"http://127.0.0.1:{port}/"
         assert _reachable("127.0.0.1", port)

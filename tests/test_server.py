@@ -213,12 +213,12 @@ def test_unreachable_server_at_start_is_one_clear_line(tmp_path):
 def test_server_outage_mid_session_is_a_clear_error_and_recovers(remote, server, tmp_path):
     from gradio_client import Client
 
-    from assistant.apps.web import ui
+    from assistant.apps.web import app, handlers, launch, render
 
     port = _free_port()
-    demo = ui.build_app(remote)
+    demo = app.build_app(remote)
     demo.queue()
-    options = {k: v for k, v in ui.launch_options(remote.settings).items() if k not in ("theme", "css")}
+    options = {k: v for k, v in launch.launch_options(remote.settings).items() if k not in ("theme", "css")}
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **options)
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
@@ -230,9 +230,9 @@ def test_server_outage_mid_session_is_a_clear_error_and_recovers(remote, server,
             with pytest.raises(StoreError) as raised:
                 remote.ask(MASH)
             assert str(raised.value).startswith(expected) and "\n" not in str(raised.value)
-        turn = ui.answer_question(remote, MASH, [])[-1]
+        turn = handlers.answer_question(remote, MASH, [])[-1]
         assert turn["error"].startswith(expected)
-        assert expected in ui.header_html(remote)
+        assert expected in render.header_html(remote)
         with pytest.raises(Exception, match="is unreachable"):
             client.predict(MASH, api_name="/ask")
         done = subprocess.run(cli_command() + ["ask", MASH], cwd=tmp_path, timeout=120, capture_output=True,
@@ -242,7 +242,7 @@ def test_server_outage_mid_session_is_a_clear_error_and_recovers(remote, server,
         server.start()  # same path, same port: the same data comes back
         answer = remote.ask(MASH)  # no restart of the app or the Assistant needed
         assert_cited_verbatim(remote, answer.to_dict())
-        assert "error" not in ui.answer_question(remote, MASH, [])[-1]
+        assert "error" not in handlers.answer_question(remote, MASH, [])[-1]
         assert_cited_verbatim(remote, client.predict(MASH, api_name="/ask"))
         assert remote.stats()["documents"] == 5
     finally:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.apps.web import ui
+from assistant.apps.web import app, export, handlers, launch, render, state
 from tests.conftest import CORPUS, build_settings
 
 MASH_REPORT = "corpus/003_c058eaba94c55f19.txt"
@@ -15,7 +15,7 @@ MASH_REPORT = "corpus/003_c058eaba94c55f19.txt"
 @pytest.fixture(scope="module")
 def mash(ingested):
     """One answered turn about the MASH, shared by the read-only tests below."""
-    conversation = ui.answer_question(ingested, "What did inspectors say about the MASH?", [], {})
+    conversation = handlers.answer_question(ingested, "What did inspectors say about the MASH?", [], {})
     assert len(conversation) == 1 and "error" not in conversation[0], conversation
     return conversation
 
@@ -32,9 +32,9 @@ def test_answer_renders_markers_and_citation_panel_from_the_mash_report(mash):
     answer = mash[0]["answer"]
     assert not answer["abstained"]
     assert answer["citations"], answer
-    chat = ui.render_chat(mash)
+    chat = render.render_chat(mash)
     assert re.search(r'<button[^>]*class="cite-marker"[^>]*data-turn="0" data-cite="1"[^>]*>\[1\]</button>', chat)
-    panel = ui.render_citations(mash)
+    panel = render.render_citations(mash)
     assert MASH_REPORT in panel
     first = answer["citations"][0]
     assert first["source"].endswith(MASH_REPORT)
@@ -46,7 +46,7 @@ def test_answer_renders_markers_and_citation_panel_from_the_mash_report(mash):
 
 def test_citation_opens_the_full_report_at_the_quote(ingested, mash):
     citation = mash[0]["answer"]["citations"][0]
-    viewer = ui.open_citation(ingested, mash, 0, citation["n"])
+    viewer = handlers.open_citation(ingested, mash, 0, citation["n"])
     document = ingested.document(citation["doc_id"])
     assert document.text[citation["start"]:citation["end"]] == citation["text"]
     assert '<mark class="quote" id="source-mark">' in viewer
@@ -55,24 +55,24 @@ def test_citation_opens_the_full_report_at_the_quote(ingested, mash):
     assert before == html.escape(document.text[: citation["start"]])
     marked = viewer.split('id="source-mark">', 1)[1].split("</mark>", 1)[0]
     assert html.unescape(marked) == citation["quote"]
-    assert "not part of this conversation" in ui.open_citation(ingested, mash, 0, 99)
-    assert "not part of this conversation" in ui.open_citation(ingested, mash, "x", 1)
+    assert "not part of this conversation" in handlers.open_citation(ingested, mash, 0, 99)
+    assert "not part of this conversation" in handlers.open_citation(ingested, mash, "x", 1)
 
 
 def test_follow_up_uses_the_conversation(ingested, mash):
-    conversation = ui.answer_question(ingested, "What about Wirral?", mash, {})
+    conversation = handlers.answer_question(ingested, "What about Wirral?", mash, {})
     assert len(conversation) == 2
     follow_up = conversation[1]["answer"]
     assert "MASH" in follow_up["standalone_question"] and "Wirral" in follow_up["standalone_question"]
-    assert "Read as:" in ui.render_chat(conversation)
-    assert ui.history_of(conversation)[:2] == [
+    assert "Read as:" in render.render_chat(conversation)
+    assert state.history_of(conversation)[:2] == [
         {"role": "user", "content": "What did inspectors say about the MASH?"},
         {"role": "assistant", "content": mash[0]["answer"]["answer"]},
     ]
 
 
 def test_filters_from_metadata_restrict_answers_and_show_while_active(ingested):
-    options = ui.filter_options(ingested)
+    options = handlers.filter_options(ingested)
     authorities = [value for _, value in options["authority"]]
     assert authorities[0] == "" and "Warrington" in authorities and "Wirral" in authorities
     assert "unknown" not in authorities
@@ -80,42 +80,42 @@ def test_filters_from_metadata_restrict_answers_and_show_while_active(ingested):
     assert "focused visit" in [value for _, value in options["inspection_type"]]
     assert "2018-07-25" in options["date_hint"]
 
-    filters = ui.clean_filters(["Warrington", "", None, " ", ""])
+    filters = state.clean_filters(["Warrington", "", None, " ", ""])
     assert filters == {"authority": "Warrington"}
-    bar = ui.render_filter_bar(ingested, filters)
+    bar = render.render_filter_bar(ingested, filters)
     assert "Filters on" in bar and "Warrington" in bar and "2 of 5 reports match" in bar
-    assert ui.render_filter_bar(ingested, {}) == ""
+    assert render.render_filter_bar(ingested, {}) == ""
 
-    conversation = ui.answer_question(ingested, "What did inspectors find?", [], filters)
+    conversation = handlers.answer_question(ingested, "What did inspectors find?", [], filters)
     answer = conversation[0]["answer"]
     assert answer["citations"]
     assert {c["metadata"]["authority"] for c in answer["citations"]} == {"Warrington"}
-    assert "Filters: Authority: Warrington" in ui.render_chat(conversation)
+    assert "Filters: Authority: Warrington" in render.render_chat(conversation)
 
 
 def test_bad_filter_and_empty_question_are_messages_not_tracebacks(ingested):
-    conversation = ui.answer_question(ingested, "What did inspectors say about the MASH?", [], {"date_from": "soon"})
+    conversation = handlers.answer_question(ingested, "What did inspectors say about the MASH?", [], {"date_from": "soon"})
     assert conversation[0]["error"].startswith("date filter 'soon'")
-    chat = ui.render_chat(conversation)
+    chat = render.render_chat(conversation)
     assert "Could not answer" in chat and "Traceback" not in chat
-    assert "YYYY" in ui.render_filter_bar(ingested, {"date_from": "soon"})
-    assert ui.answer_question(ingested, "   ", [], {}) == []
+    assert "YYYY" in render.render_filter_bar(ingested, {"date_from": "soon"})
+    assert handlers.answer_question(ingested, "   ", [], {}) == []
 
 
 def test_abstention_is_honest(ingested):
-    conversation = ui.answer_question(ingested, "What is the capital of France?", [], {})
+    conversation = handlers.answer_question(ingested, "What is the capital of France?", [], {})
     answer = conversation[0]["answer"]
     assert answer["abstained"] and not answer["citations"]
-    chat = ui.render_chat(conversation)
+    chat = render.render_chat(conversation)
     assert "No answer in the reports" in chat and "do not answer this question" in chat
     assert "cite-marker" not in chat
-    assert "no citations" in ui.render_citations(conversation)
+    assert "no citations" in render.render_citations(conversation)
 
 
 def test_empty_chat_offers_examples():
-    chat = ui.render_chat([], 5)
+    chat = render.render_chat([], 5)
     assert "Ask about 5 inspection reports" in chat
-    for question in ui.EXAMPLES:
+    for question in render.EXAMPLES:
         assert f'data-example="{html.escape(question)}"' in chat
 
 
@@ -128,18 +128,18 @@ def test_report_text_is_escaped_everywhere(scratch, tmp_path):
         "well chaired by an experienced fostering panel chair.\n",
         encoding="utf-8",
     )
-    result = ui.upload_reports(scratch, [str(hostile)])
+    result = handlers.upload_reports(scratch, [str(hostile)])
     assert [row[1] for row in result.rows] == ["indexed"], result.rows
-    conversation = ui.answer_question(scratch, "What did inspectors say about the fostering panel?", [], {})
+    conversation = handlers.answer_question(scratch, "What did inspectors say about the fostering panel?", [], {})
     answer = conversation[0]["answer"]
     assert answer["citations"], answer
     assert any("<script>" in c["text"] for c in answer["citations"])
     citation = answer["citations"][0]
     rendered = [
-        ui.render_chat(conversation),
-        ui.render_citations(conversation),
-        ui.open_citation(scratch, conversation, 0, citation["n"]),
-        ui.header_html(scratch),
+        render.render_chat(conversation),
+        render.render_citations(conversation),
+        handlers.open_citation(scratch, conversation, 0, citation["n"]),
+        render.header_html(scratch),
     ]
     for page in rendered:
         assert "<script" not in page.lower()
@@ -147,7 +147,7 @@ def test_report_text_is_escaped_everywhere(scratch, tmp_path):
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in rendered[1]
     assert "&lt;img src=x onerror=alert(1)&gt;" in rendered[2]
     # An example question or a note with markup is escaped too.
-    assert "<x>" not in ui.render_chat([{"question": "<x>", "error": "<x>", "filters": {"authority": "<x>"}}])
+    assert "<x>" not in render.render_chat([{"question": "<x>", "error": "<x>", "filters": {"authority": "<x>"}}])
 
 
 @pytest.mark.parametrize(
@@ -167,7 +167,7 @@ def test_report_text_is_escaped_everywhere(scratch, tmp_path):
     ],
 )
 def test_upload_names_are_sanitised(name, expected):
-    safe = ui.safe_upload_name(name)
+    safe = handlers.safe_upload_name(name)
     assert safe == expected
     assert "/" not in safe and "\\" not in safe and ".." not in safe and not safe.startswith(".")
 
@@ -190,7 +190,7 @@ def test_upload_copies_into_the_data_folder_and_reports_rejections_like_the_cli(
     sneaky = str(incoming / "sub" / ".." / "Rutland focused visit (2024).txt")
 
     progress = []
-    result = ui.upload_reports(scratch, [str(good), str(bad), str(empty), sneaky], lambda d, t, p: progress.append((d, t)))
+    result = handlers.upload_reports(scratch, [str(good), str(bad), str(empty), sneaky], lambda d, t, p: progress.append((d, t)))
     uploads = Path(scratch.settings.data_dir) / "uploads"
     statuses = {row[0]: (row[1], row[3]) for row in result.rows}
     assert statuses["Rutland focused visit (2024).txt"][0] == "indexed"
@@ -207,30 +207,30 @@ def test_upload_copies_into_the_data_folder_and_reports_rejections_like_the_cli(
     assert all(p.resolve().parent == uploads.resolve() for p in uploads.iterdir())
     assert "indexed" in result.message and "failed" in result.message
 
-    rows = ui.library_rows(scratch)
+    rows = handlers.library_rows(scratch)
     assert any(row[1] == "Rutland" and row[2] == "focused visit" and row[6] >= 1 for row in rows), rows
-    conversation = ui.answer_question(scratch, "What support do care leavers in Rutland receive?", [], {})
+    conversation = handlers.answer_question(scratch, "What support do care leavers in Rutland receive?", [], {})
     assert any("Rutland" in c["text"] for c in conversation[0]["answer"]["citations"])
 
     # Delete removes the report from the index and its uploaded copy.
-    choices = dict((label, doc_id) for label, doc_id in ui.library_choices(scratch))
+    choices = dict((label, doc_id) for label, doc_id in handlers.library_choices(scratch))
     doc_id = next(d for label, d in choices.items() if "Rutland_focused_visit_2024.txt" in label)
-    assert ui.delete_report(scratch, doc_id).startswith("Deleted")
+    assert handlers.delete_report(scratch, doc_id).startswith("Deleted")
     assert doc_id not in scratch.documents()
     assert not (uploads / "Rutland_focused_visit_2024.txt").exists()
-    assert ui.delete_report(scratch, doc_id) == "That report is no longer in the index."
-    assert ui.delete_report(scratch, None) == "Choose a report to delete."
+    assert handlers.delete_report(scratch, doc_id) == "That report is no longer in the index."
+    assert handlers.delete_report(scratch, None) == "Choose a report to delete."
 
 
 def test_upload_without_files_is_a_message(scratch):
-    assert ui.upload_reports(scratch, []).message == "Choose one or more report files to add."
+    assert handlers.upload_reports(scratch, []).message == "Choose one or more report files to add."
 
 
 def test_feedback_lines_are_appended(ingested, mash, tmp_path):
     settings = build_settings(tmp_path)
-    first = ui.record_feedback(settings, mash, 0, "up")
-    second = ui.record_feedback(settings, mash, 0, "up", "  Clear and well sourced  ", feedback_id=first["feedback_id"])
-    ui.record_feedback(settings, mash, 0, "down", "wrong report")
+    first = handlers.record_feedback(settings, mash, 0, "up")
+    second = handlers.record_feedback(settings, mash, 0, "up", "  Clear and well sourced  ", feedback_id=first["feedback_id"])
+    handlers.record_feedback(settings, mash, 0, "down", "wrong report")
     lines = (Path(settings.data_dir) / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
     entries = [json.loads(line) for line in lines]
     assert len(entries) == 3
@@ -241,14 +241,14 @@ def test_feedback_lines_are_appended(ingested, mash, tmp_path):
     assert entries[0]["question"] == "What did inspectors say about the MASH?"
     assert entries[0]["citations"][0]["source"].endswith(MASH_REPORT)
     with pytest.raises(Exception):
-        ui.record_feedback(settings, mash, 5, "up")
+        handlers.record_feedback(settings, mash, 5, "up")
     with pytest.raises(Exception):
-        ui.record_feedback(settings, mash, 0, "meh")
+        handlers.record_feedback(settings, mash, 0, "meh")
 
 
 def test_markdown_export_has_footnotes(ingested, mash):
-    conversation = ui.answer_question(ingested, "What is the capital of France?", mash, {})
-    text = ui.export_markdown(conversation)
+    conversation = handlers.answer_question(ingested, "What is the capital of France?", mash, {})
+    text = export.export_markdown(conversation)
     citations = mash[0]["answer"]["citations"]
     assert "## 1. What did inspectors say about the MASH?" in text
     assert "[^1]" in text.split("---")[0]
@@ -256,30 +256,30 @@ def test_markdown_export_has_footnotes(ingested, mash):
     assert len(re.findall(r"^\[\^\d+\]: ", text, re.M)) == len(citations)
     assert " ".join(citations[0]["quote"].split()) in text
     assert "## 2. What is the capital of France?" in text and "do not answer" in text
-    path = ui.write_export(conversation)
+    path = export.write_export(conversation)
     assert path and path.endswith(".md")
     exported = Path(path).read_text(encoding="utf-8")
     assert exported.splitlines()[4:] == text.splitlines()[4:]  # all but the export time
-    assert ui.write_export([]) is None
+    assert export.write_export([]) is None
 
 
 def test_copy_text_carries_sources(mash):
-    text = ui.plain_answer(mash[0]["answer"])
+    text = export.plain_answer(mash[0]["answer"])
     assert text.startswith(mash[0]["answer"]["answer"])
     assert "Sources:" in text and "[1]" in text and MASH_REPORT in text
 
 
 def test_api_function_returns_the_contract(ingested):
-    result = ui.ask_json(ingested, "What did inspectors say about the MASH?")
+    result = handlers.ask_json(ingested, "What did inspectors say about the MASH?")
     assert {"id", "question", "standalone_question", "answer", "abstained", "sentences", "citations", "retrieved",
             "timings_ms"} <= result.keys()
     assert result["citations"][0]["source"].endswith(MASH_REPORT)
     with pytest.raises(Exception, match="k must be"):
-        ui.ask_json(ingested, "MASH?", k=0)
+        handlers.ask_json(ingested, "MASH?", k=0)
 
 
 def test_build_app_wires_an_ask_endpoint(ingested):
-    demo = ui.build_app(ingested)
+    demo = app.build_app(ingested)
     names = {d.api_name for d in demo.fns.values() if d.api_visibility == "public"}
     assert names == {"ask"}
 
@@ -299,7 +299,7 @@ def test_app_and_cli_entry_points_parse(tmp_path):
 
 def test_launch_options_carry_auth_and_limits(tmp_path):
     settings = build_settings(tmp_path, auth="staff:s3cret", max_file_mb=2)
-    options = ui.launch_options(settings)
+    options = launch.launch_options(settings)
     assert options["auth"] == ("staff", "s3cret")
     assert options["max_file_size"] == 2 * 1024 * 1024
-    assert ui.launch_options(build_settings(tmp_path))["auth"] is None
+    assert launch.launch_options(build_settings(tmp_path))["auth"] is None

@@ -223,7 +223,7 @@ def _brief(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from assistant.apps.web.ui import serve
+    from assistant.apps.web.launch import serve
 
     serve(host=args.host, port=args.port)
     return 0

@@ -1,0 +1,72 @@
+"""The Blocks app: a header over two tabs (Ask, Library) and the `/ask` endpoint for scripts.
+
+Each part is a class in pages/ that builds its components and wires its own events; this module only
+composes them. gradio is imported inside build_app, so importing this module stays cheap.
+"""
+
+import functools
+import logging
+from typing import Any, Callable
+
+from assistant.apps.web.handlers import ask_json
+from assistant.apps.web.labels import one_line
+from assistant.core.errors import AssistantError
+
+log = logging.getLogger(__name__)
+
+
+def _shown_as_gradio_errors(function: Callable[..., Any], fallback_message: str) -> Callable[..., Any]:
+    """A function whose failures reach the caller as one-line gradio errors, never a traceback."""
+    import gradio as gr
+
+    @functools.wraps(function)
+    def inner(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except AssistantError as exc:
+            raise gr.Error(one_line(exc), print_exception=False) from None
+        except gr.Error:
+            raise
+        except Exception as exc:
+            log.exception(fallback_message)
+            raise gr.Error(f"{fallback_message}: {one_line(exc)}", print_exception=False) from None
+
+    return inner
+
+
+def build_app(helper: Any):
+    """The Blocks app over one Assistant. Pass `launch_options()` to `.launch()` for the theme and CSS."""
+    import gradio as gr
+
+    from assistant.apps.web.pages.ask import AskPage
+    from assistant.apps.web.pages.base import PRIVATE, index_outputs, index_values
+    from assistant.apps.web.pages.header import Header
+    from assistant.apps.web.pages.library import LibraryPage
+
+    with gr.Blocks(title="Inspection report assistant") as demo:
+        conversation = gr.State([])
+        header = Header(helper)
+        ask_page = AskPage(helper, conversation)
+        library = LibraryPage(helper)
+        header.build()
+        with gr.Tabs(elem_id="main-tabs"):
+            ask_page.build()
+            library.build()
+
+        views = [header, library, ask_page.filters]
+        ask_page.wire()
+        library.wire(ask_page, views)
+
+        def on_load(convo):
+            return (*index_values(views), ask_page.welcome_if_empty(convo))
+
+        demo.load(on_load, inputs=conversation, outputs=[*index_outputs(views), ask_page.chat],
+                  show_progress="hidden", **PRIVATE)
+
+        def ask(question: str, history: list[dict] | None = None, filters: dict | None = None,
+                k: int | None = None) -> dict:
+            """Answer one question; returns the Answer JSON of the contract (DESIGN.md)."""
+            return ask_json(helper, question, history, filters, k)
+
+        gr.api(_shown_as_gradio_errors(ask, "could not answer"), api_name="ask")
+    return demo

@@ -1,0 +1,95 @@
+"""The Ask tab: filters, the chat with its question box, feedback, and the citations/source side panel."""
+
+from typing import Any
+
+import gradio as gr
+
+from assistant.apps.web.export import write_export
+from assistant.apps.web.handlers import answer_question, report_count
+from assistant.apps.web.pages.base import PRIVATE, event_data
+from assistant.apps.web.pages.feedback import FeedbackPanel
+from assistant.apps.web.pages.filters import FilterPanel
+from assistant.apps.web.pages.sources import SourcesPanel
+from assistant.apps.web.render import empty_source, read_asset, render_chat, render_citations
+from assistant.apps.web.state import clean_filters, pending_turn
+
+
+class AskPage:
+    def __init__(self, helper: Any, conversation: gr.State) -> None:
+        self.helper = helper
+        self.conversation = conversation
+        self.filters = FilterPanel(helper)
+        self.feedback = FeedbackPanel(helper)
+        self.sources = SourcesPanel(helper)
+
+    def build(self) -> None:
+        with gr.Tab("Ask", id="ask", elem_id="tab-ask"):
+            self.filters.build()
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=340):
+                    self.chat = gr.HTML(render_chat([], report_count(self.helper)), elem_id="chat",
+                                        js_on_load=read_asset("chat.js"))
+                    with gr.Row(equal_height=True):
+                        self.question = gr.Textbox(show_label=False, placeholder="Ask about the inspection reports…",
+                                                   lines=1, max_lines=6, scale=6, min_width=200, elem_id="question",
+                                                   autofocus=True)
+                        self.ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
+                    with gr.Row():
+                        self.new_button = gr.Button("New conversation", size="sm", elem_id="new-conversation",
+                                                    min_width=120)
+                        self.export_button = gr.DownloadButton("Export conversation (Markdown)", size="sm",
+                                                               interactive=False, elem_id="export", min_width=120)
+                    self.feedback.build()
+                with gr.Column(scale=2, min_width=300):
+                    self.sources.build()
+
+    def welcome_if_empty(self, convo: list) -> Any:
+        """A fresh welcome (with the current report count) for an empty chat; an answered chat stays as it is."""
+        return render_chat(convo, report_count(self.helper)) if not convo else gr.update()
+
+    def wire(self) -> None:
+        self.filters.wire()
+        self.feedback.wire(self.chat, self.conversation)
+        self.sources.wire(self.chat, self.conversation)
+        self._wire_asking()
+        self._wire_new_conversation()
+
+    def _wire_asking(self) -> None:
+        sources = self.sources
+
+        def on_ask(text, convo, *filter_values):
+            # Two steps: the question shows as pending at once, the answer replaces it when it is ready.
+            filters = clean_filters(filter_values)
+            if not (text or "").strip():
+                yield (gr.update(),) * 7
+                return
+            waiting = pending_turn(convo, text, filters)
+            yield ("", waiting, render_chat(waiting), gr.update(), gr.update(), gr.update(),
+                   gr.update(interactive=False))
+            done = answer_question(self.helper, text, convo, filters)
+            path = write_export(done)
+            yield ("", done, render_chat(done), render_citations(done), gr.Tabs(selected="citations"),
+                   gr.update(value=path, interactive=path is not None), gr.update(interactive=True))
+
+        outputs = [self.question, self.conversation, self.chat, sources.citations, sources.tabs, self.export_button,
+                   self.ask_button]
+        ask = dict(fn=on_ask, inputs=[self.question, self.conversation, *self.filters.controls], outputs=outputs,
+                   show_progress="hidden", **PRIVATE)
+        self.ask_button.click(**ask)
+        self.question.submit(**ask)
+
+        def on_example(evt: gr.EventData):
+            return str(event_data(evt).get("question", ""))
+
+        self.chat.example(on_example, outputs=self.question, **PRIVATE).then(**ask)
+
+    def _wire_new_conversation(self) -> None:
+        sources = self.sources
+        feedback_outputs, feedback_values = self.feedback.cleared()
+
+        def on_new():
+            return ([], render_chat([], report_count(self.helper)), render_citations([]), empty_source(),
+                    gr.Tabs(selected="citations"), gr.update(value=None, interactive=False), *feedback_values)
+
+        self.new_button.click(on_new, outputs=[self.conversation, self.chat, sources.citations, sources.source,
+                                               sources.tabs, self.export_button, *feedback_outputs], **PRIVATE)

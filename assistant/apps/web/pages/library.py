@@ -1,0 +1,80 @@
+"""The Library tab: upload reports (copied into the data folder and indexed), list them, delete one."""
+
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from assistant.apps.web.handlers import (
+    LIBRARY_HEADERS, UPLOAD_HEADERS, delete_report, library_choices, library_rows, upload_reports,
+)
+from assistant.apps.web.pages.ask import AskPage
+from assistant.apps.web.pages.base import PRIVATE, ShowsIndex, index_outputs, index_values
+from assistant.apps.web.render import read_asset
+from assistant.core.settings import SUPPORTED_EXTENSIONS
+
+
+class LibraryPage:
+    def __init__(self, helper: Any) -> None:
+        self.helper = helper
+
+    def build(self) -> None:
+        settings = self.helper.settings
+        with gr.Tab("Library", id="library", elem_id="tab-library"):
+            gr.Markdown(
+                f"**Add reports**: {', '.join(SUPPORTED_EXTENSIONS)} files up to {settings.max_file_mb:g} MB "
+                "each. They are copied into the data folder and indexed; files that cannot be read are listed "
+                "with the reason."
+            )
+            self.upload = gr.File(label="Drop report files here or click to choose", file_count="multiple",
+                                  type="filepath", elem_id="upload", height=140)
+            self.upload_status = gr.Markdown(elem_id="upload-status")
+            self.upload_table = gr.Dataframe(headers=UPLOAD_HEADERS, value=[], interactive=False, wrap=True,
+                                             visible=False, elem_id="upload-results", label="Upload results")
+            gr.Markdown("**Indexed reports**")
+            self.table = gr.Dataframe(
+                headers=LIBRARY_HEADERS, value=library_rows(self.helper), interactive=False, wrap=True,
+                column_widths=["24%", "11%", "11%", "12%", "11%", "9%", "7%", "15%"], elem_id="library",
+                label="Indexed reports", show_label=False,
+            )
+            with gr.Row(equal_height=True):
+                self.to_delete = gr.Dropdown(library_choices(self.helper), value=None, label="Report to delete",
+                                             info="Removes the report and its passages from the index", scale=4,
+                                             min_width=220, elem_id="delete-choice")
+                self.delete_button = gr.Button("Delete from index", variant="stop", scale=1, min_width=140,
+                                               elem_id="delete")
+            self.delete_status = gr.Markdown(elem_id="delete-status")
+
+    def index_outputs(self) -> list[gr.components.Component]:
+        return [self.table, self.to_delete]
+
+    def index_values(self) -> tuple[Any, ...]:
+        return library_rows(self.helper), gr.update(choices=library_choices(self.helper), value=None)
+
+    def wire(self, ask: AskPage, views: list[ShowsIndex]) -> None:
+        """Uploads and deletes change the index: every view of it in `views` is refreshed, and the filter bar."""
+        filters = ask.filters
+        refreshed = index_outputs(views)
+
+        def on_upload(files, *filter_values, progress=gr.Progress()):
+            def tick(done: int, total: int, path: str) -> None:
+                progress((done, total), desc=f"Indexing {Path(path).name}")
+
+            result = upload_reports(self.helper, files, tick)
+            return (None, result.message, gr.update(value=result.rows, visible=bool(result.rows)),
+                    *index_values(views), filters.bar_for(*filter_values))
+
+        self.upload.upload(on_upload, inputs=[self.upload, *filters.controls],
+                           outputs=[self.upload, self.upload_status, self.upload_table, *refreshed, filters.bar],
+                           **PRIVATE)
+
+        def on_delete(doc_id):
+            return (delete_report(self.helper, doc_id), *index_values(views))
+
+        def after_delete(convo, *filter_values):
+            return filters.bar_for(*filter_values), ask.welcome_if_empty(convo)
+
+        self.delete_button.click(
+            on_delete, inputs=self.to_delete, outputs=[self.delete_status, *refreshed],
+            js=read_asset("confirm_delete.js"), **PRIVATE,
+        ).then(after_delete, inputs=[ask.conversation, *filters.controls], outputs=[filters.bar, ask.chat], **PRIVATE)
