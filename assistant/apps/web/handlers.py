@@ -189,11 +189,10 @@ def _directly_in(path: Path, folder: Path) -> bool:
     return path.resolve().parent == folder.resolve()
 
 
-@dataclass
+@dataclass(frozen=True)
 class UploadResult:
     rows: list[list[Any]] = field(default_factory=list)  # UPLOAD_HEADERS order
     message: str = ""
-    saved: list[Path] = field(default_factory=list)
 
 
 def _unique(name: str, used: set[str]) -> str:
@@ -264,8 +263,7 @@ def upload_reports(
     for row in rows:
         counts[row[1]] = counts.get(row[1], 0) + 1
     summary = ", ".join(f"{n} {status}" for status, n in counts.items())
-    saved = [t for _, t in targets if t.exists()]
-    return UploadResult(rows=rows, message=f"Upload finished: {summary}.", saved=saved)
+    return UploadResult(rows=rows, message=f"Upload finished: {summary}.")
 
 
 def delete_report(helper: Any, doc_id: str | None) -> str:
