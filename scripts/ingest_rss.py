@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 from assistant.bench import synth
-from assistant.bench.run import MIB, PeakRSS, bench_settings
+from assistant.bench.measure import MIB, PeakRSS
+from assistant.bench.phases import bench_settings
 from assistant.index.embed import make_embedder
 from assistant.pipeline import Assistant
 

@@ -57,7 +57,7 @@ def free_port() -> int:
 
 
 def machine() -> dict[str, Any]:
-    from assistant.bench.run import cpu_model
+    from assistant.bench.measure import cpu_model
 
     info: dict[str, Any] = {"cpus": os.cpu_count(), "cpu_model": cpu_model(),
                             "platform": platform.platform(), "python": platform.python_version()}

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant.bench import measure, report, synth
 from assistant.bench import run as bench
-
-from assistant.bench import synth
 from assistant.ingest.describe import describe
 from assistant.ingest.run import prepare
 from assistant.ingest.load import load_document
@@ -71,7 +70,7 @@ def test_questions_are_seeded():
 
 
 def test_percentiles_and_targets():
-    stats = bench.percentiles([10, 20, 30, 40, 50])
+    stats = measure.percentiles([10, 20, 30, 40, 50])
     assert stats["p50"] == 30 and stats["n"] == 5 and stats["p95"] == pytest.approx(48)
     sizes = {
         "1000": {"ingest_vs_encode": 0.9, "warm_p50_vs_baseline": 1.1, "warm_ms": {"p95": 100.0},
@@ -101,10 +100,10 @@ def test_write_markdown_keeps_the_prose(tmp_path):
     }
     path = tmp_path / "benchmarks.md"
     path.write_text("# Benchmarks\n\nHand-written analysis.\n")
-    bench.write_markdown(path, result)
-    bench.write_markdown(path, result)
+    report.write_markdown(path, result)
+    report.write_markdown(path, result)
     text = path.read_text()
-    assert text.count(bench.BEGIN) == 1 and "Hand-written analysis." in text
+    assert text.count(report.BEGIN) == 1 and "Hand-written analysis." in text
     assert "| warm p50 ms | 5 |" in text and "CPU, 2 logical cores" in text
 
 

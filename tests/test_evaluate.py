@@ -10,17 +10,9 @@ from pathlib import Path
 import pytest
 
 from assistant.apps import cli
-from assistant.eval.evaluate import (
-    Evidence,
-    GoldItem,
-    evaluate_answers,
-    hand_retrieval_metrics,
-    library_retrieval_metrics,
-    load_gold,
-    novel_gains,
-    passage_holds,
-    score_answer,
-)
+from assistant.eval.gold import Evidence, GoldItem, load_gold, passage_holds
+from assistant.eval.metrics import hand_retrieval_metrics, library_retrieval_metrics, novel_gains
+from assistant.eval.scoring import evaluate_answers, score_answer
 from conftest import CORPUS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -269,20 +261,16 @@ def test_eval_answers_missing_and_broken(crafted, capsys):
     assert err.strip().count("\n") == 0 and "broken.jsonl:2: invalid JSON" in err and "Traceback" not in err
 
 
-def test_eval_rerank_is_reported_unavailable(crafted, capsys):
-    code = cli.main(["eval", str(crafted["gold"]), "--answers", str(crafted["answers"]), "--corpus",
-                     str(crafted["corpus"]), "--compare", "hybrid+rerank", "--json"])
-    out = json.loads(capsys.readouterr().out)
-    assert code == 0
-    assert "hybrid+rerank" in out["unavailable"] and "no reranker" in out["unavailable"]["hybrid+rerank"]
-    assert all(s["system"] != "hybrid+rerank" for s in out["systems"])
-    # Asking for nothing but the missing mode is a handled error, not fake numbers.
-    assert cli.main(["eval", str(crafted["gold"]), "--corpus", str(crafted["corpus"]), "--compare",
-                     "hybrid+rerank"]) == 1
-    assert "no reranker" in capsys.readouterr().err
-    with pytest.raises(SystemExit) as usage:
-        cli.main(["eval", "--compare", "rerank"])
-    assert usage.value.code == 2
+def test_eval_modes_are_the_retrieval_modes(crafted, capsys):
+    # Only modes the build has are choices: a mode it lacks is a usage error, never a row of fake numbers.
+    from assistant.eval.runner import retrieval_modes
+
+    assert set(retrieval_modes()) == {"dense", "bm25", "hybrid"}
+    for mode in ("hybrid+rerank", "rerank"):
+        with pytest.raises(SystemExit) as usage:
+            cli.main(["eval", str(crafted["gold"]), "--compare", mode])
+        assert usage.value.code == 2
+        assert "invalid choice" in capsys.readouterr().err
 
 
 def test_shipped_gold_loads_and_locates_every_quote():
@@ -338,13 +326,12 @@ def test_eval_compare_with_the_real_assistant(ingested, tmp_path, monkeypatch, c
     gold = tmp_path / "gold3.jsonl"
     gold.write_text("\n".join(picked) + "\n", encoding="utf-8")
     monkeypatch.setattr(cli, "_open", lambda: ingested)
-    code = cli.main(["eval", str(gold), "--compare", "bm25", "dense", "hybrid+rerank", "--baseline", "langchain",
+    code = cli.main(["eval", str(gold), "--compare", "bm25", "dense", "--baseline", "langchain",
                      "--k", "5", "--json"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     result = json.loads(captured.out)
     assert [s["system"] for s in result["systems"]] == ["bm25", "dense", "langchain"]
-    assert "hybrid+rerank" in result["unavailable"]
     assert result["k"] == 5
     for system in result["systems"]:
         summary = system["summary"]

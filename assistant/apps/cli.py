@@ -53,19 +53,31 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None, help="port (default: ASSISTANT_PORT, 7860)")
     serve.set_defaults(handler=_serve)
 
-    evaluate = sub.add_parser("eval", help="score retrieval, citations, answers and abstention on a gold set")
-    evaluate.add_argument("gold", nargs="?", type=Path, default=Path("eval/gold.jsonl"),
-                          help="gold JSONL (default: eval/gold.jsonl)")
+    evaluate = sub.add_parser(
+        "eval", help="score retrieval, citations, answers and abstention on a gold set and on the devset",
+        description="With no GOLD and no --devset: eval/gold.jsonl on the index, then ../shared/devset (when "
+                    "present) in a temporary index. Name either one to run only that; name both to run both.")
+    evaluate.add_argument("gold", nargs="?", type=Path, default=None,
+                          help="gold JSONL scored on the index (default: eval/gold.jsonl)")
     evaluate.add_argument("--answers", type=Path, metavar="ANSWERS.jsonl",
-                          help="score this Answer JSONL (from any system) instead of running the assistant")
-    evaluate.add_argument("--compare", nargs="+", metavar="MODE", choices=("dense", "bm25", "hybrid", "hybrid+rerank"),
-                          help="run the assistant once per retrieval mode: dense bm25 hybrid hybrid+rerank")
+                          help="score this Answer JSONL (from any system) against GOLD instead of running the assistant")
+    evaluate.add_argument("--compare", nargs="+", metavar="MODE", choices=("dense", "bm25", "hybrid"),
+                          help="run the assistant on GOLD once per retrieval mode: dense bm25 hybrid")
     evaluate.add_argument("--baseline", choices=("langchain",), help="also run a plain LangChain RAG, side by side")
-    evaluate.add_argument("--report", type=Path, metavar="FILE.html", help="write an HTML report and a .md next to it")
-    evaluate.add_argument("--json", action="store_true", help="print summaries and per-question rows as JSON")
+    evaluate.add_argument("--report", type=Path, metavar="FILE.html", help="write an HTML report of GOLD and a .md next to it")
+    evaluate.add_argument("--json", action="store_true", help="print summaries (and GOLD's per-question rows) as JSON")
     evaluate.add_argument("--k", type=_top_k, default=None, help="passages to retrieve (default: ASSISTANT_TOP_K)")
     evaluate.add_argument("--corpus", type=Path, default=None,
                           help="folder holding the gold evidence documents (default: ASSISTANT_CORPUS_DIR)")
+    evaluate.add_argument("--devset", nargs="?", const="", default=None, metavar="DIR",
+                          help="the devset folder (corpus/, questions.jsonl, score.py; default ../shared/devset)")
+    evaluate.add_argument("--split", choices=("held-out", "tune", "all"), default="all",
+                          help="devset questions to run (default all; figures are reported per split)")
+    evaluate.add_argument("--out", type=Path, metavar="ANSWERS.jsonl",
+                          help="write the devset answers in the scorer's format (a baseline's beside it)")
+    evaluate.add_argument("--ablate", "--set", dest="overrides", action="append", default=[], metavar="KEY[=VALUE]",
+                          help="override a setting for this run (dotted keys for nested settings; a bare KEY "
+                               "means KEY=false); repeatable")
     evaluate.set_defaults(handler=_eval)
 
     bench = sub.add_parser("bench", help="ingest throughput, query latency, memory and cold start, at scale")
@@ -233,10 +245,14 @@ def _eval(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from assistant.core.errors import InputError
-    from assistant.eval.evaluate import run_evaluation
-    from assistant.eval.report import print_run, write_report
+    from assistant.eval.runner import setting_overrides
 
+    overrides = setting_overrides(args.overrides)
+    # Naming neither part runs both; naming one (a gold file or its options, or --devset) runs only that one.
+    gold_named = bool(args.gold or args.answers or args.compare or args.report)
+    devset_named = args.devset is not None
+    gold = (args.gold or Path("eval/gold.jsonl")) if gold_named or not devset_named else None
+    devset = _devset_dir(args.devset) if devset_named or not gold_named else None
     console = Console(stderr=True)
     with Progress(
         TextColumn("[bold]eval {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -249,27 +265,85 @@ def _eval(args: argparse.Namespace) -> int:
                 tasks[system] = bar.add_task(system, total=total)
             bar.update(tasks[system], completed=done)
 
-        run = run_evaluation(
-            args.gold, answers=args.answers, compare=args.compare or (), baseline=args.baseline, k=args.k,
-            corpus_dir=args.corpus, open_assistant=_open, progress=advance,
-        )
-    if not run.evaluations:
-        raise InputError("nothing to evaluate: " + "; ".join(f"{m} {r}" for m, r in run.unavailable.items()))
-    written = write_report(args.report, run.evaluations, run.meta) if args.report else []
+        gold_run = _eval_gold(args, gold, overrides, advance) if gold is not None else None
+        devset_run = None
+        if devset is not None:
+            from assistant.eval.devset import run_devset
+
+            devset_run = run_devset(devset, split=args.split, baseline=args.baseline, k=args.k,
+                                    overrides=overrides, out=args.out, progress=advance)
+    written = []
+    if gold_run is not None and args.report:
+        from assistant.eval.report import write_report
+
+        written = write_report(args.report, gold_run.evaluations, gold_run.meta)
     if args.json:
-        print(json.dumps(run.to_dict(), ensure_ascii=False, indent=2))
+        parts = {"gold": gold_run and gold_run.to_dict(), "devset": devset_run and devset_run.to_dict()}
+        given = {key: value for key, value in parts.items() if value is not None}
+        print(json.dumps(given if len(given) > 1 else next(iter(given.values())), ensure_ascii=False, indent=2))
     else:
-        print_run(run)
+        if gold_run is not None:
+            from assistant.eval.report import print_run
+
+            print_run(gold_run)
+        if devset_run is not None:
+            _print_devset(devset_run)
     for path in written:
         print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+def _devset_dir(given: str | None) -> Path | None:
+    """The devset to run: the one named, else ../shared/devset when present (only a named one must exist)."""
+    from assistant.core.errors import InputError
+    from assistant.eval.devset import default_devset
+
+    if given:
+        return Path(given)
+    found = default_devset()
+    if found is None and given == "":
+        raise InputError("no devset at ../shared/devset beside the repository: give --devset DIR")
+    return found
+
+
+def _eval_gold(args: argparse.Namespace, gold: Path, overrides: dict, advance):
+    from assistant.eval.runner import run_evaluation
+
+    def opener():
+        if not overrides:
+            return _open()
+        from assistant.core.settings import load_settings
+        from assistant.pipeline import Assistant
+
+        return Assistant.open(load_settings(**overrides))
+
+    return run_evaluation(
+        gold, answers=args.answers, compare=args.compare or (), baseline=args.baseline, k=args.k,
+        corpus_dir=args.corpus, open_assistant=opener, progress=advance,
+    )
+
+
+def _print_devset(run) -> None:
+    from assistant.eval.devset import render_table
+
+    meta = run.meta
+    print(f"\ndevset {meta['devset']}: {meta['questions']} questions ({meta['split']}), {meta['documents']} "
+          f"documents in a temporary index, k={meta['k']}" + (f", overrides {meta['overrides']}" if meta['overrides'] else ""))
+    print(render_table(run), end="")
+    if meta.get("baseline_note"):
+        print(f"note (langchain): {meta['baseline_note']}")
+    for system, failed in run.errors.items():
+        print(f"{system}: {len(failed)} questions failed: " + "; ".join(f"{f['id']} {f['error']}" for f in failed[:5]))
+    for system, path in meta.get("answers", {}).items():
+        print(f"wrote {system} answers to {path}", file=sys.stderr)
 
 
 def _bench(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from assistant.bench.run import DEFAULT_SIZES, print_table, run_bench, write_markdown
+    from assistant.bench.report import print_table, write_markdown
+    from assistant.bench.run import DEFAULT_SIZES, run_bench
 
     sizes = args.chunks or list(DEFAULT_SIZES)
     ingest_only = args.ingest_only or args.phase == "ingest"

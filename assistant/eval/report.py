@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
-from assistant.eval.evaluate import LOWER_IS_BETTER, METRICS, Evaluation, Row
+from assistant.eval.metrics import LOWER_IS_BETTER, METRICS
+from assistant.eval.scoring import Evaluation, Row
 
 FAIL_ANSWER_CHARS = 240
 
@@ -216,8 +217,6 @@ def print_run(run, console=None, max_failing: int = 12) -> None:
         table.add_row(key, *[_fmt(ev.summary.get(key), key) for ev in evaluations])
     if evaluations:
         console.print(table)
-    for mode, reason in run.unavailable.items():
-        console.print(f"[yellow]{mode}[/]: {reason}")
     if run.meta.get("k_note"):
         console.print(f"note: {run.meta['k_note']}")
     for ev in evaluations:
