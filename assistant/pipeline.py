@@ -1,27 +1,28 @@
-"""Wiring only: the Assistant object ties settings, embedder, store, keyword index and answerer together."""
+"""Wiring only: the Assistant ties settings, embedder, store, keyword index, ranker and generators together."""
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from assistant.answer.extractive import ExtractiveGenerator, coverage_gap, Generator, LLMGenerator, make_chat_model
-from assistant.answer.cite import render, verify
-from assistant.retrieval.condense import llm_rewrite, rule_rewrite
-from assistant.text.glossary import expand_acronyms
-from assistant.index.embed import CachedEmbedder, Embedder, make_embedder, require_model
-from assistant.core.errors import IndexMissingError, InputError
-from assistant.ingest.run import Progress, ingest_files, ingest_lock
-from assistant.index.keyword import KeywordIndex, cache_dir, inverse_document_frequency, state_of
+from assistant.answer.cite import render
+from assistant.answer.extractive import ExtractiveGenerator
+from assistant.answer.llm import Generator, LLMGenerator, make_chat_model
 from assistant.answer.overview import is_overview_question, overview
-from assistant.retrieval.hybrid import Scope, retrieve, scope
+from assistant.answer.ranker import DEFAULT_MODEL
+from assistant.answer.respond import respond
+from assistant.core.errors import IndexMissingError
+from assistant.core.inputs import checked_history, checked_k, checked_question
 from assistant.core.settings import Settings, load_settings
+from assistant.core.types import Answer, Document, IngestReport, Passage, Turn
 from assistant.index.chroma import ChromaStore, chunks_of
-from assistant.core.types import Answer, Document, IngestReport, Passage, Sentence, Turn
-
-MAX_QUESTION_CHARS = 2000
+from assistant.index.embed import CachedEmbedder, Embedder, make_embedder, require_model
+from assistant.index.keyword import KeywordCache, KeywordIndex, cache_dir, inverse_document_frequency
+from assistant.ingest.run import Progress, ingest_files, ingest_lock
+from assistant.retrieval.condense import llm_rewrite, rule_rewrite
+from assistant.retrieval.hybrid import retrieve, scope, unmentioned
+from assistant.text.glossary import expand_acronyms
 
 
 class Assistant:
@@ -32,16 +33,22 @@ class Assistant:
         if embedder is not None:
             require_model(embedder, settings.embed_model)
         self.embedder = embedder or make_embedder(settings.embed_model, settings.embed_batch_size)
-        # Questions and candidate sentences go through a cache; ingest encodes each chunk once and needs none.
+        # Questions go through a cache: retrieval and the ranker both need the question's vector.
         self.query_embedder = CachedEmbedder(self.embedder)
         self.store = ChromaStore(settings)
-        self._keyword: KeywordIndex | None = None
-        self._keyword_lock = threading.Lock()
-        self._texts: dict[str, str] = {}  # document texts, cleared whenever the index changes
+        self.keywords = KeywordCache(self.store, cache_dir(settings))
+        self._texts: dict[tuple[str, str], str] = {}  # (doc id, content hash) -> document text
         if chat_model is None and settings.llm_configured:
             chat_model = make_chat_model(settings.llm_base_url, settings.llm_model or "", settings.llm_api_key)
         self.chat_model = chat_model
-        self.extractive = ExtractiveGenerator(self.query_embedder, idf=lambda term: inverse_document_frequency(self.keyword, term))
+        self.extractive = ExtractiveGenerator(
+            self.query_embedder,
+            sentence_source=lambda chunks: self.store.sentences_in(chunks),
+            idf=lambda term: inverse_document_frequency(self.keyword, term),
+            known=lambda term: self.keyword.knows(term),
+            ranker_path=settings.answer.ranker_path or DEFAULT_MODEL,
+            settings=settings.answer,
+        )
         self.generator: Generator = LLMGenerator(chat_model, self.extractive) if chat_model else self.extractive
 
     @classmethod
@@ -50,7 +57,14 @@ class Assistant:
 
     @property
     def keyword_dir(self) -> Path:
-        return cache_dir(self.settings)  # keyed by the Chroma server's address too, in server mode
+        return self.keywords.folder
+
+    @property
+    def keyword(self) -> KeywordIndex:
+        return self.keywords.current()
+
+    def refresh_keyword_index(self) -> KeywordIndex:
+        return self.keywords.refresh()
 
     def ingest(
         self,
@@ -82,32 +96,8 @@ class Assistant:
         finally:
             lock.release()
 
-    def refresh_keyword_index(self) -> KeywordIndex:
-        """Load the BM25 index, rebuilding it from Chroma when it is missing, damaged or out of step."""
-        with self._keyword_lock:
-            state = state_of(self.store.documents())
-            index = self._keyword if self._keyword and self._keyword.state == state else None
-            if index is None:
-                index = KeywordIndex.load(self.keyword_dir)
-            if index is None or index.state != state:
-                index = KeywordIndex.build(self.store.iter_chunks(), state)
-                index.save(self.keyword_dir)
-            if self._keyword is None or self._keyword.state != index.state:
-                self._texts = {}
-            self._keyword = index
-            return index
-
-    @property
-    def keyword(self) -> KeywordIndex:
-        return self._keyword or self.refresh_keyword_index()
-
     def keyword_for(self, documents: Mapping[str, Mapping[str, Any]]) -> KeywordIndex:
-        """The BM25 index in step with these committed documents: another process (a CLI ingest, another
-        app on the same Chroma server) may have changed the collection since this one was loaded."""
-        current = self._keyword
-        if current is not None and current.state == state_of(documents):
-            return current
-        return self.refresh_keyword_index()
+        return self.keywords.current(documents)
 
     def documents(self) -> dict[str, dict[str, Any]]:
         return self.store.documents()
@@ -127,9 +117,13 @@ class Assistant:
             "collection": self.store.chunk_collection_name,
             "chunk_size": self.settings.chunk_size,
             "chunk_overlap": self.settings.chunk_overlap,
+            "ranker": self.extractive.ranker.training_data[:12],
             "authorities": dict(sorted(authorities.items())),
             "inspection_types": dict(sorted(Counter(str(m.get("inspection_type")) for m in documents.values()).items())),
         }
+
+    def standalone(self, question: str, turns: Sequence[Turn]) -> str:
+        return llm_rewrite(question, turns, self.chat_model) if self.chat_model else rule_rewrite(question, turns)
 
     def ask(
         self,
@@ -141,18 +135,21 @@ class Assistant:
         mode: str = "hybrid",
     ) -> Answer:
         started = time.perf_counter()
-        question = _checked_question(question)
-        if isinstance(history, (str, bytes)) or not isinstance(history, Iterable):
-            raise InputError("history must be a list of {role, content} objects")
-        turns = [_turn(t) for t in history]
-        standalone = llm_rewrite(question, turns, self.chat_model) if self.chat_model else rule_rewrite(question, turns)
+        question = checked_question(question)
+        turns = checked_history(history)
+        k = checked_k(k, self.settings.top_k)
+        standalone = self.standalone(question, turns)
         documents = self.store.documents()
         if not documents:
             raise IndexMissingError()
         keyword = self.keyword_for(documents)
         area = scope(documents, standalone, filters or {})
         retrieve_started = time.perf_counter()
-        if is_overview_question(standalone) and not area.named_authorities:
+        missing = () if area.named_authorities else unmentioned(area.unknown_authorities, keyword, self.store, documents)
+        draft = None
+        if missing or not area.doc_ids:
+            retrieved: list[Passage] = []
+        elif is_overview_question(standalone) and not area.named_authorities:
             retrieved, draft = overview(
                 standalone, {d: documents[d] for d in area.doc_ids}, self.store.document,
                 lambda doc_id: chunks_of(self.store, doc_id),
@@ -160,22 +157,12 @@ class Assistant:
         else:
             retrieved = retrieve(
                 expand_acronyms(standalone), area, documents, self.store, keyword, self.query_embedder,
-                k or self.settings.top_k, self.settings.candidates, mode,
+                k, self.settings.candidates, mode, self.settings.retrieval,
             )
-            draft = None
         answer_started = time.perf_counter()
-        reason = _coverage_gap(standalone, area, retrieved, keyword.knows)
-        sentences: tuple[Sentence, ...] = ()
-        citations: tuple = ()
-        if not reason and retrieved:
-            drafts = [draft] if draft is not None else [self.generator.generate(standalone, retrieved)]
-            if draft is None and self.generator is not self.extractive and drafts[0]:
-                drafts.append(None)  # a model whose citations all fail the check falls back to quoting
-            for proposal in drafts:
-                proposal = self.extractive.generate(standalone, retrieved) if proposal is None else proposal
-                sentences, citations = verify(proposal, retrieved, self._document_texts(retrieved))
-                if sentences:
-                    break
+        sentences, citations = respond(
+            standalone, retrieved, self.generator, self.extractive, self._document_texts(retrieved, documents), draft
+        )
         finished = time.perf_counter()
         timings = {
             "retrieve": (answer_started - retrieve_started) * 1000,
@@ -183,55 +170,26 @@ class Assistant:
             "total": (finished - started) * 1000,
         }
         notes = area.notes + (f"searched {area.searched} of {len(documents)} reports",)
+        common = dict(question=question, standalone_question=standalone, retrieved=tuple(retrieved),
+                      timings_ms=timings, id=id, notes=notes)
         if not sentences:
-            return Answer(
-                question=question, standalone_question=standalone, abstained=True,
-                answer=_abstention(reason), retrieved=tuple(retrieved), timings_ms=timings, id=id, notes=notes,
-            )
-        return Answer(
-            question=question, standalone_question=standalone, answer=render(sentences), abstained=False,
-            sentences=sentences, citations=citations, retrieved=tuple(retrieved), timings_ms=timings, id=id,
-            notes=notes,
-        )
+            reason = (f"no indexed report mentions {', '.join(missing)}" if missing
+                      else area.notes[0] if not area.doc_ids and area.notes else None)
+            return Answer(answer=_abstention(reason), abstained=True, **common)
+        return Answer(answer=render(sentences), abstained=False, sentences=sentences, citations=citations, **common)
 
-    def _document_texts(self, passages: Sequence[Passage]) -> dict[str, str]:
-        doc_ids = {p.chunk.doc_id for p in passages}
-        for doc_id in doc_ids - self._texts.keys():
-            document = self.store.document(doc_id)
-            if document is not None:
-                self._texts[doc_id] = document.text
-        return {d: self._texts[d] for d in doc_ids if d in self._texts}
-
-
-def _checked_question(question: str) -> str:
-    if not isinstance(question, str) or not question.strip():
-        raise InputError("the question is empty")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise InputError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
-    return " ".join(question.split())
-
-
-def _turn(turn: Turn | Mapping[str, str]) -> Turn:
-    if isinstance(turn, Turn):
-        return turn
-    if not isinstance(turn, Mapping):
-        raise InputError("history entries must be objects with 'role' and 'content'")
-    role, content = turn.get("role"), turn.get("content")
-    if role not in ("user", "assistant") or not isinstance(content, str):
-        raise InputError("history entries need role 'user' or 'assistant' and text content")
-    return Turn(role, content)
-
-
-def _coverage_gap(question: str, area: Scope, retrieved: Sequence[Passage], known_term) -> str | None:
-    """A reason the reports cannot answer, found before any sentence is scored."""
-    if not area.doc_ids:
-        return area.notes[0] if area.notes else "no report is in scope"
-    if area.unknown_authorities and not area.named_authorities:
-        return f"no indexed report is about {', '.join(area.unknown_authorities)}"
-    if area.named_authorities:
-        # Answers to a question naming an authority come from its reports: so must the specifics.
-        retrieved = [p for p in retrieved if p.chunk.metadata.get("authority") in area.named_authorities]
-    return coverage_gap(question, retrieved, known_term)
+    def _document_texts(self, passages: Sequence[Passage], documents: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+        """Texts of the passages' documents, read once per content (a changed file keeps its id, not its hash)."""
+        texts = {}
+        for doc_id in {p.chunk.doc_id for p in passages}:
+            key = (doc_id, str(documents.get(doc_id, {}).get("content_hash")))
+            if key not in self._texts:
+                document = self.store.document(doc_id)
+                if document is None:
+                    continue
+                self._texts[key] = document.text
+            texts[doc_id] = self._texts[key]
+        return texts
 
 
 def _abstention(reason: str | None) -> str:

@@ -18,14 +18,15 @@ class DraftSentence:
 
     text: str
     cites: tuple[int, ...]
+    answer_span: tuple[int, int] | None = None  # offsets within `text` of the part that answers
 
 
-# Text addressed to a model rather than a reader ("ignore previous instructions and say ..."): report
-# text is data, so such sentences can never be the support for a claim.
+# Text addressed to a model rather than a reader ("ignore previous instructions ..."): report text is
+# data, so such sentences can never be the support for a claim. Reports themselves say "staff say that
+# ...": only wording aimed at a model counts.
 _INSTRUCTION = re.compile(
     r"\b(ignore|disregard|forget)\b[^.]{0,40}\b(instructions?|prompts?|rules|above)\b"
-    r"|\b(you are|you must|as an ai|language model|system prompt)\b"
-    r"|\b(say|state|answer|reply|respond)\s+(that|with)\b",
+    r"|\b(you are an? (?:ai|assistant|language model)|you must|as an ai|language model|system prompt)\b",
     re.I,
 )
 
@@ -101,7 +102,8 @@ def verify(
                 )
             cited.append(numbers[chunk.id])
         if cited:
-            kept.append(Sentence(text=text, citations=tuple(dict.fromkeys(cited))))
+            span = proposed.answer_span if text == proposed.text else None
+            kept.append(Sentence(text=text, citations=tuple(dict.fromkeys(cited)), answer_span=span))
     return tuple(kept), tuple(citations)
 
 

@@ -48,6 +48,14 @@ def _parser() -> argparse.ArgumentParser:
     brief.add_argument("--out", type=Path, default=None, help="write here (required for docx; md goes to stdout)")
     brief.set_defaults(handler=_brief)
 
+    train = sub.add_parser("train", help="fit the answer ranker on the devset's tuning split and the shipped gold")
+    train.add_argument("--devset", type=Path, default=_repo_devset(), help="devset folder (default: ../shared/devset)")
+    train.add_argument("--gold", type=Path, default=Path("eval/gold.jsonl"), help="gold on corpus/ (default: eval/gold.jsonl)")
+    train.add_argument("--out", type=Path, default=None, help="model file (default: the packaged ranker.json)")
+    train.add_argument("--ablate", nargs="+", default=[], metavar="FEATURE",
+                       help="also train without these features (a feature name, or a prefix such as wants_) and compare")
+    train.set_defaults(handler=_train)
+
     serve = sub.add_parser("serve", help="start the Gradio app (default http://127.0.0.1:7860)")
     serve.add_argument("--host", default=None, help="address to bind (default: ASSISTANT_HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port (default: ASSISTANT_PORT, 7860)")
@@ -96,6 +104,10 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print the results as JSON")
     bench.add_argument("--write", type=Path, metavar="FILE.md", help="update the results block in FILE.md")
     bench.set_defaults(handler=_bench)
+
+    describe_eval = sub.add_parser("describe-eval", help="score the metadata describe reads against a devset's metadata.tsv")
+    describe_eval.add_argument("devset", type=Path, help="folder holding metadata.tsv and corpus/ (e.g. ../shared/devset)")
+    describe_eval.set_defaults(handler=_describe_eval)
     return parser
 
 
@@ -203,6 +215,29 @@ def _stats(args: argparse.Namespace) -> int:
     print(" authorities:")
     for name, count in stats["authorities"].items():
         print(f"{'':>14}{name}: {count}")
+    return 0
+
+
+def _repo_devset() -> Path:
+    return Path(__file__).resolve().parents[2].parent / "shared" / "devset"
+
+
+def _train(args: argparse.Namespace) -> int:
+    from assistant.answer.ranker import DEFAULT_MODEL
+    from assistant.answer.training import ablation_report, collect, labelled_sets, train
+    from assistant.core.settings import load_settings
+    from assistant.index.embed import make_embedder
+
+    settings = load_settings()
+    sets = labelled_sets(args.devset, settings.corpus_dir, args.gold)
+    examples = [c.example() for c in collect(sets, settings, make_embedder(settings.embed_model, settings.embed_batch_size))]
+    ranker, report = train(examples)
+    out = args.out or DEFAULT_MODEL
+    out.write_text(ranker.to_json(report))
+    print(json.dumps({k: v for k, v in report.items() if k != "weights"}, indent=1))
+    print(f"wrote {out} (training data sha256 {ranker.training_data[:12]})")
+    for line in ablation_report(examples, args.ablate, report):
+        print(line)
     return 0
 
 
@@ -376,6 +411,13 @@ def _bench(args: argparse.Namespace) -> int:
         print_table(result)
     if args.write:
         print(f"wrote {args.write}", file=sys.stderr)
+    return 0
+
+
+def _describe_eval(args: argparse.Namespace) -> int:
+    from assistant.eval.metadata import evaluate, report
+
+    print(report(evaluate(args.devset)))
     return 0
 
 

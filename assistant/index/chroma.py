@@ -10,14 +10,16 @@ import itertools
 import json
 import threading
 import uuid
-from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Mapping, Protocol, Sequence
 
 import numpy as np
 
 from assistant.core.errors import IndexMissingError, StoreError
 from assistant.core.settings import Settings
-from assistant.core.types import Chunk, Document
+from assistant.core.types import Chunk, Document, StoredSentence
+from assistant.index.client import (
+    chroma_client, first_line, is_connection_error, is_missing_collection, opening, unreachable_message,
+)
 
 # A record in the document collection that is not a document: its token changes whenever a document does.
 GENERATION_ID = "__generation__"
@@ -41,102 +43,6 @@ class Store(Protocol):
     def count(self) -> int: ...
 
 
-def chroma_client(settings: Settings):
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    try:
-        if settings.chroma_url:
-            from urllib.parse import urlparse
-
-            url = urlparse(settings.chroma_url)
-            client = chromadb.HttpClient(
-                host=url.hostname or "127.0.0.1", port=url.port or 8000, ssl=url.scheme == "https",
-                settings=chroma_settings,
-            )
-            _bound_timeouts(client)
-            return client
-        return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
-    except Exception as exc:  # chromadb raises plain ValueError/ConnectionError for an unreachable server
-        if settings.chroma_url:
-            raise StoreError(unreachable_message(settings.chroma_url, exc)) from None
-        raise StoreError(f"cannot open Chroma at {settings.index_dir}: {_first_line(exc)}") from None
-
-
-OPEN_TIMEOUT_S = 120.0
-
-
-@contextmanager
-def _opening(settings: Settings) -> Iterator[None]:
-    """Two processes creating a fresh index/ at once race on Chroma's sqlite schema ("table collections
-    already exists"): opening the client and its collections is serialised by a lock file beside it."""
-    if settings.chroma_url:
-        yield
-        return
-    from filelock import FileLock, Timeout
-
-    settings.index_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(settings.index_dir / ".open.lock"), timeout=OPEN_TIMEOUT_S)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise StoreError(f"cannot open Chroma at {settings.index_dir}: another process held it for {OPEN_TIMEOUT_S:.0f} s") from None
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-# chromadb's HTTP session waits forever by default: a hung server would hang every user with it.
-CONNECT_TIMEOUT_S = 5.0
-REQUEST_TIMEOUT_S = 300.0
-
-
-def _bound_timeouts(client) -> None:
-    session = getattr(getattr(client, "_server", None), "_session", None)
-    if session is not None:
-        try:
-            import httpx
-
-            session.timeout = httpx.Timeout(REQUEST_TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
-        except Exception:  # an internal of chromadb moved: keep its default rather than fail
-            pass
-
-
-def unreachable_message(url: str, exc: BaseException | None = None) -> str:
-    """One line for the user: which server, why, and what to do."""
-    reason = _first_line(exc) if exc is not None else ""
-    if "could not connect to a chroma server" in reason.lower():
-        reason = "no connection"  # chromadb's own wording asks "are you sure it is running?"
-    detail = f" ({reason})" if reason else ""
-    return f"Chroma server at {url} is unreachable{detail}; start it or check ASSISTANT_CHROMA_URL, then try again"
-
-
-def is_connection_error(exc: BaseException) -> bool:
-    """Whether an exception means the Chroma server could not be reached (as opposed to a bad request)."""
-    if isinstance(exc, (ConnectionError, TimeoutError)):
-        return True
-    try:
-        import httpx
-
-        if isinstance(exc, httpx.TransportError):
-            return True
-    except ImportError:  # pragma: no cover - httpx ships with chromadb
-        pass
-    return "could not connect to a chroma server" in str(exc).lower()
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-
-
-def _is_missing_collection(exc: BaseException) -> bool:
-    """A collection this store holds was deleted (another process rebuilt the index, or the server lost it)."""
-    message = str(exc).lower()
-    return type(exc).__name__ == "NotFoundError" or ("collection" in message and "does not exist" in message)
-
-
 class ChromaStore:
     """Works the same over chromadb.PersistentClient (index/) and chromadb.HttpClient (a Chroma server)."""
 
@@ -150,6 +56,7 @@ class ChromaStore:
         self.settings = settings
         self.chunk_collection_name = f"chunks-{settings.fingerprint}"
         self.doc_collection_name = f"documents-{settings.fingerprint}"
+        self.sentence_collection_name = f"sentences-{settings.fingerprint}"
         self._create = create
         # One client per store, shared by every thread; the lock only guards (re)connecting.
         self._connect_lock = threading.RLock()
@@ -158,10 +65,11 @@ class ChromaStore:
         self._open()
 
     def _open(self) -> None:
-        with _opening(self.settings):
+        with opening(self.settings):
             self.client = chroma_client(self.settings)
             self._chunks = self._collection(self.chunk_collection_name, self._create)
             self._docs = self._collection(self.doc_collection_name, self._create)
+            self._sentences = self._collection(self.sentence_collection_name, self._create)
             if self._create:
                 self._ensure_generation()
 
@@ -183,7 +91,7 @@ class ChromaStore:
                 return None
             if self.settings.chroma_url and is_connection_error(exc):
                 raise StoreError(unreachable_message(self.settings.chroma_url, exc)) from None
-            raise StoreError(f"Chroma collection '{name}': {_first_line(exc)}") from None
+            raise StoreError(f"Chroma collection '{name}': {first_line(exc)}") from None
 
     def reconnect(self) -> None:
         """A new client and fresh collection handles (after the server went away, or the index was rebuilt)."""
@@ -196,7 +104,7 @@ class ChromaStore:
             with self._connect_lock:
                 if self._stale:
                     self.reconnect()
-        target = {"client": self.client, "chunks": self._chunks, "docs": self._docs}[name]
+        target = {"client": self.client, "chunks": self._chunks, "docs": self._docs, "sentences": self._sentences}[name]
         if target is None:
             raise IndexMissingError()
         return target
@@ -214,7 +122,7 @@ class ChromaStore:
                 raise
             except Exception as exc:  # connection resets, server errors: one clear message
                 lost = self.settings.chroma_url is not None and is_connection_error(exc)
-                missing = _is_missing_collection(exc)
+                missing = is_missing_collection(exc)
                 if lost or missing:
                     self._stale = True  # the retry below, or else the next call, reconnects
                 timed_out = "timeout" in type(exc).__name__.lower() or isinstance(exc, TimeoutError)
@@ -222,29 +130,74 @@ class ChromaStore:
                     continue
                 if lost:
                     raise StoreError(unreachable_message(self.settings.chroma_url or "", exc)) from None
-                raise StoreError(f"Chroma {what} failed: {_first_line(exc)}") from None
+                raise StoreError(f"Chroma {what} failed: {first_line(exc)}") from None
 
     def add_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray, hashes: Mapping[str, str]) -> None:
-        """Store chunks of several documents at once (`hashes`: doc_id -> content hash); few large upserts,
-        because each Chroma write costs tens of milliseconds however small it is."""
+        """Store chunks of several documents at once (`hashes`: doc_id -> content hash)."""
+        self._upsert("chunks", [c.id for c in chunks], embeddings, [c.text for c in chunks],
+                     [_chunk_metadata(c, hashes[c.doc_id]) for c in chunks])
+
+    def add_sentences(self, rows: Sequence[StoredSentence], embeddings: np.ndarray, hashes: Mapping[str, str]) -> None:
+        """Every sentence of a document, embedded once at ingest so no sentence is encoded at question time."""
+        self._upsert("sentences", [r.id for r in rows], embeddings, [r.text for r in rows],
+                     [{**r.metadata(), "content_hash": hashes[r.doc_id]} for r in rows])
+
+    def _upsert(self, target: str, ids: list[str], embeddings: np.ndarray, texts: list[str], metadatas: list[dict]) -> None:
+        # Few large upserts: each Chroma write costs tens of milliseconds however small it is.
         batch = max(1, min(5000, self._run("batch size", "client", "get_max_batch_size")))
-        for offset in range(0, len(chunks), batch):
-            part = chunks[offset : offset + batch]
+        for offset in range(0, len(ids), batch):
             self._run(
-                "add",
-                "chunks",
-                "upsert",
-                ids=[c.id for c in part],
+                "add", target, "upsert",
+                ids=ids[offset : offset + batch],
                 embeddings=embeddings[offset : offset + batch].tolist(),
-                documents=[c.text for c in part],
-                metadatas=[_chunk_metadata(c, hashes[c.doc_id]) for c in part],
+                documents=texts[offset : offset + batch],
+                metadatas=metadatas[offset : offset + batch],
             )
+
+    def sentences_in(
+        self, chunks: Sequence[Chunk], documents: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> list[tuple[StoredSentence, np.ndarray]]:
+        """The stored sentences lying inside these chunks, with their vectors (deduplicated across chunks)."""
+        if not chunks:
+            return []
+        ranges = [
+            {"$and": [{"doc_id": c.doc_id}, {"start": {"$gte": c.start}}, {"end": {"$lte": c.end}}]} for c in chunks
+        ]
+        where = ranges[0] if len(ranges) == 1 else {"$or": ranges}
+        result = self._run("get", "sentences", "get", where=where, include=["documents", "metadatas", "embeddings"])
+        return self._sentence_rows(result["ids"], result["documents"], result["metadatas"], result["embeddings"], documents)
+
+    def query_sentences(
+        self, embedding: np.ndarray, k: int, doc_ids: Sequence[str] | None,
+        documents: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> list[tuple[StoredSentence, np.ndarray]]:
+        """The k sentences nearest the question (within `doc_ids` when given), best first."""
+        total = self._run("count", "sentences", "count")
+        if total == 0:
+            return []
+        result = self._run(
+            "query", "sentences", "query", query_embeddings=[embedding.tolist()], n_results=min(k, total),
+            where={"doc_id": {"$in": list(doc_ids)}} if doc_ids is not None else None,
+            include=["documents", "metadatas", "embeddings"],
+        )
+        return self._sentence_rows(
+            result["ids"][0], result["documents"][0], result["metadatas"][0], result["embeddings"][0], documents
+        )
+
+    def _sentence_rows(self, ids, texts, metas, vectors, documents) -> list[tuple[StoredSentence, np.ndarray]]:
+        committed = self._committed(documents)
+        return [
+            (StoredSentence.from_metadata(i, t, m), np.asarray(v, dtype=np.float32))
+            for i, t, m, v in zip(ids, texts, metas, vectors)
+            if self._is_committed(m, committed)
+        ]
 
     def delete_document(self, doc_id: str) -> None:
         # Uncommit first, so a crash between the two deletes leaves orphans that repair() removes.
         self._run("delete", "docs", "delete", ids=[doc_id])
         self._bump_generation()
         self._run("delete", "chunks", "delete", where={"doc_id": doc_id})
+        self._run("delete", "sentences", "delete", where={"doc_id": doc_id})
 
     def commit_documents(self, entries: Sequence[tuple[Document, int]]) -> None:
         """Verify each document's stored chunks, then write their commit records and a new generation token
@@ -276,7 +229,7 @@ class ChromaStore:
         except Exception as exc:
             if self.settings.chroma_url and is_connection_error(exc):
                 raise StoreError(unreachable_message(self.settings.chroma_url, exc)) from None
-            raise StoreError(f"Chroma collection '{self.doc_collection_name}': {_first_line(exc)}") from None
+            raise StoreError(f"Chroma collection '{self.doc_collection_name}': {first_line(exc)}") from None
 
     def chunk_ids_for(self, doc_id: str) -> list[str]:
         return self._run("get", "chunks", "get", where={"doc_id": doc_id}, include=[])["ids"]
@@ -411,6 +364,7 @@ class ChromaStore:
     def repair(self) -> int:
         """Delete chunks of documents whose ingest never committed; returns how many went."""
         documents = self.documents()
+        self._repair_sentences(documents)
         if self.count() == sum(int(meta.get("chunks", 0)) for meta in documents.values()):
             return 0  # the usual case, with no reads that grow with the index: every chunk is a committed one
         committed = committed_hashes(documents)
@@ -428,18 +382,27 @@ class ChromaStore:
             self._run("delete", "chunks", "delete", ids=orphans[offset : offset + 5000])
         return len(orphans)
 
+    def _repair_sentences(self, documents: Mapping[str, Mapping[str, Any]]) -> None:
+        """Sentences of documents never committed (an interrupted ingest) go; a changed document's old
+        sentences went with delete_document before its new ones were written."""
+        unknown = {"doc_id": {"$nin": list(documents)}} if documents else None
+        orphans = self._run("get", "sentences", "get", where=unknown, include=[])["ids"]
+        for offset in range(0, len(orphans), 5000):
+            self._run("delete", "sentences", "delete", ids=orphans[offset : offset + 5000])
+
     def count(self) -> int:
         return self._run("count", "chunks", "count")
 
     def drop(self) -> None:
         client = self._target("client")  # reconnects first if the server went away
-        for name in (self.chunk_collection_name, self.doc_collection_name):
+        for name in (self.chunk_collection_name, self.doc_collection_name, self.sentence_collection_name):
             try:
                 client.delete_collection(name)
             except Exception:  # already absent is fine: we are about to recreate it
                 pass
         self._chunks = self._collection(self.chunk_collection_name, True)
         self._docs = self._collection(self.doc_collection_name, True)
+        self._sentences = self._collection(self.sentence_collection_name, True)
 
 
 def _chunk_metadata(chunk: Chunk, content_hash: str) -> dict[str, Any]:

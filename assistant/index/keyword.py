@@ -73,7 +73,6 @@ class KeywordIndex:
         self.ids = ids
         self.state = state
         self._retriever = retriever
-        self._position = {chunk_id: i for i, chunk_id in enumerate(ids)}
 
     @classmethod
     def build(cls, chunks: Iterable[Chunk], state: str) -> "KeywordIndex":
@@ -157,15 +156,8 @@ class KeywordIndex:
             return np.zeros(len(self.ids), dtype=np.float32)
         return np.asarray(self._retriever.get_scores(terms), dtype=np.float32)
 
-    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
         scores = self.scores(query)
-        if allowed is not None:
-            mask = np.zeros(len(self.ids), dtype=bool)
-            for chunk_id in allowed:
-                position = self._position.get(chunk_id)
-                if position is not None:
-                    mask[position] = True
-            scores = np.where(mask, scores, 0.0)
         top = np.argsort(-scores, kind="stable")[:k]
         return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
@@ -178,3 +170,33 @@ def inverse_document_frequency(index: KeywordIndex, term: str) -> float:
     # bm25s stores one CSC column per vocabulary entry: its length is the term's document frequency.
     df = 0 if position is None else int(retriever.scores["indptr"][position + 1] - retriever.scores["indptr"][position])
     return float(np.log(1.0 + (total - df + 0.5) / (df + 0.5)))
+
+
+class KeywordCache:
+    """The BM25 index kept in step with the store's committed documents: loaded from disk, rebuilt from
+    Chroma when missing, damaged or out of step (another process may have ingested since)."""
+
+    def __init__(self, store, folder: Path) -> None:
+        self.store = store
+        self.folder = folder
+        self._index: KeywordIndex | None = None
+        self._lock = threading.Lock()
+
+    def refresh(self) -> KeywordIndex:
+        with self._lock:
+            state = state_of(self.store.documents())
+            index = self._index if self._index and self._index.state == state else None
+            if index is None:
+                index = KeywordIndex.load(self.folder)
+            if index is None or index.state != state:
+                index = KeywordIndex.build(self.store.iter_chunks(), state)
+                index.save(self.folder)
+            self._index = index
+            return index
+
+    def current(self, documents: Mapping[str, Mapping] | None = None) -> KeywordIndex:
+        """The index in step with these committed documents (read them once per question and pass them in)."""
+        index = self._index
+        if index is not None and (documents is None or index.state == state_of(documents)):
+            return index
+        return self.refresh()

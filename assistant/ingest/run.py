@@ -6,12 +6,14 @@ import logging
 from pathlib import Path
 from typing import Callable, Sequence
 
+from assistant.ingest.boilerplate import SITE_LINES_FILE, SiteLines, furniture_spans, preload_sites, source_host
 from assistant.ingest.chunk import chunk_document
 from assistant.ingest.describe import describe
 from assistant.index.embed import Embedder, require_model
 from assistant.core.errors import IndexBusyError, LoadError
 from assistant.index.keyword import indexed_text
 from assistant.ingest.load import discover, load_document
+from assistant.ingest.sentences import document_sentences
 from assistant.core.settings import Settings
 from assistant.index.chroma import ChromaStore
 from assistant.core.types import Chunk, Document, FileOutcome, IngestReport
@@ -48,9 +50,14 @@ def source_root(settings: Settings) -> Path:
     return settings.index_dir.expanduser().resolve().parent
 
 
-def prepare(document: Document, settings: Settings) -> tuple[Document, list[Chunk]]:
-    document = dataclasses.replace(document, metadata=describe(document.text).as_metadata())
-    return document, chunk_document(document, settings.chunk_size, settings.chunk_overlap)
+def prepare(
+    document: Document, settings: Settings, repeated: frozenset[str] = frozenset()
+) -> tuple[Document, list[Chunk]]:
+    """Describe and chunk a document; chunks leave out its site furniture (`repeated`: its site's template lines)."""
+    metadata = describe(document.text, document.title, document.source).as_metadata()
+    document = dataclasses.replace(document, metadata=metadata)
+    skip = furniture_spans(document.text, repeated)
+    return document, chunk_document(document, settings.chunk_size, settings.chunk_overlap, skip)
 
 
 def ingest_files(
@@ -66,16 +73,22 @@ def ingest_files(
     files, missing = discover(list(paths))
     outcomes = [FileOutcome(str(p), "failed", reason=reason) for p, reason in missing]
     committed = store.documents()
+    sites = SiteLines(settings.index_dir / SITE_LINES_FILE)
+    preloaded = preload_sites(files, sites, lambda p: load_document(p, settings.max_file_bytes, root))
     pending: list[tuple[Path, Document, list[Chunk]]] = []
 
     def flush() -> None:
         everything = [c for _, _, chunks in pending for c in chunks]
         vectors = embedder.embed_documents([indexed_text(c) for c in everything])
+        sentence_rows = [s for _, _, chunks in pending for s in document_sentences(chunks)]
+        sentence_vectors = embedder.embed_documents([s.text for s in sentence_rows])
         for _, document, _ in pending:
             if document.id in committed:  # a changed file: its old chunks go (repair() removed any others)
                 store.delete_document(document.id)
         # Written and committed as a group: chunks first, then every commit record in one write.
-        store.add_chunks(everything, vectors, {d.id: d.content_hash for _, d, _ in pending})
+        hashes = {d.id: d.content_hash for _, d, _ in pending}
+        store.add_chunks(everything, vectors, hashes)
+        store.add_sentences(sentence_rows, sentence_vectors, hashes)
         store.commit_documents([(document, len(chunks)) for _, document, chunks in pending])
         outcomes.extend(
             FileOutcome(str(path), "indexed", len(chunks), doc_id=document.id) for path, document, chunks in pending
@@ -84,7 +97,7 @@ def ingest_files(
 
     for done, path in enumerate(files, start=1):
         try:
-            document = load_document(path, settings.max_file_bytes, root)
+            document = preloaded.pop(path, None) or load_document(path, settings.max_file_bytes, root)
         except LoadError as exc:
             log.warning("skipped %s: %s", path, exc)
             outcomes.append(FileOutcome(str(path), "failed", reason=str(exc)))
@@ -93,7 +106,7 @@ def ingest_files(
             if previous and previous.get("content_hash") == document.content_hash:
                 outcomes.append(FileOutcome(str(path), "unchanged", int(previous.get("chunks", 0)), doc_id=document.id))
             else:
-                document, chunks = prepare(document, settings)
+                document, chunks = prepare(document, settings, sites.repeated(source_host(document.text)))
                 pending.append((path, document, chunks))
                 if sum(len(c) for _, _, c in pending) >= _EMBED_GROUP:
                     flush()
@@ -101,6 +114,8 @@ def ingest_files(
             progress(done, len(files), str(path))
     if pending:
         flush()
+    if sites.sites:
+        sites.save()
     if prune:
         outcomes.extend(_prune(paths, committed, store, root))
     return IngestReport(tuple(outcomes))

@@ -11,11 +11,11 @@ from assistant.index.embed import Embedder
 from assistant.core.errors import InputError
 from assistant.index.keyword import KeywordIndex
 from assistant.index.chroma import ChromaStore
+from assistant.core.settings import RetrievalSettings
 from assistant.core.types import Chunk, Passage
 
-RRF_K = 60
 FILTER_KEYS = ("authority", "inspection_type", "inspectorate", "judgement", "date_from", "date_to", "source")
-MODES = ("hybrid", "dense", "bm25")
+MODES = ("hybrid", "dense", "bm25", "dense+bm25")
 
 
 @dataclass(frozen=True)
@@ -103,19 +103,31 @@ def retrieve(
     k: int,
     candidates: int,
     mode: str = "hybrid",
+    tuning: RetrievalSettings = RetrievalSettings(),
 ) -> list[Passage]:
+    """Passages for the question, best first. "hybrid" fuses three lists by reciprocal rank: chunks by dense
+    similarity, chunks by BM25, and the chunks holding the sentences nearest the question (a paraphrase
+    matches one sentence better than the whole passage around it)."""
     if not area.doc_ids:
         return []
     filtered = len(area.doc_ids) < len(documents)
     rankings: list[list[Chunk]] = []
     by_id: dict[str, Chunk] = {}
-    if mode in ("hybrid", "dense"):
+    if mode in ("hybrid", "dense", "dense+bm25"):
         where = {"doc_id": {"$in": sorted(area.doc_ids)}} if filtered else None
         # The documents read for this question: one read of the commit records per question, not one per call.
         dense = [chunk for chunk, _ in store.query(embedder.embed_query(question), candidates, where, documents)]
         rankings.append(dense)
         by_id.update((c.id, c) for c in dense)
-    if mode in ("hybrid", "bm25"):
+    if mode == "hybrid" and tuning.sentence_hits:
+        hits = store.query_sentences(
+            embedder.embed_query(question), tuning.sentence_hits, sorted(area.doc_ids) if filtered else None, documents
+        )
+        holders = list(dict.fromkeys(sentence.chunk_id for sentence, _ in hits))
+        missing = [chunk_id for chunk_id in holders if chunk_id not in by_id]
+        by_id.update((c.id, c) for c in store.chunks_by_id(missing, documents))
+        rankings.append([by_id[i] for i in holders if i in by_id])
+    if mode in ("hybrid", "bm25", "dense+bm25"):
         # BM25 knows chunk ids only: over-fetch, then keep the chunks inside the scope.
         hits = keyword.search(question, candidates * (4 if filtered else 1))
         missing = [chunk_id for chunk_id, _ in hits if chunk_id not in by_id]
@@ -124,11 +136,25 @@ def retrieve(
     fused: dict[str, float] = {}
     for ranking in rankings:
         for rank, chunk in enumerate(ranking, start=1):
-            fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank)
+            fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (tuning.rrf_k + rank)
     if area.named_authorities:
         # A question that names an authority is about that authority's reports: worth a first place in a third list.
         for chunk_id in fused:
             if by_id[chunk_id].metadata.get("authority") in area.named_authorities:
-                fused[chunk_id] += 1.0 / (RRF_K + 1)
+                fused[chunk_id] += 1.0 / (tuning.rrf_k + 1)
     ordered = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
     return [Passage(by_id[chunk_id], score, rank) for rank, (chunk_id, score) in enumerate(ordered, start=1)]
+
+
+def unmentioned(names: tuple[str, ...], keyword: KeywordIndex, store: ChromaStore,
+                documents: Mapping[str, Mapping[str, Any]]) -> tuple[str, ...]:
+    """The names that no indexed text contains at all. Metadata may miss an authority a report is about,
+    so only the texts themselves can say that no report mentions it."""
+    missing = []
+    for name in names:
+        hits = [chunk_id for chunk_id, _ in keyword.search(name, 20)]
+        wanted = name.lower()
+        if not any(wanted in chunk.text.lower() or wanted in chunk.title.lower()
+                   for chunk in store.chunks_by_id(hits, documents)):
+            missing.append(name)
+    return tuple(missing)

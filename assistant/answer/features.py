@@ -1,0 +1,100 @@
+"""The features the sentence ranker scores: general signals of whether a report sentence answers a
+question (similarity, term coverage, retrieval rank, answer-kind match, provenance), one row a candidate."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from assistant.answer.profile import ANSWER_TYPES, YEAR, QuestionProfile, answer_spans
+from assistant.core.types import StoredSentence
+from assistant.ingest.describe import authorities_in
+from assistant.text import content_terms
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A report sentence that might answer: its stored record and vector, and where retrieval found it."""
+
+    sentence: StoredSentence
+    vector: np.ndarray
+    passage: int  # 1-based position of the best retrieved passage holding it
+    authority: str  # the authority of its report, as described at ingest
+
+
+_COMMENT = re.compile(r"""\b(?:said|says|added|told|commented)\b|^\s*["']""", re.I)
+_TERMINAL = re.compile(r"""[.!?]["')\]]*$""")
+
+BASE_FEATURES = (
+    "similarity", "similarity_gap", "similarity_rank", "best_similarity", "passage_rank",
+    "coverage", "coverage_gap", "matched_weight", "bigrams", "length", "terminal", "comment", "position",
+    "authority_match", "authority_mismatch", "names_authority", "year_match", "year_missing", "unknown_share",
+    "wants_unmet",
+)
+FEATURE_NAMES = BASE_FEATURES + tuple(f"wants_{kind}" for kind in ANSWER_TYPES) + tuple(
+    f"meets_{kind}" for kind in ANSWER_TYPES
+)
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """1/rank of each value among all (1 = the highest)."""
+    order = np.argsort(-values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(1, len(values) + 1)
+    return 1.0 / ranks
+
+
+def feature_matrix(question: QuestionProfile, question_vector: np.ndarray, candidates: Sequence[Candidate]) -> np.ndarray:
+    """One row of FEATURE_NAMES per candidate."""
+    if not candidates:
+        return np.zeros((0, len(FEATURE_NAMES)))
+    vectors = np.stack([c.vector for c in candidates])
+    similarity = vectors @ question_vector
+    term_sets = [set(content_terms(c.sentence.text)) for c in candidates]
+    coverage = np.array([sum(w for t, w in question.weights.items() if t in terms) for terms in term_sets])
+    coverage = coverage / question.total_weight
+    rows = []
+    for i, (candidate, terms) in enumerate(zip(candidates, term_sets)):
+        text = candidate.sentence.text
+        ordered = content_terms(text)
+        bigrams = set(zip(ordered, ordered[1:]))
+        wants = [kind in question.wants for kind in ANSWER_TYPES]
+        meets = [wanted and _meets(kind, text) for kind, wanted in zip(ANSWER_TYPES, wants)]
+        named = bool(question.authorities)
+        years = set(YEAR.findall(text))
+        rows.append([
+            similarity[i],
+            similarity[i] - similarity.max(),
+            0.0,  # similarity_rank, filled below
+            similarity.max(),
+            1.0 / candidate.passage,
+            coverage[i],
+            coverage[i] - coverage.max(),
+            math.log1p(sum(w for t, w in question.weights.items() if t in terms)),
+            len(bigrams & question.bigrams) / len(question.bigrams) if question.bigrams else 0.0,
+            math.log1p(len(text.split())),
+            float(bool(_TERMINAL.search(text))),
+            float(bool(_COMMENT.search(text))),
+            math.log1p(candidate.sentence.start / 500),
+            float(named and candidate.authority in question.authorities),
+            float(named and candidate.authority not in question.authorities),
+            float(named and bool(set(authorities_in(text, any_case=True)) & set(question.authorities))),
+            float(bool(question.years & years)),
+            float(bool(question.years) and not question.years & years),
+            question.unknown_share,
+            float(any(wants) and not any(meets)),
+            *map(float, wants),
+            *map(float, meets),
+        ])
+    matrix = np.asarray(rows, dtype=np.float64)
+    matrix[:, BASE_FEATURES.index("similarity_rank")] = _ranks(similarity)
+    return matrix
+
+
+def _meets(kind: str, text: str) -> bool:
+    if kind == "polar":
+        return True  # any statement can settle a yes/no question; the other features say which
+    return bool(answer_spans(kind, text))

@@ -1,0 +1,82 @@
+"""What a question asks for, read from its form alone: its weighted terms, the kind of answer it wants
+(a number, a date, a person, a grade, yes or no) and the authorities it names. Nothing here knows any
+report's wording; the ranker learns how much each signal is worth."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from assistant.ingest.describe import authorities_in
+from assistant.text import content_terms
+
+# TODO(unify): these move to assistant/text/patterns.py, the one home of shared patterns, once it lands.
+YEAR = re.compile(r"\b(?:19[89]\d|20[0-4]\d)\b")
+MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+PERSON_TITLE = r"(?:Cllr|Councillor|Dr|Mr|Mrs|Ms|Miss|Professor|Prof|Sir|Dame|Lord|Baroness)\.?"
+GRADE = re.compile(r"\b(?:outstanding|good|requires?\s+improvement(?:\s+to\s+be\s+good)?|inadequate|effective|"
+                   r"ineffective|excellent|very good|adequate|weak|unsatisfactory)\b", re.I)
+
+# Answer kinds, in the order of the feature vector.
+ANSWER_TYPES = ("number", "date", "person", "grade", "polar")
+
+# Question words that say what kind of answer is wanted, not what it is about.
+_ASKING = frozenset(
+    content_terms(
+        "say said find found mention mentioned describe described according what which how many much who "
+        "when where why tell give know anything note noted identify identified"
+    )
+)
+
+_WANTS = {
+    "number": re.compile(r"\bhow\s+(?:many|much|long|often|old)\b|\bwhat\s+(?:number|figure|amount|proportion|"
+                         r"percentage|share|rate|age|ages)\b|\bper\s*cent\b", re.I),
+    "date": re.compile(r"^\s*when\b|\bwhat\s+(?:date|year|month|day)\b|\bin\s+which\s+(?:year|month)\b", re.I),
+    "person": re.compile(r"^\s*who\b|\bwhose\b|\bname\s+of\b|\bwhat\s+is\s+the\s+name\b", re.I),
+    "grade": re.compile(r"\b(?:grade[sd]?|rating|rated|judge?ment|judged|verdict|overall\s+effectiveness)\b", re.I),
+    "polar": re.compile(r"^\s*(?:did|does|do|is|was|were|are|has|have|had|can|could|will)\b", re.I),
+}
+
+_NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\s*%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                     r"twenty|thirty|forty|fifty|hundred|half|third|quarter|none|no)\b", re.I)
+_DATE = re.compile(rf"{YEAR.pattern}|\b{MONTH}\b", re.I)
+# A person: a title before a capitalised word, or two capitalised words that are not the sentence's start.
+_PERSON = re.compile(rf"\b{PERSON_TITLE}\s+[A-Z][\w'-]+|(?<=[a-z,;:] )[A-Z][a-z]+\s+(?:[A-Z]\.?\s+)?[A-Z][a-z'-]+")
+_FINDS = {"number": _NUMBER, "date": _DATE, "person": _PERSON, "grade": GRADE}
+
+
+def answer_spans(kind: str, text: str) -> list[tuple[int, int]]:
+    """Where in `text` an answer of this kind stands (offsets), best first."""
+    pattern = _FINDS.get(kind)
+    return [m.span() for m in pattern.finditer(text)] if pattern else []
+
+
+@dataclass(frozen=True)
+class QuestionProfile:
+    text: str
+    weights: dict[str, float]  # content term -> idf, without words that only ask
+    bigrams: frozenset[tuple[str, str]]
+    wants: tuple[str, ...]  # answer kinds the question's form asks for
+    authorities: tuple[str, ...]  # authorities the question names
+    years: frozenset[str]
+    unknown_share: float  # share of the term weight that no indexed text contains
+
+    @property
+    def total_weight(self) -> float:
+        return sum(self.weights.values()) or 1.0
+
+
+def profile(question: str, idf: Callable[[str], float], known: Callable[[str], bool]) -> QuestionProfile:
+    named = tuple(authorities_in(question, any_case=True))
+    terms = list(dict.fromkeys(t for t in content_terms(question) if t not in _ASKING))
+    weights = {t: idf(t) for t in terms}
+    total = sum(weights.values()) or 1.0
+    return QuestionProfile(
+        text=question,
+        weights=weights,
+        bigrams=frozenset(zip(terms, terms[1:])),
+        wants=tuple(kind for kind in ANSWER_TYPES if _WANTS[kind].search(question)),
+        authorities=named,
+        years=frozenset(YEAR.findall(question)),
+        unknown_share=sum(w for t, w in weights.items() if not known(t)) / total,
+    )

@@ -1,0 +1,54 @@
+"""The learned sentence ranker: a logistic regression over answer/features.py, trained by
+`assistant train` on the devset's tuning split and the shipped gold, stored as a small JSON file with the
+hash of its training data. Its probability that a sentence answers is also what abstention rests on."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.answer.features import FEATURE_NAMES
+from assistant.core.errors import ConfigurationError
+
+DEFAULT_MODEL = Path(__file__).parent / "model" / "ranker.json"
+
+
+@dataclass(frozen=True)
+class SentenceRanker:
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    # Below this probability for the best sentence, the reports are taken not to answer (chosen on the tuning split).
+    threshold: float
+    training_data: str  # sha256 of the labelled rows it was fitted on
+
+    def probabilities(self, matrix: np.ndarray) -> np.ndarray:
+        if len(matrix) == 0:
+            return np.zeros(0)
+        z = ((matrix - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def to_json(self, report: dict | None = None) -> str:
+        return json.dumps({
+            "features": list(self.features), "mean": self.mean.tolist(), "scale": self.scale.tolist(),
+            "coef": self.coef.tolist(), "intercept": self.intercept, "threshold": self.threshold,
+            "training_data_sha256": self.training_data, "report": report or {},
+        }, indent=1)
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_MODEL) -> "SentenceRanker":
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, ValueError) as exc:
+            raise ConfigurationError(f"cannot read the ranker model {path}: {exc}") from None
+        if tuple(data.get("features", ())) != FEATURE_NAMES:
+            raise ConfigurationError(f"the ranker model {path} was trained on other features: run `assistant train`")
+        return cls(
+            features=tuple(data["features"]), mean=np.asarray(data["mean"]), scale=np.asarray(data["scale"]),
+            coef=np.asarray(data["coef"]), intercept=float(data["intercept"]), threshold=float(data["threshold"]),
+            training_data=str(data.get("training_data_sha256", "")),
+        )

@@ -1,0 +1,232 @@
+"""Training the sentence ranker (`assistant train`): index each labelled corpus in a temporary index, find
+candidates for each question exactly as `ask` does, label a candidate when it holds an evidence quote,
+fit a logistic regression and choose the abstention threshold from out-of-fold probabilities.
+
+Only the devset's tuning split (ids not divisible by 5) and the shipped gold are used: the held-out split
+is for `assistant eval` alone."""
+from __future__ import annotations
+
+import hashlib
+import re
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from assistant.answer.features import FEATURE_NAMES, Candidate, feature_matrix
+from assistant.answer.profile import QuestionProfile, profile
+from assistant.answer.ranker import SentenceRanker
+from assistant.core.jsonl import iter_jsonl
+from assistant.core.settings import Settings
+from assistant.core.types import Turn
+from assistant.text import normalise_for_match
+from assistant.text.glossary import expand_acronyms
+
+
+@dataclass(frozen=True)
+class LabelledSet:
+    """A corpus folder and its questions (gold format: id, question, answerable, evidence[{doc, quote}])."""
+
+    name: str
+    corpus: Path
+    questions: Path
+
+
+@dataclass(frozen=True)
+class Case:
+    """One question as `ask` sees it: its profile, vector and candidates, with each candidate's label."""
+
+    qid: str
+    answerable: bool
+    kind: str
+    question: QuestionProfile
+    vector: np.ndarray
+    candidates: tuple[Candidate, ...]
+    labels: np.ndarray
+
+    def example(self) -> "Example":
+        return Example(self.qid, self.answerable, self.kind, feature_matrix(self.question, self.vector, self.candidates), self.labels)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One question's candidates: their features and labels, and what the question is."""
+
+    qid: str
+    answerable: bool
+    kind: str
+    matrix: np.ndarray
+    labels: np.ndarray
+
+
+def held_out(qid: str) -> bool:
+    digits = re.sub(r"\D", "", qid)
+    return bool(digits) and int(digits) % 5 == 0
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", normalise_for_match(text))
+
+
+def holds_quote(sentence: str, quote: str) -> bool:
+    """A sentence holds an evidence quote when it contains it, lies inside it, or (a quote running across a
+    sentence end) shares with it a run of at least five words at the quote's start or end."""
+    s, q = " ".join(_words(sentence)), " ".join(_words(quote))
+    if not s or not q:
+        return False
+    if q in s or (len(s.split()) >= 4 and s in q):
+        return True
+    qw = q.split()
+    if len(qw) < 6:
+        return False
+    return s.endswith(" ".join(qw[:5])) or s.startswith(" ".join(qw[-5:]))
+
+
+def _doc_stem(name: str) -> str:
+    return Path(name.split("#")[0]).stem
+
+
+def cases_for(labelled: LabelledSet, settings: Settings, embedder, skip_held_out: bool) -> Iterator[Case]:
+    """Index the corpus in a temporary folder, then yield every usable question's candidates."""
+    from assistant.pipeline import Assistant
+    from assistant.retrieval.hybrid import retrieve, scope
+
+    with tempfile.TemporaryDirectory(prefix="assistant-train-") as tmp:
+        local = settings.model_copy(update={"index_dir": Path(tmp) / "index", "data_dir": Path(tmp) / "data",
+                                            "chroma_url": None})
+        helper = Assistant(local, embedder=embedder)
+        helper.ingest([labelled.corpus])
+        documents = helper.documents()
+        keyword = helper.keyword_for(documents)
+        for line in iter_jsonl(labelled.questions, "questions"):
+            item = line.record
+            if item is None or (skip_held_out and held_out(str(item.get("id", "")))):
+                continue
+            turns = [Turn(t["role"], t["content"]) for t in item.get("history", [])]
+            standalone = helper.standalone(item["question"], turns)
+            area = scope(documents, standalone, item.get("filters") or {})
+            passages = retrieve(expand_acronyms(standalone), area, documents, helper.store, keyword,
+                                helper.query_embedder, settings.top_k, settings.candidates, "hybrid", settings.retrieval)
+            candidates = helper.extractive.candidates(passages)
+            if not candidates:
+                continue
+            asked = profile(standalone, helper.extractive.idf, helper.extractive.known)
+            evidence = [(_doc_stem(e["doc"]), e["quote"]) for e in item.get("evidence", [])]
+            sources = {c.sentence.doc_id: _doc_stem(documents[c.sentence.doc_id].get("source", "")) for c in candidates}
+            labels = np.array([
+                any(sources[c.sentence.doc_id] == doc and holds_quote(c.sentence.text, quote) for doc, quote in evidence)
+                for c in candidates
+            ], dtype=float)
+            yield Case(f"{labelled.name}:{item['id']}", bool(item.get("answerable", True)),
+                       str(item.get("kind", labelled.name)), asked, helper.query_embedder.embed_query(standalone),
+                       tuple(candidates), labels)
+
+
+def data_hash(examples: Sequence[Example]) -> str:
+    digest = hashlib.sha256()
+    for e in examples:
+        digest.update(e.qid.encode())
+        digest.update(np.round(e.matrix, 6).tobytes())
+        digest.update(e.labels.tobytes())
+    return digest.hexdigest()
+
+
+def _fit(matrix: np.ndarray, labels: np.ndarray, c: float):
+    from sklearn.linear_model import LogisticRegression
+
+    mean = matrix.mean(axis=0)
+    scale = matrix.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=c, max_iter=2000)
+    model.fit((matrix - mean) / scale, labels)
+    return mean, scale, model.coef_[0], float(model.intercept_[0])
+
+
+def _outcome(example: Example, probabilities: np.ndarray, threshold: float) -> bool:
+    """The proxy of a right answer: an answerable question's best sentence holds evidence and clears the
+    threshold; an unanswerable one's best sentence does not clear it."""
+    best = int(np.argmax(probabilities))
+    if not example.answerable:
+        return probabilities[best] < threshold
+    return probabilities[best] >= threshold and example.labels[best] == 1
+
+
+def choose_threshold(examples: Sequence[Example], probabilities: Sequence[np.ndarray]) -> tuple[float, float]:
+    """The threshold right for the most questions (ties: the lower, so fewer false abstentions)."""
+    grid = np.round(np.arange(0.02, 0.9, 0.01), 2)
+    scores = [np.mean([_outcome(e, p, t) for e, p in zip(examples, probabilities)]) for t in grid]
+    best = int(np.argmax(scores))
+    return float(grid[best]), float(scores[best])
+
+
+def out_of_fold(examples: Sequence[Example], c: float, folds: int = 5) -> list[np.ndarray]:
+    """Each question's candidate probabilities from a model fitted without it (folds by question)."""
+    result: list[np.ndarray | None] = [None] * len(examples)
+    for fold in range(folds):
+        train = [e for i, e in enumerate(examples) if i % folds != fold]
+        mean, scale, coef, intercept = _fit(np.vstack([e.matrix for e in train]), np.concatenate([e.labels for e in train]), c)
+        for i, e in enumerate(examples):
+            if i % folds == fold:
+                result[i] = 1.0 / (1.0 + np.exp(-(((e.matrix - mean) / scale) @ coef + intercept)))
+    return [r for r in result if r is not None]
+
+
+def train(examples: Sequence[Example], ablate: Sequence[str] = ()) -> tuple[SentenceRanker, dict[str, Any]]:
+    """Fit the ranker; `ablate` names features zeroed out (to measure what each earns)."""
+    keep = np.array([name not in ablate for name in FEATURE_NAMES], dtype=float)
+    examples = [replace(e, matrix=e.matrix * keep) for e in examples]
+    report: dict[str, Any] = {"questions": len(examples), "candidates": int(sum(len(e.labels) for e in examples)),
+                              "positives": int(sum(e.labels.sum() for e in examples))}
+    best_c, best_score, best_probs = 1.0, -1.0, None
+    for c in (0.03, 0.1, 0.3, 1.0, 3.0):
+        probs = out_of_fold(examples, c)
+        threshold, score = choose_threshold(examples, probs)
+        report[f"cv_C={c}"] = round(score, 4)
+        if score > best_score:
+            best_c, best_score, best_probs = c, score, probs
+    threshold, score = choose_threshold(examples, best_probs)
+    report.update(C=best_c, threshold=threshold, cv_right=round(score, 4), by_kind=_by_kind(examples, best_probs, threshold))
+    mean, scale, coef, intercept = _fit(
+        np.vstack([e.matrix for e in examples]), np.concatenate([e.labels for e in examples]), best_c
+    )
+    ranker = SentenceRanker(FEATURE_NAMES, mean, scale, coef, intercept, threshold, data_hash(examples))
+    report["weights"] = {n: round(float(w), 3) for n, w in zip(FEATURE_NAMES, coef)}
+    return ranker, report
+
+
+def _by_kind(examples: Sequence[Example], probabilities: Sequence[np.ndarray], threshold: float) -> dict[str, float]:
+    kinds: dict[str, list[bool]] = {}
+    for e, p in zip(examples, probabilities):
+        kinds.setdefault(e.kind, []).append(_outcome(e, p, threshold))
+    return {k: round(float(np.mean(v)), 3) for k, v in sorted(kinds.items())}
+
+
+def labelled_sets(devset: Path, corpus: Path, gold: Path) -> list[LabelledSet]:
+    sets = [LabelledSet("devset", devset / "corpus", devset / "questions.jsonl")]
+    if gold.is_file():
+        sets.append(LabelledSet("gold", corpus, gold))
+    missing = [s.questions for s in sets if not s.questions.is_file() or not s.corpus.is_dir()]
+    if missing:
+        from assistant.core.errors import InputError
+
+        raise InputError(f"no labelled questions at {missing[0]}")
+    return sets
+
+
+def collect(sets: Sequence[LabelledSet], settings: Settings, embedder) -> list[Case]:
+    return [c for s in sets for c in cases_for(s, settings, embedder, skip_held_out=True)]
+
+
+def ablation_report(examples: Sequence[Example], ablate: Sequence[str], full: dict[str, Any]) -> list[str]:
+    """One line per ablated feature group: the out-of-fold share of questions right without it."""
+    lines = []
+    for name in ablate:
+        dropped = [f for f in FEATURE_NAMES if f == name or (name.endswith("_") and f.startswith(name))]
+        if not dropped:
+            lines.append(f"ablate {name}: no such feature")
+            continue
+        _, report = train(examples, ablate=dropped)
+        lines.append(f"ablate {name}: cv right {report['cv_right']} (with it {full['cv_right']}); by kind {report['by_kind']}")
+    return lines

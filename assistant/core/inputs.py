@@ -1,0 +1,46 @@
+"""The one place a question, its history and k are checked: the CLI, the app and the library all ask
+through Assistant.ask, which calls these."""
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+from assistant.core.errors import InputError
+from assistant.core.types import Turn
+
+MAX_QUESTION_CHARS = 2000
+MAX_K = 100
+
+
+def checked_question(question: Any) -> str:
+    if not isinstance(question, str):
+        raise InputError(f"the question must be text, not {type(question).__name__}")
+    if not question.strip():
+        raise InputError("the question is empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InputError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
+    return " ".join(question.split())
+
+
+def checked_history(history: Any) -> list[Turn]:
+    if isinstance(history, (str, bytes)) or not isinstance(history, Iterable):
+        raise InputError("history must be a list of {role, content} objects")
+    return [_turn(t) for t in history]
+
+
+def checked_k(k: Any, default: int) -> int:
+    if k is None:
+        return default
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+        raise InputError(f"k must be a whole number between 1 and {MAX_K}, not {k!r}")
+    return k
+
+
+def _turn(turn: Turn | Mapping[str, str]) -> Turn:
+    if isinstance(turn, Turn):
+        return turn
+    if not isinstance(turn, Mapping):
+        raise InputError("history entries must be objects with 'role' and 'content'")
+    role, content = turn.get("role"), turn.get("content")
+    if role not in ("user", "assistant") or not isinstance(content, str):
+        raise InputError("history entries need role 'user' or 'assistant' and text content")
+    return Turn(role, content)
