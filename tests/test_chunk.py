@@ -163,3 +163,20 @@ def test_pages_follow_chunk_starts():
 def test_metadata_travels_with_chunks():
     document = dataclasses.replace(_doc("One sentence here. Another one there."), metadata={"authority": "Wirral"})
     assert all(c.metadata["authority"] == "Wirral" for c in chunk_document(document, 700, 150))
+
+
+@pytest.mark.parametrize(("size", "overlap"), SIZES)
+def test_skipped_spans_are_left_out_and_nothing_else(size, overlap):
+    text = ("Skip to content\n\nInspectors found strong practice. Leaders know their services well.\n\n"
+            "Share this page\n\nChildren in care are safe. Care leavers are supported.\n\n0 Comments")
+    document = _doc(text)
+    skip = [(m.start(), m.end()) for m in re.finditer(r"^(?:Skip to content|Share this page|0 Comments)$", text, re.M)]
+    chunks = chunk_document(document, size, overlap, skip)
+    kept = "".join(c.text for c in chunks)
+    for start, end in skip:
+        assert all(c.end <= start or end <= c.start for c in chunks)
+        assert text[start:end] not in kept
+    for sentence in ("Inspectors found strong practice.", "Children in care are safe.", "Care leavers are supported."):
+        assert any(sentence in c.text for c in chunks)
+    assert all(c.text == text[c.start : c.end] for c in chunks)
+    assert chunk_document(document, size, overlap) != chunks  # without spans the furniture is chunked

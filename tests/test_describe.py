@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.ingest.describe import UNKNOWN, Judgement, authorities_in, describe, find_authority, flag
-from assistant.ingest.gazetteer import ALIASES, AUTHORITIES
+from assistant.ingest.gazetteer import ALIASES, AUTHORITIES, NAMES, authorities
 from assistant.ingest.load import load_document
 
 
@@ -56,8 +56,11 @@ def test_002_wirral_not_essex(corpus_dir):
     assert d.inspection_type == "monitoring visit"
     assert d.inspectorates == ("Ofsted",)
     assert d.judgements == (Judgement("inadequate", 2016),)
-    assert d.headline_judgement == "inadequate"
-    assert d.date == UNKNOWN  # "September 2016" has no day: not a visit date
+    # A monitoring visit is ungraded: the 2016 'inadequate' is the earlier inspection's, kept as history.
+    assert d.headline_judgement == "none"
+    assert d.previous == (Judgement("inadequate", 2016),)
+    assert d.as_metadata()["previous_judgements"] == "inadequate (2016)"
+    assert d.date == UNKNOWN  # "judged inadequate in September 2016" is the earlier inspection, not this visit
 
 
 def test_003_unnamed_authority_focused_visit(corpus_dir):
@@ -66,15 +69,16 @@ def test_003_unnamed_authority_focused_visit(corpus_dir):
     assert d.inspection_type == "focused visit"  # spelled "focussed" in the minutes
     assert d.date == "2018-07-25"
     assert d.judgements == ()
-    assert d.headline_judgement == UNKNOWN
+    assert d.headline_judgement == "none"  # focused visits are ungraded
     assert d.as_metadata()["judgements"] == UNKNOWN
+    assert (d.visit_start, d.visit_end) == ("2018-07-25", "2018-07-26")
 
 
 def test_004_warrington_focused_visit(corpus_dir):
     d = _seed(corpus_dir, "004")
     assert d.authority == "Warrington"
     assert d.inspection_type == "focused visit"
-    assert d.headline_judgement == UNKNOWN
+    assert d.headline_judgement == "none"
     # "consistently good" and "outstanding work" are not judgements.
     assert d.judgements == ()
     assert d.date == UNKNOWN
@@ -136,9 +140,13 @@ def test_people_and_verbs_named_like_authorities_are_not_authorities():
 
 
 def test_gazetteer_aliases_point_at_known_authorities():
-    assert len(set(AUTHORITIES)) == len(AUTHORITIES)
-    assert set(ALIASES.values()) <= set(AUTHORITIES)
-    assert "Wirral" in AUTHORITIES and "Warrington" in AUTHORITIES
+    assert len(set(NAMES)) == len(NAMES) > 380
+    assert set(ALIASES.values()) <= set(NAMES)
+    assert set(AUTHORITIES) <= set(NAMES) and "Wirral" in AUTHORITIES and "Warrington" in AUTHORITIES
+    nations = {a.nation for a in authorities()}
+    assert nations == {"England", "Wales", "Scotland", "Northern Ireland"}
+    # Every related name (a district's county, a joint area's councils, successors) is itself a row.
+    assert {r for a in authorities() for r in a.related} <= set(NAMES)
 
 
 def test_jtai():
@@ -154,7 +162,7 @@ def test_jtai():
         ("Children's services in Bolton were judged requires improvement to be good.", "requires improvement"),
         ("Bolton was rated outstanding by Ofsted.", "outstanding"),
         ("Services were judged to be inadequate.", "inadequate"),
-        ("Leadership was graded as good.", "good"),
+        ("The service was graded as good.", "good"),
         ("The overall judgement was that it was outstanding.", "outstanding"),
         ("It received an inadequate rating.", "inadequate"),
     ],
@@ -211,3 +219,140 @@ def test_text_without_authority_or_date_is_unknown_everywhere():
 
 def test_year_without_day_and_month_is_not_a_date():
     assert describe("Services were judged inadequate in September 2016.").date == UNKNOWN
+
+
+# ---------------------------------------------------------------- authorities as data
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ofsted inspected North Lincolnshire Council last year.", "North Lincolnshire"),
+        ("BRADFORD Council's children's services were inspected.", "Bradford"),
+        ("Hereford's Children's Services were praised.", "Herefordshire"),
+        ("THE BOROUGH OF POOLE was inspected.", "Poole"),
+        ("Powys County Council's children's services improved.", "Powys"),
+        ("The Highland partnership was inspected.", "Highland"),
+        ("Belfast City Council noted the report.", "Belfast"),
+        ("The Stoke on Trent report was published.", "Stoke-on-Trent"),
+    ],
+)
+def test_uk_authorities_in_any_capitalisation(text, expected):
+    assert find_authority(text) == expected
+
+
+def test_shared_board_names_its_councils_and_a_named_council_leads():
+    text = ("The City of London Corporation's children's services were inspected. The City and Hackney "
+            "Safeguarding Children Board was praised. The City of London was commended.")
+    d = describe(text)
+    assert d.authority == "City of London"
+    assert set(d.authorities) >= {"City of London", "Hackney"}
+    assert authorities_in("The City and Hackney board met.") == ["City and Hackney", "City of London", "Hackney"]
+
+
+def test_police_and_newspapers_named_after_places_are_not_councils():
+    assert find_authority("York's service works with North Yorkshire Police. The York Press reported it.") == "York"
+
+
+def test_capitalised_phrases_are_not_word_like_places():
+    assert find_authority("Register Now to Continue Reading") == UNKNOWN
+
+
+def test_a_district_stands_for_its_county():
+    d = describe("Children in Ipswich were found to be well supported.")
+    assert d.authority == "Suffolk"
+
+
+def test_file_name_then_source_url_when_the_text_names_no_authority():
+    text = "source: https://example.org/news/north-somerset-visit\n\nThe authority was visited."
+    assert describe(text).authority == "North Somerset"
+    assert describe("The authority was visited.", source="corpus/07_barking-dagenham-minutes.txt").authority == (
+        "Barking and Dagenham")
+    assert describe("source: https://www.wolverhampton.gov.uk/news/item\n\nThe team was inspected.").authority == (
+        "Wolverhampton")
+
+
+def test_several_authorities_are_all_kept():
+    text = ("Inspectors visited Wokingham on 20 February 2024. Inspectors visited Knowsley on 31 January 2024. "
+            "Wokingham Borough Council responded.")
+    d = describe(text)
+    assert d.authority == "Wokingham"
+    assert d.authorities == ("Wokingham", "Knowsley")
+    assert d.as_metadata()["authority_knowsley"] is True
+
+
+# ---------------------------------------------------------------- inspection types, dates, judgements
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The re-inspection of children's services by Ofsted found progress.", "re-inspection"),
+        ("The Care Quality Commission review of health services for looked after children was published.",
+         "CQC review of health services for looked-after children and safeguarding"),
+        ("HM Inspectorate of Probation inspected the youth offending service.", "youth justice inspection"),
+        ("Ofsted and the CQC carried out a local area SEND inspection.", "SEND area inspection"),
+        ("Care Inspectorate Wales inspected children's services in Conwy.", "Care Inspectorate Wales inspection"),
+        ("The Care Inspectorate led a joint inspection of services for children at risk of harm in Fife.",
+         "Scottish joint inspection"),
+        ("Ofsted inspected children's services in Leeds in March 2023 and rated them good.", "ILACS inspection"),
+        ("Ofsted inspected children's services in Leeds in March 2015 and rated them good.", "single inspection framework"),
+    ],
+)
+def test_inspection_types(text, expected):
+    assert describe(text).inspection_type == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("Inspection dates: 9 October to 2 November 2017", "2017-10-09", "2017-11-02"),
+        ("The inspection took place on March 29-30 2023.", "2023-03-29", "2023-03-30"),
+        ("Inspectors visited on 22-24th June 2015.", "2015-06-22", "2015-06-24"),
+        ("The focused visit took place on 7 and 8 December.", "--12-07", "--12-08"),
+        ("In October 2018, the inspectorate undertook an inspection.", "2018-10", UNKNOWN),
+    ],
+)
+def test_visit_ranges(text, start, end):
+    d = describe(text)
+    assert (d.visit_start, d.visit_end) == (start, end)
+
+
+def test_publication_meeting_and_visit_dates_are_told_apart():
+    text = ("Meeting: 17/05/2023 - Cabinet\n\nThe report was published on 5 August 2016. The review took place "
+            "between 8th and 12th February 2016, after the previous inspection in March 2012.")
+    d = describe(text)
+    assert (d.meeting_date, d.published, d.visit_start, d.visit_end) == ("2023-05-17", "2016-08-05", "2016-02-08", "2016-02-12")
+    assert d.date == "2016-02-08"
+
+
+def test_a_visit_month_is_placed_by_the_publication_date():
+    d = describe("Tuesday 5 July 2022\n\nThis follows an inspection in May by Ofsted.")
+    assert (d.published, d.visit_start) == ("2022-07-05", "2022-05")
+    assert describe("This follows an inspection in May by Ofsted.").visit_start == "--05"  # no year is guessed
+
+
+def test_overall_grade_is_told_from_domains_history_and_the_scale():
+    text = ("Ofsted uses four judgements: 'Inadequate', 'Requires improvement', 'Good' and 'Outstanding'. "
+            "Children's services were rated inadequate in 2015. "
+            "The experiences and progress of children who need help and protection were judged to be good. "
+            "The overall rating was 'Outstanding'. The council aims to remain 'Outstanding' at the next inspection.")
+    d = describe(text)
+    assert d.overall == "outstanding"
+    assert ("help and protection", "good") in d.domains
+    assert Judgement("inadequate", 2015) in d.previous
+    assert d.as_metadata()["domain_judgements"] == "help and protection: good"
+
+
+def test_requires_improvement_to_be_good_and_scottish_grades():
+    assert describe("Services were found to 'require improvement to be good'.").overall == "requires improvement"
+    scottish = describe("The Care Inspectorate's joint inspection graded the services in Fife as 'very good'.")
+    assert scottish.overall == "very good"
+    assert describe("The council achieved an excellent result.").overall == UNKNOWN  # not a Scottish inspection
+
+
+def test_another_councils_grade_is_not_this_ones():
+    text = "Leeds children's services were inspected. Leeds was judged good, while Bradford was rated inadequate."
+    d = describe(text)
+    assert d.authority == "Leeds" and d.overall == "good"
+    assert "inadequate" not in {j.grade for j in d.judgements}

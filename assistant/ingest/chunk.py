@@ -2,14 +2,36 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from assistant.text import Span, sentences
 from assistant.core.types import Chunk, Document
 
 
-def chunk_document(document: Document, size: int, overlap: int) -> list[Chunk]:
-    spans = list(_fit(document.text, sentences(document.text), size))
+def chunk_document(
+    document: Document, size: int, overlap: int, skip: Sequence[tuple[int, int]] = ()
+) -> list[Chunk]:
+    """Chunks of the text between the `skip` spans (site furniture): none crosses or holds one."""
+    chunks: list[Chunk] = []
+    for start, end in _between(len(document.text), skip):
+        part = document.text[start:end]
+        if part.strip():
+            shifted = [Span(start + s.start, start + s.end) for s in sentences(part)]
+            chunks.extend(_chunk_spans(document, list(_fit(document.text, shifted, size)), size, overlap))
+    return chunks
+
+
+def _between(length: int, skip: Sequence[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    position = 0
+    for start, end in sorted(skip):
+        if start > position:
+            yield position, start
+        position = max(position, end)
+    if position < length:
+        yield position, length
+
+
+def _chunk_spans(document: Document, spans: list[Span], size: int, overlap: int) -> list[Chunk]:
     chunks: list[Chunk] = []
     first = 0
     while first < len(spans):

@@ -1,51 +1,57 @@
-"""English local authorities with children's services responsibilities, and common aliases."""
+"""UK local authorities, read once from the package's data file (reference/authorities.tsv, documented in its header)."""
+from __future__ import annotations
 
-AUTHORITIES: tuple[str, ...] = (
-    # London
-    "Barking and Dagenham", "Barnet", "Bexley", "Brent", "Bromley", "Camden", "City of London", "Croydon",
-    "Ealing", "Enfield", "Greenwich", "Hackney", "Hammersmith and Fulham", "Haringey", "Harrow", "Havering",
-    "Hillingdon", "Hounslow", "Islington", "Kensington and Chelsea", "Kingston upon Thames", "Lambeth",
-    "Lewisham", "Merton", "Newham", "Redbridge", "Richmond upon Thames", "Southwark", "Sutton",
-    "Tower Hamlets", "Waltham Forest", "Wandsworth", "Westminster",
-    # Metropolitan boroughs
-    "Bolton", "Bury", "Manchester", "Oldham", "Rochdale", "Salford", "Stockport", "Tameside", "Trafford",
-    "Wigan", "Knowsley", "Liverpool", "Sefton", "St Helens", "Wirral", "Barnsley", "Doncaster", "Rotherham",
-    "Sheffield", "Gateshead", "Newcastle upon Tyne", "North Tyneside", "South Tyneside", "Sunderland",
-    "Birmingham", "Coventry", "Dudley", "Sandwell", "Solihull", "Walsall", "Wolverhampton", "Bradford",
-    "Calderdale", "Kirklees", "Leeds", "Wakefield",
-    # Counties
-    "Cambridgeshire", "Derbyshire", "Devon", "East Sussex", "Essex", "Gloucestershire", "Hampshire",
-    "Hertfordshire", "Kent", "Lancashire", "Leicestershire", "Lincolnshire", "Norfolk", "Nottinghamshire",
-    "Oxfordshire", "Staffordshire", "Suffolk", "Surrey", "Warwickshire", "West Sussex", "Worcestershire",
-    "Cumbria", "Northamptonshire",
-    # Unitary authorities
-    "Bath and North East Somerset", "Bedford", "Blackburn with Darwen", "Blackpool",
-    "Bournemouth, Christchurch and Poole", "Bracknell Forest", "Brighton and Hove", "Bristol",
-    "Buckinghamshire", "Central Bedfordshire", "Cheshire East", "Cheshire West and Chester", "Cornwall",
-    "Cumberland", "Darlington", "Derby", "Dorset", "Durham", "East Riding of Yorkshire", "Halton",
-    "Hartlepool", "Herefordshire", "Isle of Wight", "Isles of Scilly", "Kingston upon Hull", "Leicester",
-    "Luton", "Medway", "Middlesbrough", "Milton Keynes", "North East Lincolnshire", "North Lincolnshire",
-    "North Northamptonshire", "North Somerset", "North Yorkshire", "Northumberland", "Nottingham",
-    "Peterborough", "Plymouth", "Portsmouth", "Reading", "Redcar and Cleveland", "Rutland", "Shropshire",
-    "Slough", "Somerset", "South Gloucestershire", "Southampton", "Southend-on-Sea", "Stockton-on-Tees",
-    "Stoke-on-Trent", "Swindon", "Telford and Wrekin", "Thurrock", "Torbay", "Warrington", "West Berkshire",
-    "West Northamptonshire", "Westmorland and Furness", "Wiltshire", "Windsor and Maidenhead", "Wokingham",
-    "York",
+import csv
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+# Kinds whose councils run children's services themselves.
+SERVICE_KINDS = frozenset({"london", "metropolitan", "county", "unitary", "principal", "council"})
+
+
+@dataclass(frozen=True)
+class Authority:
+    name: str
+    nation: str
+    kind: str
+    aliases: tuple[str, ...]
+    # A district's county, a former council's successors, a joint area's councils.
+    related: tuple[str, ...]
+    # Names (or aliases) that are also ordinary words or personal names: read only when capitalised.
+    words: frozenset[str]
+
+
+@cache
+def authorities() -> tuple[Authority, ...]:
+    text = resources.files("assistant.ingest").joinpath("reference/authorities.tsv").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    rows = []
+    for row in csv.DictReader(lines, delimiter="\t"):
+        aliases = [a for a in row["aliases"].split("|") if a]
+        words = {a.lstrip("*") for a in aliases if a.startswith("*")}
+        if row["word"] == "1":
+            words.add(row["name"])
+        rows.append(Authority(
+            name=row["name"], nation=row["nation"], kind=row["kind"],
+            aliases=tuple(a.lstrip("*") for a in aliases),
+            related=tuple(r for r in row["related"].split("|") if r),
+            words=frozenset(words),
+        ))
+    names = [r.name for r in rows]
+    if len(names) != len(set(names)):
+        raise ValueError("authorities.tsv names an authority twice")
+    return tuple(rows)
+
+
+@cache
+def by_name() -> dict[str, Authority]:
+    return {a.name: a for a in authorities()}
+
+
+NAMES: tuple[str, ...] = tuple(a.name for a in authorities())
+# English councils with children's services, as the synthetic corpus draws them.
+AUTHORITIES: tuple[str, ...] = tuple(
+    a.name for a in authorities() if a.nation == "England" and a.kind in SERVICE_KINDS
 )
-
-ALIASES: dict[str, str] = {
-    "Royal Borough of Windsor and Maidenhead": "Windsor and Maidenhead",
-    "RBWM": "Windsor and Maidenhead",
-    "Hull": "Kingston upon Hull",
-    "County Durham": "Durham",
-    "BCP": "Bournemouth, Christchurch and Poole",
-    "Southend": "Southend-on-Sea",
-    "Telford": "Telford and Wrekin",
-    "Newcastle": "Newcastle upon Tyne",
-    "Kingston": "Kingston upon Thames",
-    "Richmond": "Richmond upon Thames",
-    "Stoke": "Stoke-on-Trent",
-    "Stockton": "Stockton-on-Tees",
-    "Windsor": "Windsor and Maidenhead",
-    "Maidenhead": "Windsor and Maidenhead",
-}
+ALIASES: dict[str, str] = {alias: a.name for a in authorities() for alias in a.aliases}

@@ -8,6 +8,8 @@ from typing import Callable
 
 from assistant.core.errors import LoadError
 from assistant.core.settings import SUPPORTED_EXTENSIONS
+from assistant.ingest.boilerplate import is_furniture
+from assistant.ingest.dates import has_date
 from assistant.text import clean, squash
 from assistant.core.types import Document
 
@@ -209,17 +211,33 @@ _EXTRACTORS: dict[str, Callable[[bytes], Extracted]] = {
 }
 
 _DATE_PREFIX = re.compile(r"^\s*date\s+\d{4}-\d{2}-\d{2}\s*", re.I)
-# Boilerplate first lines of web pages and committee minutes that say nothing about the report.
-_NOT_TITLES = {"agenda item", "minutes", "minutes:", "supporting documents:", "share.", "0"}
+# Structure lines of minutes and letters that say nothing about the report.
+_NOT_TITLE = re.compile(r"^(?:agenda item\b.*|minutes:?|supporting documents:?|(?:dear|hi|hello)\b.*)$", re.I)
+# Headings are looked for among the first few lines that read as text; the lede stands in when none is.
+_TITLE_LINES = 3
+_HEADING_WORDS = 25
 
 
 def _title(hint: str, text: str, path: Path) -> str:
-    candidates = [hint] + [line for line in text.splitlines() if line.strip()][:4]
-    for candidate in candidates:
-        candidate = squash(_DATE_PREFIX.sub("", candidate)).lstrip("#").strip()
-        if len(candidate) >= 8 and candidate.lower() not in _NOT_TITLES:
+    """The format's own title (HTML <title>, PDF or DOCX properties), else the first heading-like line
+    near the top (short, not a sentence, not a dateline, not site furniture, never the `source:` line),
+    else the first line that reads as text, else the file name."""
+    lines = []
+    for raw in text.splitlines():
+        line = squash(_DATE_PREFIX.sub("", raw)).lstrip("#").strip()
+        # Lines ending in ',' or ':' are fragments of addresses and labels, neither heading nor text.
+        if len(line) >= 8 and not line.endswith((",", ":")) and not _NOT_TITLE.match(line) and not is_furniture(line):
+            lines.append(line)
+    heading = next((line for line in lines[:_TITLE_LINES] if _heading_like(line)), None)
+    for candidate in (squash(hint), heading, lines[0] if lines else None):
+        if candidate and len(candidate) >= 8:
             return candidate if len(candidate) <= 100 else candidate[:97].rsplit(" ", 1)[0] + "..."
     return path.stem
+
+
+def _heading_like(line: str) -> bool:
+    bare = line.rstrip("\"')]")
+    return len(line.split()) <= _HEADING_WORDS and not bare.endswith((".", ";", "!")) and ". " not in bare and not has_date(line)
 
 
 def discover(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
