@@ -265,12 +265,12 @@ def test_eval_modes_are_the_retrieval_modes(crafted, capsys):
     # Only modes the build has are choices: a mode it lacks is a usage error, never a row of fake numbers.
     from assistant.eval.runner import retrieval_modes
 
-    assert set(retrieval_modes()) == {"dense", "bm25", "hybrid"}
+    assert {"dense", "bm25", "hybrid"} <= set(retrieval_modes())
     for mode in ("hybrid+rerank", "rerank"):
         with pytest.raises(SystemExit) as usage:
             cli.main(["eval", str(crafted["gold"]), "--compare", mode])
         assert usage.value.code == 2
-        assert "invalid choice" in capsys.readouterr().err
+        assert f"unknown retrieval mode '{mode}'" in capsys.readouterr().err
 
 
 def test_shipped_gold_loads_and_locates_every_quote():

@@ -69,8 +69,8 @@ def _parser() -> argparse.ArgumentParser:
                           help="gold JSONL scored on the index (default: eval/gold.jsonl)")
     evaluate.add_argument("--answers", type=Path, metavar="ANSWERS.jsonl",
                           help="score this Answer JSONL (from any system) against GOLD instead of running the assistant")
-    evaluate.add_argument("--compare", nargs="+", metavar="MODE", choices=("dense", "bm25", "hybrid"),
-                          help="run the assistant on GOLD once per retrieval mode: dense bm25 hybrid")
+    evaluate.add_argument("--compare", nargs="+", metavar="MODE", type=_retrieval_mode,
+                          help="run the assistant on GOLD once per retrieval mode (hybrid, dense, bm25, ...)")
     evaluate.add_argument("--baseline", choices=("langchain",), help="also run a plain LangChain RAG, side by side")
     evaluate.add_argument("--report", type=Path, metavar="FILE.html", help="write an HTML report of GOLD and a .md next to it")
     evaluate.add_argument("--json", action="store_true", help="print summaries (and GOLD's per-question rows) as JSON")
@@ -119,6 +119,16 @@ def _positive(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"{value} must be at least 1")
     return number
+
+
+def _retrieval_mode(value: str) -> str:
+    from assistant.core.errors import InputError
+    from assistant.eval.runner import checked_mode  # only when --compare is given: it imports retrieval
+
+    try:
+        return checked_mode(value)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _top_k(value: str) -> int:

@@ -10,8 +10,9 @@ from assistant.eval.gold import GoldItem, load_answers, load_gold
 from assistant.eval.scoring import Evaluation, evaluate_answers
 
 BASELINES = ("langchain",)
-BASELINE_NOTE = ("plain LangChain RAG: RecursiveCharacterTextSplitter, Chroma, same embedding model, top-k "
-                 "similarity, answer = top passage; ignores history and filters, never abstains")
+BASELINE_NOTE = ("plain LangChain RAG: RecursiveCharacterTextSplitter (the quick-start's chunk size and overlap), "
+                 "Chroma, same embedding model, top-k similarity, answer = top passage; ignores history and filters, "
+                 "never abstains")
 Step = Callable[[GoldItem], None]
 Advance = Callable[[str, int, int], None]  # (system, done, total)
 
@@ -62,6 +63,12 @@ def retrieval_modes() -> tuple[str, ...]:
     return tuple(MODES)
 
 
+def checked_mode(mode: str) -> str:
+    if mode not in retrieval_modes():
+        raise InputError(f"unknown retrieval mode '{mode}' (choose from {', '.join(retrieval_modes())})")
+    return mode
+
+
 def run_gold(
     helper, items: Sequence[GoldItem], mode: str = "hybrid", k: int | None = None, progress: Step | None = None,
 ) -> list[dict[str, Any]]:
@@ -91,10 +98,7 @@ def langchain_answers(helper, items: Sequence[GoldItem], k: int, progress: Step 
     from assistant.eval.baseline import LangChainBaseline
 
     documents = [d for d in (helper.document(doc_id) for doc_id in sorted(helper.documents())) if d is not None]
-    settings = helper.settings
-    baseline = LangChainBaseline.from_documents(
-        documents, helper.embedder, settings.chunk_size, settings.chunk_overlap, k
-    )
+    baseline = LangChainBaseline.from_documents(documents, helper.embedder, k=k)
     try:
         answers = []
         for item in items:
@@ -142,10 +146,7 @@ def run_evaluation(
 
     With nothing chosen, the assistant runs in its default (hybrid) mode; a baseline alone is shown next
     to the default assistant."""
-    modes = list(dict.fromkeys(compare))
-    unknown = [m for m in modes if m not in retrieval_modes()]
-    if unknown:
-        raise InputError(f"unknown retrieval mode '{unknown[0]}' (choose from {', '.join(retrieval_modes())})")
+    modes = [checked_mode(m) for m in dict.fromkeys(compare)]
     if baseline is not None and baseline not in BASELINES:
         raise InputError(f"unknown baseline '{baseline}' (choose from {', '.join(BASELINES)})")
     if not modes and answers is None:
