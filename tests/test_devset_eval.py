@@ -99,6 +99,19 @@ def test_devset_held_out_split_runs_only_held_out_questions(tmp_path, shared_emb
 def test_setting_overrides_are_checked_against_the_settings():
     assert setting_overrides(["top_k=5", "candidates = 20"]) == {"top_k": "5", "candidates": "20"}
     assert setting_overrides(["llm_model"]) == {"llm_model": False}  # a bare name switches a rule off
+    # Dotted keys reach a nested group of settings, and load_settings takes the result.
+    from pydantic import BaseModel
+
+    from assistant.core.settings import Settings, load_settings
+
+    group, model = next((name, f.annotation) for name, f in Settings.model_fields.items()
+                        if isinstance(f.annotation, type) and issubclass(f.annotation, BaseModel))
+    inner, default = next((name, f.default) for name, f in model.model_fields.items() if type(f.default) is int)
+    nested = setting_overrides([f"{group}.{inner}={default + 1}", "top_k=5"])
+    assert nested == {group: {inner: str(default + 1)}, "top_k": "5"}
+    assert getattr(getattr(load_settings(**nested), group), inner) == default + 1
+    with pytest.raises(InputError, match=f"{group} has no setting 'nope'"):
+        setting_overrides([f"{group}.nope=1"])
     with pytest.raises(InputError, match="no setting 'top_kk'"):
         setting_overrides(["top_kk=5"])
     with pytest.raises(InputError, match="not a group of settings"):
