@@ -13,6 +13,7 @@ from assistant.answer.cite import DraftSentence
 from assistant.answer.features import Candidate, feature_matrix
 from assistant.answer.profile import QuestionProfile, answer_spans, profile
 from assistant.answer.ranker import SentenceRanker
+from assistant.answer.route import route
 from assistant.core.settings import AnswerSettings
 from assistant.core.types import Chunk, Passage, StoredSentence
 from assistant.index.embed import Embedder
@@ -105,20 +106,7 @@ class ExtractiveGenerator:
         return Ranking(asked, tuple(ranked), self.threshold)
 
     def compose(self, ranking: Ranking) -> list[RankedSentence]:
-        """The best sentence, then up to max_sentences - 1 more that are nearly as likely and say something
-        the chosen ones do not (maximal marginal relevance over the sentence vectors)."""
-        if not ranking.answers:
-            return []
-        best = ranking.sentences[0]
-        chosen = [best]
-        floor = max(self.threshold, best.probability * self.settings.extra_ratio)
-        for other in ranking.sentences[1:]:
-            if len(chosen) >= self.settings.max_sentences or other.probability < floor:
-                break
-            closeness = max(float(other.candidate.vector @ c.candidate.vector) for c in chosen)
-            if closeness < self.settings.redundancy:
-                chosen.append(other)
-        return chosen
+        return compose(ranking.sentences, self.threshold, self.settings, route(ranking.question))
 
     def generate(self, question: str, passages: Sequence[Passage]) -> list[DraftSentence]:
         ranking = self.rank(question, passages)
@@ -126,6 +114,40 @@ class ExtractiveGenerator:
             DraftSentence(r.text, (r.passage,), answer_span(ranking.question.wants, r.text))
             for r in self.compose(ranking)
         ]
+
+
+def compose(
+    ranked: Sequence[RankedSentence], threshold: float, settings: AnswerSettings, form: str = "fact"
+) -> list[RankedSentence]:
+    """The best sentence, then more that are likely and say something the chosen ones do not (maximal
+    marginal relevance over the sentence vectors); nothing when even the best is below the threshold.
+    A summary takes more sentences of the best sentence's report, in the report's order; a comparison
+    favours sentences of reports not yet cited."""
+    if not ranked or ranked[0].probability < threshold:
+        return []
+    best = ranked[0]
+    if form == "summary":
+        pool = [r for r in ranked[1:] if r.candidate.sentence.doc_id == best.candidate.sentence.doc_id]
+        limit, floor = settings.summary_sentences, 0.0
+    elif form == "compare":
+        cited = best.candidate.sentence.doc_id
+        pool = sorted(ranked[1:], key=lambda r: -r.probability * (
+            settings.other_report_bonus if r.candidate.sentence.doc_id != cited else 1.0))
+        limit, floor = settings.compare_sentences, max(threshold, best.probability * settings.compare_ratio)
+    else:
+        pool = list(ranked[1:])
+        limit, floor = settings.max_sentences, max(threshold, best.probability * settings.extra_ratio)
+    chosen = [best]
+    for other in pool:
+        if len(chosen) >= limit:
+            break
+        if other.probability < floor:
+            continue
+        if max(float(other.candidate.vector @ c.candidate.vector) for c in chosen) < settings.redundancy:
+            chosen.append(other)
+    if form == "summary":
+        chosen.sort(key=lambda r: r.candidate.sentence.start)
+    return chosen
 
 
 def answer_span(wants: Sequence[str], text: str) -> tuple[int, int] | None:

@@ -30,7 +30,8 @@ _TERMINAL = re.compile(r"""[.!?]["')\]]*$""")
 
 BASE_FEATURES = (
     "similarity", "similarity_gap", "similarity_rank", "best_similarity", "passage_rank",
-    "coverage", "coverage_gap", "matched_weight", "bigrams", "length", "terminal", "comment", "position",
+    "coverage", "coverage_gap", "matched_weight", "window_similarity", "window_coverage", "document_best",
+    "rarest_missing", "document_missing", "kind_near_term", "bigrams", "length", "terminal", "comment", "position",
     "authority_match", "authority_mismatch", "names_authority", "year_match", "year_missing", "unknown_share",
     "wants_unmet",
 )
@@ -54,8 +55,20 @@ def feature_matrix(question: QuestionProfile, question_vector: np.ndarray, candi
     vectors = np.stack([c.vector for c in candidates])
     similarity = vectors @ question_vector
     term_sets = [set(content_terms(c.sentence.text)) for c in candidates]
-    coverage = np.array([sum(w for t, w in question.weights.items() if t in terms) for terms in term_sets])
-    coverage = coverage / question.total_weight
+    coverage = _coverage(question, term_sets)
+    # A sentence with its neighbours: "It was judged good." answers only with the sentence before it.
+    neighbours = _neighbours(candidates)
+    window_vectors = np.stack([vectors[list(group)].sum(axis=0) for group in neighbours])
+    window_similarity = (window_vectors @ question_vector) / np.linalg.norm(window_vectors, axis=1).clip(1e-9)
+    window_coverage = _coverage(question, [set().union(*(term_sets[j] for j in group)) for group in neighbours])
+    document_best: dict[str, float] = {}
+    document_terms: dict[str, set[str]] = {}
+    for candidate, value, terms in zip(candidates, similarity, term_sets):
+        doc = candidate.sentence.doc_id
+        document_best[doc] = max(value, document_best.get(doc, -1.0))
+        document_terms.setdefault(doc, set()).update(terms)
+    document_coverage = {doc: _coverage(question, [terms])[0] for doc, terms in document_terms.items()}
+    rarest = max(question.weights, key=question.weights.get) if question.weights else None
     rows = []
     for i, (candidate, terms) in enumerate(zip(candidates, term_sets)):
         text = candidate.sentence.text
@@ -74,6 +87,12 @@ def feature_matrix(question: QuestionProfile, question_vector: np.ndarray, candi
             coverage[i],
             coverage[i] - coverage.max(),
             math.log1p(sum(w for t, w in question.weights.items() if t in terms)),
+            window_similarity[i],
+            window_coverage[i],
+            document_best[candidate.sentence.doc_id] - similarity.max(),
+            float(rarest is not None and not any(rarest in term_sets[j] for j in neighbours[i])),
+            1.0 - document_coverage[candidate.sentence.doc_id],
+            _kind_near_term(question, text),
             len(bigrams & question.bigrams) / len(question.bigrams) if question.bigrams else 0.0,
             math.log1p(len(text.split())),
             float(bool(_TERMINAL.search(text))),
@@ -92,6 +111,43 @@ def feature_matrix(question: QuestionProfile, question_vector: np.ndarray, candi
     matrix = np.asarray(rows, dtype=np.float64)
     matrix[:, BASE_FEATURES.index("similarity_rank")] = _ranks(similarity)
     return matrix
+
+
+def _coverage(question: QuestionProfile, term_sets: Sequence[set[str]]) -> np.ndarray:
+    """The share of the question's term weight each set of terms holds."""
+    return np.array([sum(w for t, w in question.weights.items() if t in terms) for terms in term_sets]) / question.total_weight
+
+
+def _neighbours(candidates: Sequence[Candidate]) -> list[tuple[int, ...]]:
+    """For each candidate, itself and the candidates just before and after it in the same document."""
+    order = sorted(range(len(candidates)), key=lambda i: (candidates[i].sentence.doc_id, candidates[i].sentence.start))
+    groups: list[tuple[int, ...]] = [()] * len(candidates)
+    for position, i in enumerate(order):
+        doc = candidates[i].sentence.doc_id
+        around = [order[p] for p in (position - 1, position + 1) if 0 <= p < len(order) and candidates[order[p]].sentence.doc_id == doc]
+        groups[i] = (i, *around)
+    return groups
+
+
+def _kind_near_term(question: QuestionProfile, text: str) -> float:
+    """How close (1 / (1 + words between)) an answer of the wanted kind stands to one of the question's
+    terms: "12 social workers" answers "how many social workers", a 12 elsewhere in the sentence may not."""
+    kinds = [k for k in question.wants if k != "polar"]
+    if not kinds:
+        return 0.0
+    words = [(m.start(), stem_word) for m in _WORD_SPANS.finditer(text) for stem_word in content_terms(m.group(0))]
+    near = [position for position, term in words if term in question.weights]
+    if not near:
+        return 0.0
+    best = 0.0
+    for kind in kinds:
+        for start, end in answer_spans(kind, text):
+            gap = min(len(text[min(end, p):max(start, p)].split()) for p in near)
+            best = max(best, 1.0 / (1.0 + gap))
+    return best
+
+
+_WORD_SPANS = re.compile(r"[A-Za-z0-9'-]+")
 
 
 def _meets(kind: str, text: str) -> bool:

@@ -68,7 +68,9 @@ class QuestionProfile:
 
 def profile(question: str, idf: Callable[[str], float], known: Callable[[str], bool]) -> QuestionProfile:
     named = tuple(authorities_in(question, any_case=True))
-    terms = list(dict.fromkeys(t for t in content_terms(question) if t not in _ASKING))
+    # The authority a question names says which report, not what the answer says: the authority features carry it.
+    naming = {t for name in named for t in content_terms(name)}
+    terms = list(dict.fromkeys(t for t in content_terms(question) if t not in _ASKING and t not in naming))
     weights = {t: idf(t) for t in terms}
     total = sum(weights.values()) or 1.0
     return QuestionProfile(

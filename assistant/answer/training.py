@@ -17,9 +17,11 @@ import numpy as np
 
 from assistant.answer.features import FEATURE_NAMES, Candidate, feature_matrix
 from assistant.answer.profile import QuestionProfile, profile
+from assistant.answer.route import route
 from assistant.answer.ranker import SentenceRanker
 from assistant.core.jsonl import iter_jsonl
-from assistant.core.settings import Settings
+from assistant.answer.extractive import RankedSentence, compose
+from assistant.core.settings import AnswerSettings, Settings
 from assistant.core.types import Turn
 from assistant.text import normalise_for_match
 from assistant.text.glossary import expand_acronyms
@@ -45,9 +47,11 @@ class Case:
     vector: np.ndarray
     candidates: tuple[Candidate, ...]
     labels: np.ndarray
+    must: tuple[tuple[str, ...], ...]  # AND of OR-groups of phrases a right answer contains
 
     def example(self) -> "Example":
-        return Example(self.qid, self.answerable, self.kind, feature_matrix(self.question, self.vector, self.candidates), self.labels)
+        return Example(self.qid, self.answerable, self.kind, feature_matrix(self.question, self.vector, self.candidates),
+                       self.labels, self.candidates, self.must, route(self.question))
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,9 @@ class Example:
     kind: str
     matrix: np.ndarray
     labels: np.ndarray
+    candidates: tuple[Candidate, ...] = ()
+    must: tuple[tuple[str, ...], ...] = ()
+    form: str = "fact"  # the route its question takes
 
 
 def held_out(qid: str) -> bool:
@@ -121,7 +128,7 @@ def cases_for(labelled: LabelledSet, settings: Settings, embedder, skip_held_out
             ], dtype=float)
             yield Case(f"{labelled.name}:{item['id']}", bool(item.get("answerable", True)),
                        str(item.get("kind", labelled.name)), asked, helper.query_embedder.embed_query(standalone),
-                       tuple(candidates), labels)
+                       tuple(candidates), labels, tuple(tuple(g) for g in item.get("must", [])))
 
 
 def data_hash(examples: Sequence[Example]) -> str:
@@ -144,19 +151,28 @@ def _fit(matrix: np.ndarray, labels: np.ndarray, c: float):
     return mean, scale, model.coef_[0], float(model.intercept_[0])
 
 
-def _outcome(example: Example, probabilities: np.ndarray, threshold: float) -> bool:
-    """The proxy of a right answer: an answerable question's best sentence holds evidence and clears the
-    threshold; an unanswerable one's best sentence does not clear it."""
-    best = int(np.argmax(probabilities))
+def _plain(text: str) -> str:
+    return " ".join(normalise_for_match(text).replace("\u2013", "-").replace("\u2014", "-").split())
+
+
+def _outcome(example: Example, probabilities: np.ndarray, threshold: float, settings: AnswerSettings) -> bool:
+    """Whether the answer composed from these probabilities is right, as the devset scorer judges it: an
+    answerable question answered with every `must` group present, an unanswerable one abstained."""
+    ranked = sorted((RankedSentence(c, float(p)) for c, p in zip(example.candidates, probabilities)),
+                    key=lambda r: -r.probability)
+    chosen = compose(ranked, threshold, settings, example.form)
     if not example.answerable:
-        return probabilities[best] < threshold
-    return probabilities[best] >= threshold and example.labels[best] == 1
+        return not chosen
+    answer = _plain(" ".join(r.text for r in chosen))
+    return bool(chosen) and all(any(_plain(alt) in answer for alt in group) for group in example.must)
 
 
-def choose_threshold(examples: Sequence[Example], probabilities: Sequence[np.ndarray]) -> tuple[float, float]:
+def choose_threshold(
+    examples: Sequence[Example], probabilities: Sequence[np.ndarray], settings: AnswerSettings = AnswerSettings()
+) -> tuple[float, float]:
     """The threshold right for the most questions (ties: the lower, so fewer false abstentions)."""
     grid = np.round(np.arange(0.02, 0.9, 0.01), 2)
-    scores = [np.mean([_outcome(e, p, t) for e, p in zip(examples, probabilities)]) for t in grid]
+    scores = [np.mean([_outcome(e, p, t, settings) for e, p in zip(examples, probabilities)]) for t in grid]
     best = int(np.argmax(scores))
     return float(grid[best]), float(scores[best])
 
@@ -188,6 +204,11 @@ def train(examples: Sequence[Example], ablate: Sequence[str] = ()) -> tuple[Sent
             best_c, best_score, best_probs = c, score, probs
     threshold, score = choose_threshold(examples, best_probs)
     report.update(C=best_c, threshold=threshold, cv_right=round(score, 4), by_kind=_by_kind(examples, best_probs, threshold))
+    # What routing earns: the same probabilities composed as if every question asked for a fact.
+    as_facts = [replace(e, form="fact") for e in examples]
+    report["cv_right_without_routes"] = round(float(np.mean([_outcome(e, p, threshold, AnswerSettings())
+                                                              for e, p in zip(as_facts, best_probs)])), 4)
+    report["routes"] = {form: sum(e.form == form for e in examples) for form in ("fact", "summary", "compare")}
     mean, scale, coef, intercept = _fit(
         np.vstack([e.matrix for e in examples]), np.concatenate([e.labels for e in examples]), best_c
     )
@@ -199,7 +220,7 @@ def train(examples: Sequence[Example], ablate: Sequence[str] = ()) -> tuple[Sent
 def _by_kind(examples: Sequence[Example], probabilities: Sequence[np.ndarray], threshold: float) -> dict[str, float]:
     kinds: dict[str, list[bool]] = {}
     for e, p in zip(examples, probabilities):
-        kinds.setdefault(e.kind, []).append(_outcome(e, p, threshold))
+        kinds.setdefault(e.kind, []).append(_outcome(e, p, threshold, AnswerSettings()))
     return {k: round(float(np.mean(v)), 3) for k, v in sorted(kinds.items())}
 
 

@@ -27,10 +27,18 @@ class AnswerSettings(BaseModel):
     )
     max_sentences: int = Field(3, ge=1, le=10, description="sentences an answer holds at most")
     extra_ratio: float = Field(
-        0.5, ge=0, le=1, description="a further sentence joins when its probability is at least this share of the best one's"
+        0.3, ge=0, le=1, description="a further sentence joins when its probability is at least this share of the best one's"
     )
     redundancy: float = Field(
         0.9, ge=0, le=1, description="a further sentence this similar (cosine) to a chosen one adds nothing and is left out"
+    )
+    summary_sentences: int = Field(8, ge=1, le=20, description="sentences a summary of one report holds at most")
+    compare_sentences: int = Field(4, ge=1, le=20, description="sentences a comparison across reports holds at most")
+    compare_ratio: float = Field(
+        0.1, ge=0, le=1, description="in a comparison, a further sentence joins at this share of the best one's probability"
+    )
+    other_report_bonus: float = Field(
+        1.6, ge=1, description="in a comparison, a sentence of a report not yet cited counts this much more"
     )
 
 

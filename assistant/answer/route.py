@@ -1,0 +1,28 @@
+"""Routing by the form of a question, never by any report's wording: a fact (the default), a summary of
+one report ("Summarise ...", "What were the main weaknesses ..."), or a comparison across reports (two
+authorities named, "between", "both", "compare"). The route decides how an answer is composed; the
+training report (`assistant train`) measures what each route earns on the tuning split."""
+from __future__ import annotations
+
+import re
+
+from assistant.answer.profile import QuestionProfile
+
+ROUTES = ("fact", "summary", "compare")
+
+_SUMMARY = re.compile(
+    r"^\s*(?:please\s+)?(?:summari[sz]e|outline|give\s+(?:me\s+)?an?\s+(?:overview|summary))\b"
+    r"|\b(?:main|key|principal)\s+(?:strengths|weaknesses|findings|concerns|messages|areas\s+for\s+improvement)\b"
+    r"|\bsummary\s+of\b",
+    re.I,
+)
+_COMPARE = re.compile(r"\b(?:compare[ds]?|comparison|between|both|differ(?:ed|ence)?|change[ds]?|or)\b", re.I)
+
+
+def route(question: QuestionProfile) -> str:
+    # "Who presented the key findings?" asks for a person, not for the findings.
+    if _SUMMARY.search(question.text) and not [k for k in question.wants if k != "polar"]:
+        return "summary"
+    if len(question.authorities) > 1 or _COMPARE.search(question.text):
+        return "compare"
+    return "fact"
