@@ -356,3 +356,15 @@ def test_another_councils_grade_is_not_this_ones():
     d = describe(text)
     assert d.authority == "Leeds" and d.overall == "good"
     assert "inadequate" not in {j.grade for j in d.judgements}
+
+
+def test_graded_lines_and_whole_service_wordings():
+    text = ("Date of inspection: 5 to 9 June 2023\nOverall effectiveness: Good\n"
+            "The experiences and progress of care leavers: Outstanding\n"
+            "The impact of leaders on social work practice with children and families: Requires improvement to be good")
+    d = describe(text)
+    assert d.overall == "good"
+    assert d.domains == (("care leavers", "outstanding"), ("leadership", "requires improvement"))
+    assert describe("Ofsted rated Bolton good in all areas.").overall == "good"
+    assert describe("Bolton was rated outstanding in two of the four areas and good overall.").overall == "good"
+    assert describe("Bolton was not rated inadequate.").overall == UNKNOWN

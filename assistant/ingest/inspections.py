@@ -54,7 +54,8 @@ INSPECTORATES: tuple[tuple[str, re.Pattern[str]], ...] = (
 SCOTTISH = frozenset({"Care Inspectorate", "Education Scotland", "HMICS", "Healthcare Improvement Scotland"})
 # "since the focused visit", "the previous monitoring visit": an earlier event, not this text's subject.
 _EARLIER = re.compile(r"\b(?:since|previous|last|earlier|prior|original|after)\b(?:\s+\w+){0,3}\s*$", re.I)
-_INSPECTION = re.compile(r"\binspect(?:ion|ed|ors?)\b", re.I)
+# An Ofsted text about an inspection, or stating a grade, reports a full inspection when it names no other kind.
+_INSPECTION = re.compile(r"\binspect(?:ion|ed|ors?)\b|\b(?:rated|judged|graded)\b", re.I)
 
 
 def inspectorates_in(text: str) -> tuple[str, ...]:

@@ -40,8 +40,13 @@ def _patterns(grade: str) -> tuple[re.Pattern[str], ...]:
         r"\bjudge?ments?\b[^.]{0,80}?\b(?:was|were|is|as)\s+(?:one\s+of\s+)?(?:that\s+it\s+was\s+)?" + q + grade + r"\b",
         r"\b" + grade + r"""['"]?\s+(?:judge?ments?|ratings?|grading|verdict|sub[- ]?ratings?)\b""",
         r"\b(?:rating|grading|grade|judge?ment|verdict)\s+(?:of|was|is)\s+" + q + grade + r"\b",
-        r"\boverall\s+(?:effectiveness\s+)?(?:is|was|as)?\s*" + q + grade + r"\b",
-        r"^[\s\-\u2022*\u00b7]*[A-Z][^\n]{3,140}?\s[-\u2013:]\s*" + q + grade + r"""['"]?\s*\.?\s*$""",
+        r"\boverall\s+(?:effectiveness\s*)?(?:is|was|as|:)?\s*" + q + grade + r"\b",
+        r"\b" + grade + r"""['"]?\s+overall\b""",
+        # "rated the council's services good in all areas": a short object between the verb and the grade.
+        r"\b(?:judged|rated|graded)\s+(?:[\w']+\s+){1,4}?" + q + grade
+        + r"""['"]?(?=\s+(?:overall|in all|across|by|for)\b|\s*[.,;]|\s*$)""",
+        # A graded line: "Overall effectiveness: Good", "- Help and protection - Requires improvement".
+        r"^[\s\-\u2022*\u00b7]*[A-Z][^\n]{3,140}?(?:\s[-\u2013]|:)\s*" + q + grade + r"""['"]?\s*\.?\s*$""",
     ))
 
 
@@ -67,14 +72,20 @@ _AIM = re.compile(
     r"\b(?:to (?:meet|achieve|reach|become|gain|get|be rated|be judged)|aim\w*|ambition\w*|aspir\w*|target\w*"
     r"|striv\w*|would|could|will|next inspection|on track|towards)\b", re.I,
 )
-_NEGATED = re.compile(r"\b(?:not|less than|below|short of|never)\s+(?:yet\s+)?(?:be\s+)?['\"]?\s*$", re.I)
+_NEGATED = re.compile(r"\b(?:not|never|no longer|less than|below|short of)\b(?:\s+\w+){0,2}\s*['\"]?\s*$", re.I)
+# "good in all areas", "every aspect judged good": the whole service, not one domain.
+_ALL_AREAS = re.compile(r"\b(?:all|every|each)\b(?:\s+\w+)?\s+(?:areas?|aspects?|categor(?:y|ies)|criteria|judge?ments?)\b", re.I)
 _BETTER = re.compile(r"^['\"]?\s*(?:or better|or above|or outstanding)", re.I)
-_CLAUSE_END = re.compile(r"[,;:()\u2013\u2014]|\s-\s|\bbut\b|\bwhile\b|\bwhereas\b")
+_CLAUSE_END = re.compile(r"[,;()\n\u2013\u2014]|\s-\s|\bbut\b|\bwhile\b|\bwhereas\b")
 
 
 def _clause(sentence: str, start: int, end: int) -> tuple[str, str]:
-    """The clause around a grade: its text before and after the grade, within the sentence."""
-    before = _CLAUSE_END.split(sentence[:start])[-1]
+    """The clause around a grade: its text before and after the grade, within the sentence. A grade
+    that opens its clause ("- Help and protection - Good") takes the clause before it as its label."""
+    pieces = _CLAUSE_END.split(sentence[:start])
+    before = pieces[-1]
+    if len(before.split()) <= 1 and len(pieces) > 1:
+        before = pieces[-2] + " " + before
     after = _CLAUSE_END.split(sentence[end:])[0]
     return before, after
 
@@ -92,9 +103,12 @@ def mentions(text: str, scottish: bool = False, other_authority=None) -> list[Me
                 hits.setdefault(match.start(1), (match.end(1), grade_label(match.group(1))))
         # "requires improvement to be good" holds a "good" that is not a grade of its own.
         hits = {s: h for s, h in hits.items() if not any(o < s < e for o, (e, _) in hits.items())}
-        if len({grade for _, grade in hits.values()}) >= 3:
-            continue  # the scale listed, not a judgement
+        lines: dict[int, set[str]] = {}
+        for start, (_, grade) in hits.items():
+            lines.setdefault(sentence.count("\n", 0, start), set()).add(grade)
         for start, (end, grade) in sorted(hits.items()):
+            if len(lines[sentence.count("\n", 0, start)]) >= 3:
+                continue  # the scale listed ("Inadequate, Requires improvement, Good, Outstanding"), not a judgement
             before, after = _clause(sentence, start, end)
             if _AIM.search(before) or _NEGATED.search(before) or _BETTER.match(sentence[end:].lstrip()):
                 continue
@@ -103,10 +117,11 @@ def mentions(text: str, scottish: bool = False, other_authority=None) -> list[Me
                 continue
             years = [int(y) for y in YEAR.findall(clause)]
             domain = next((label for label, p in _DOMAINS if p.search(clause)), None)
+            overall = bool(_OVERALL.search(before) or _OVERALL.match(after.lstrip()))
             found.setdefault(span.start + start, Mention(
                 start=span.start + start, end=span.start + end, grade=grade, year=years[-1] if years else None,
-                domain=None if _OVERALL.search(clause) and domain == "areas" else domain,
-                past=bool(_PAST.search(before)), overall=bool(_OVERALL.search(clause)),
+                domain=None if domain and (overall or (domain == "areas" and _ALL_AREAS.search(clause))) else domain,
+                past=bool(_PAST.search(before)), overall=overall,
             ))
     return [found[k] for k in sorted(found)]
 
