@@ -132,3 +132,28 @@ def test_ingest_learns_a_sites_template_across_the_batch(make_settings, tmp_path
     texts = store._chunks.get(include=["documents"])["documents"]
     assert texts and not any(template in t or "source:" in t for t in texts)
     assert (settings.index_dir / SITE_LINES_FILE).is_file()
+
+
+@pytest.mark.skipif(not (DEVSET / "questions.jsonl").is_file(), reason="the devset (../shared/devset) is not beside the repo")
+def test_devset_answers_cite_no_furniture(make_settings, tmp_path, shared_embedder):
+    """Every citation of answers to a quarter of the devset questions avoids every furniture line."""
+    import json
+
+    from assistant.pipeline import Assistant
+
+    settings = make_settings(tmp_path)
+    helper = Assistant(settings, embedder=shared_embedder)
+    assert helper.ingest([DEVSET / "corpus"]).ok
+    sites = SiteLines(settings.index_dir / SITE_LINES_FILE)
+    lines = (DEVSET / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    questions = [json.loads(line) for line in lines if line.strip()][::4]
+    cited = 0
+    for question in questions:
+        answer = helper.ask(question["question"], history=question.get("history", ()))
+        for citation in answer.citations:
+            text = load_document(Path(citation.source), settings.max_file_bytes).text
+            assert citation.text == text[citation.start : citation.end]
+            for start, end in furniture_spans(text, sites.repeated(source_host(text))):
+                assert end <= citation.start or citation.end <= start, (citation.source, text[start:end])
+            cited += 1
+    assert cited >= len(questions) // 2

@@ -11,9 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 from assistant.ingest.boilerplate import is_furniture
 from assistant.ingest.gazetteer import SERVICE_KINDS, Authority, authorities, by_name
-from assistant.text.patterns import PERSON_TITLE
-
-UNKNOWN = "unknown"
+from assistant.text.patterns import PERSON_TITLE, POSTCODE, SOURCE_LINE, UNKNOWN
 
 # A name used as a verb at the start of a sentence: "Reading the report, ...", "Bury the past".
 _VERB_OBJECT = re.compile(r"\s+(?:the|a|an|this|these|those|that|it|them|through|his|her|their|our)\b")
@@ -25,9 +23,6 @@ _ORGANISATION = re.compile(
     r"|Evening|Daily|Echo|Gazette|Mercury|Chronicle|Herald|Telegraph|Advertiser|Post\b|Press\b|Live\b|Journal"
     r"|Express\b|Argus|Examiner|Sentinel|Observer|Courier)"
 )
-# Publisher footers carry addresses whose county is not the report's subject.
-_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
-SOURCE_LINE = re.compile(r"^\s*source:\s*(\S+)\s*$", re.I | re.M)
 # Host labels that are a council's name plus an organisation suffix: "sandwellchildrenstrust", "wirralcouncil".
 _HOST_SUFFIXES = ("", "council", "cc", "mbc", "bc", "dc", "gov", "childrenstrust", "children", "lscb", "scb", "scp")
 _TITLE_WEIGHT = 2
@@ -82,7 +77,7 @@ def authorities_in(text: str, any_case: bool = False) -> list[str]:
 
 def _count(text: str, weight: int, counts: dict[str, int]) -> None:
     for line in text.splitlines():
-        if _POSTCODE.search(line) or is_furniture(line):
+        if POSTCODE.search(line) or is_furniture(line):  # a footer's county is not the report's subject
             continue
         for authority in _mentions(line):
             counts[authority.name] = counts.get(authority.name, 0) + weight

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 from assistant.core.errors import LoadError
 from assistant.core.types import Document
 from assistant.text import squash
+from assistant.text.patterns import POSTCODE, SOURCE_LINE
 
-_SOURCE = re.compile(r"^\s*source:\s*(\S+)\s*$", re.I)
 _FURNITURE = re.compile(
     r"^(?:"
     r"skip to (?:main )?(?:content|navigation|search)|back to top|menu|search|home|breadcrumbs?|you are here:.*"
@@ -44,7 +44,6 @@ _FURNITURE_PARTS = re.compile(
     re.I,
 )
 _URL_OR_EMAIL = re.compile(r"^(?:https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+)[.,]?$", re.I)
-_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
 _PHONE = re.compile(r"\b0\d{2,4}[ ]?\d{3}[ ]?\d{3,4}\b")
 _ONLY_PUNCTUATION = re.compile(r"^[\W\d_]{1,12}$")
 # A bio or paywall block runs on over its short lines until a blank line.
@@ -57,7 +56,7 @@ _REPEAT_MIN_CHARS = 12
 def source_host(text: str) -> str:
     """The host of the document's `source: URL` header line, or "" when it has none."""
     first = text.lstrip().split("\n", 1)[0]
-    match = _SOURCE.match(first)
+    match = SOURCE_LINE.match(first)
     if not match:
         return ""
     host = urlsplit(match.group(1) if "//" in match.group(1) else "//" + match.group(1)).hostname or ""
@@ -69,14 +68,14 @@ def is_furniture(line: str) -> bool:
     line = squash(line)
     if not line:
         return False
-    if _SOURCE.match(line) or _FURNITURE.match(line) or _URL_OR_EMAIL.match(line) or _ONLY_PUNCTUATION.match(line):
+    if SOURCE_LINE.match(line) or _FURNITURE.match(line) or _URL_OR_EMAIL.match(line) or _ONLY_PUNCTUATION.match(line):
         return True
     if len(line) > 400:
         return False
     if _FURNITURE_PARTS.search(line):
         return True
     # Contact footers: a phone number or a postcode on a short line.
-    return bool(_PHONE.search(line) or _POSTCODE.search(line)) and len(line.split()) <= 12
+    return bool(_PHONE.search(line) or POSTCODE.search(line)) and len(line.split()) <= 12
 
 
 def _lines(text: str) -> Iterator[tuple[int, int, str]]:

@@ -9,9 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.text.patterns import MONTH, MONTHS, YEAR
-
-UNKNOWN = "unknown"
+from assistant.text.patterns import MONTH, MONTHS, SOURCE_LINE, UNKNOWN, YEAR
 
 _D = r"\d{1,2}(?:st|nd|rd|th)?"
 _Y = r"(?:19[89]\d|20[0-4]\d)"
@@ -193,8 +191,8 @@ def _placed(partial: Partial, published: Partial | None) -> Partial:
 
 
 def read_dates(text: str) -> Dates:
-    source = re.match(r"\s*source:[^\n]*\n", text)
-    body_start = source.end() if source else 0
+    source = SOURCE_LINE.match(text.lstrip())
+    body_start = len(text) - len(text.lstrip()) + source.end() if source else 0
     by_kind: dict[str, list[_Found]] = {}
     for found in _found(text):
         kind = _kind(text, found, body_start)

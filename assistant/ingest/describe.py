@@ -7,11 +7,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.ingest.authorities import UNKNOWN, authorities_in, find_authority, locate
+from assistant.ingest.authorities import authorities_in, find_authority, locate
 from assistant.ingest.dates import read_dates, ordinal, year_of
 from assistant.ingest.inspections import SCOTTISH, inspection_type, inspectorates_in, is_ungraded
 from assistant.ingest.judgements import Judgement, mentions, read_judgements
-from assistant.text.patterns import JUDGEMENTS, YEAR
+from assistant.text import sentences
+from assistant.text.patterns import JUDGEMENTS, UNKNOWN, YEAR
 
 __all__ = [
     "JUDGEMENTS", "UNKNOWN", "Description", "Judgement", "authorities_in", "describe", "find_authority", "flag",
@@ -108,8 +109,6 @@ def _latest_year(text: str) -> int:
 
 def judgement_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, grade) of each sentence that states a judgement, in text order."""
-    from assistant.text import sentences
-
     spans = []
     found = mentions(text)
     for span in sentences(text):

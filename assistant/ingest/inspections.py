@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-UNKNOWN = "unknown"
+from assistant.text.patterns import UNKNOWN
+
 ILACS = "ILACS inspection"
 SIF = "single inspection framework"
 CIW_INSPECTION = "Care Inspectorate Wales inspection"

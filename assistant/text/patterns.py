@@ -26,6 +26,13 @@ def grade_label(word: str) -> str:
     return word
 
 
+UNKNOWN = "unknown"  # what a text does not state
+
+# A UK postcode: on a short line, an address (a publisher's footer, a contact block).
+POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
+# The header line a saved web page opens with: "source: https://...".
+SOURCE_LINE = re.compile(r"^\s*source:\s*(\S+)\s*$", re.I | re.M)
+
 YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
 
 MONTHS: dict[str, int] = {}
