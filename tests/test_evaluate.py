@@ -288,11 +288,11 @@ RETRIEVED_KEYS = {"rank", "chunk_id", "source", "start", "end", "text", "score"}
 
 
 def test_langchain_baseline_answers_follow_the_contract(shared_embedder):
-    from assistant.eval.baseline import LangChainBaseline
+    from assistant.eval.baseline import LangChainBaseline, load_documents
     from assistant.ingest.load import load_document
 
-    baseline = LangChainBaseline.build([CORPUS], shared_embedder, chunk_size=700, chunk_overlap=150, k=5,
-                                       source_root=REPO)
+    baseline = LangChainBaseline.from_documents(load_documents([CORPUS], root=REPO), shared_embedder,
+                                                chunk_size=700, chunk_overlap=150, k=5)
     try:
         answers = [baseline.ask(q, id=f"b{i}") for i, q in enumerate((
             "Which inspectorates took part in the joint inspection of Windsor and Maidenhead?",

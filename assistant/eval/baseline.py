@@ -7,18 +7,21 @@ what a team gets from the LangChain quick-start. Its answers follow the Answer J
 """
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from langchain_core.embeddings import Embeddings
 
 from assistant.index.embed import Embedder
 from assistant.text import squash
 from assistant.core.types import Document
+
+log = logging.getLogger(__name__)
 
 COLLECTION_PREFIX = "langchain-baseline"
 # The splitter settings of LangChain's RAG quick-start, not the assistant's own chunking: the baseline is
@@ -51,22 +54,6 @@ class LangChainBaseline:
         metadata = getattr(vectorstore, "_collection", None) and vectorstore._collection.metadata
         self.cosine = (metadata or {}).get("hnsw:space") == "cosine"
         self._workdir = workdir  # a temporary folder this object owns and removes on close()
-
-    @classmethod
-    def build(
-        cls,
-        paths: Sequence[Path],
-        embedder: Embedder,
-        chunk_size: int = QUICKSTART_CHUNK_SIZE,
-        chunk_overlap: int = QUICKSTART_CHUNK_OVERLAP,
-        k: int = 8,
-        persist_directory: Path | None = None,
-        max_file_bytes: int = 50 * 1024 * 1024,
-        source_root: Path | None = None,
-    ) -> "LangChainBaseline":
-        """Split and index the files under `paths` (a fresh collection; a temporary folder by default)."""
-        documents = list(_load(paths, max_file_bytes, source_root))
-        return cls.from_documents(documents, embedder, chunk_size, chunk_overlap, k, persist_directory)
 
     @classmethod
     def from_documents(
@@ -166,14 +153,21 @@ def _passage(rank: int, doc, distance: float, cosine: bool = False) -> dict[str,
     }
 
 
-def _load(paths: Sequence[Path], max_file_bytes: int, root: Path | None) -> Iterable:
-    """Documents through the assistant's loaders (so sources and offsets are comparable); bad files skipped."""
+def load_documents(paths: Sequence[Path], max_file_bytes: int | None = None, root: Path | None = None) -> list[Document]:
+    """Documents through the assistant's loaders (so sources and offsets are comparable); a bad file is logged
+    and skipped. `max_file_bytes` defaults to the settings' limit."""
     from assistant.core.errors import LoadError
+    from assistant.core.settings import load_settings
     from assistant.ingest.load import discover, load_document
 
-    files, _ = discover([Path(p) for p in paths])
+    limit = max_file_bytes if max_file_bytes is not None else load_settings().max_file_bytes
+    files, skipped = discover([Path(p) for p in paths])
+    for path, reason in skipped:
+        log.warning("baseline skips %s: %s", path, reason)
+    documents = []
     for path in files:
         try:
-            yield load_document(path, max_file_bytes, root)
-        except LoadError:
-            continue
+            documents.append(load_document(path, limit, root))
+        except LoadError as exc:
+            log.warning("baseline skips %s: %s", path, exc)
+    return documents
