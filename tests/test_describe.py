@@ -368,3 +368,12 @@ def test_graded_lines_and_whole_service_wordings():
     assert describe("Ofsted rated Bolton good in all areas.").overall == "good"
     assert describe("Bolton was rated outstanding in two of the four areas and good overall.").overall == "good"
     assert describe("Bolton was not rated inadequate.").overall == UNKNOWN
+
+
+def test_places_inside_other_names_and_narrow_kinds_first():
+    assert find_authority("Greater Manchester Police and the University of York worked with Bolton Council.") == "Bolton"
+    send = describe("Ofsted and the CQC carried out a joint inspection of the local area of Bromley to judge the "
+                    "effectiveness of the area in implementing the special educational needs reforms.")
+    assert send.inspection_type == "SEND area inspection" and send.overall == "none"
+    ilacs = describe("Inspection of Bolton local authority children's services\nOverall effectiveness Good")
+    assert (ilacs.inspection_type, ilacs.overall) == ("ILACS inspection", "good")

@@ -23,6 +23,8 @@ _ORGANISATION = re.compile(
     r"|Evening|Daily|Echo|Gazette|Mercury|Chronicle|Herald|Telegraph|Advertiser|Post\b|Press\b|Live\b|Journal"
     r"|Express\b|Argus|Examiner|Sentinel|Observer|Courier)"
 )
+# "Greater Manchester", "University of York", "Duke of York": a place inside another name.
+_NOT_THE_COUNCIL_BEFORE = re.compile(r"(?:\bGreater|\b(?:University|Duke|Duchess|Earl|Bishop|Diocese|Archbishop) of)\s+$")
 # Host labels that are a council's name plus an organisation suffix: "sandwellchildrenstrust", "wirralcouncil".
 _HOST_SUFFIXES = ("", "council", "cc", "mbc", "bc", "dc", "gov", "childrenstrust", "children", "lscb", "scb", "scp")
 _TITLE_WEIGHT = 2
@@ -59,7 +61,7 @@ def _mentions(text: str, any_case: bool = False) -> Iterator[Authority]:
             continue
         if is_word and _TITLE_CASE_RUN.search(before):
             continue  # "Continue Reading", "Keep Reading": a capitalised phrase, not the place
-        if _ORGANISATION.match(text, match.end()):
+        if _ORGANISATION.match(text, match.end()) or _NOT_THE_COUNCIL_BEFORE.search(before):
             continue
         yield authority
 

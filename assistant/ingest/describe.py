@@ -82,7 +82,7 @@ def describe(text: str, title: str = "", source: str = "") -> Description:
     inspectorates = inspectorates_in(text)
     dates = read_dates(text)
     year = year_of(dates.visit_start) or year_of(dates.published) or year_of(dates.meeting)
-    kind = inspection_type(text, title, inspectorates, year or _latest_year(text))
+    kind = inspection_type(text, title, inspectorates, year)
     others = set(named) - {authority}
 
     def other_authority(clause: str) -> bool:
@@ -101,10 +101,6 @@ def describe(text: str, title: str = "", source: str = "") -> Description:
         published=dates.published, meeting_date=dates.meeting, overall=reading.overall,
         previous=reading.previous, domains=reading.domains,
     )
-
-
-def _latest_year(text: str) -> int:
-    return max((int(y) for y in YEAR.findall(text)), default=0)
 
 
 def judgement_spans(text: str) -> list[tuple[int, int, str]]:

@@ -29,12 +29,14 @@ TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((label, re.compile(p, re.
     ("re-inspection", r"\bre-?inspect(?:ion|ed)\b|follow-up inspection"),
     ("monitoring visit", r"monitoring visit"),
     ("focused visit", r"focus+ed visit"),
-    (ILACS, r"inspect(?:ion|ing) of local authority children'?s services|inspecting local authority children'?s services|\bILACS\b"),
+    (ILACS, r"inspect(?:ion|ing) of (?:[\w'-]+ ){0,4}?local authority children'?s services|\bILACS\b"),
     (SIF, r"single inspection framework|\bSIF\b"),
     ("multi-agency pilot inspection", r"\bpilot\b(?=[\s\S]*multi-agency)|multi-agency(?=[\s\S]*\bpilot\b)"),
     ("joint inspection", r"joint inspection|joint multi-agency inspection"),
     ("multi-agency inspection", r"multi-agency (?:team|inspection)"),
 ))
+# Wide kinds: any narrower kind the text names is the better label.
+_GENERIC = frozenset({"joint inspection", "multi-agency inspection"})
 # Kinds that carry no overall grade of their own.
 UNGRADED = frozenset({
     "focused visit", "monitoring visit", "SEND area inspection", "SEND revisit", "joint targeted area inspection",
@@ -72,11 +74,13 @@ def _first_mention(pattern: re.Pattern[str], text: str) -> int | None:
 
 def inspection_type(text: str, title: str, inspectorates: tuple[str, ...], year: int) -> str:
     """The label of the kind of inspection `text` reports; `year` (0 if unknown) dates a full inspection."""
-    best: tuple[int, str] | None = None
+    best: tuple[tuple[bool, int], str] | None = None
     for label, pattern in TYPES:
         position = -1 if title and pattern.search(title) else _first_mention(pattern, text)
-        if position is not None and (best is None or position < best[0]):
-            best = (position, label)
+        if position is not None:
+            rank = (label in _GENERIC, position)
+            if best is None or rank < best[0]:
+                best = (rank, label)
     label = best[1] if best else UNKNOWN
     if label == "joint inspection" and SCOTTISH & set(inspectorates):
         return SCOTTISH_JOINT
