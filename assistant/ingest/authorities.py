@@ -42,8 +42,30 @@ def _forms() -> dict[str, tuple[Authority, bool]]:
 
 @cache
 def _pattern() -> re.Pattern[str]:
-    alternation = "|".join(re.escape(f) for f in sorted(_forms(), key=len, reverse=True))
-    return re.compile(r"(?<![A-Za-z-])(" + alternation + r")(?![A-Za-z-])", re.I)
+    return re.compile(r"(?<![A-Za-z-])(" + _trie(_forms()) + r")(?![A-Za-z-])", re.I)
+
+
+def _trie(words) -> str:
+    """One regex for many names, as a character trie: Python's re tries a flat alternation of ~500
+    names at every position, a trie only the branch that matches. Optional tails are greedy, so the
+    longest name that ends on a word boundary wins, as with a longest-first alternation."""
+    root: dict = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" not in node:
+            return body
+        return (body if len(branches) == 1 and len(body) == 1 else f"(?:{body})") + "?"
+
+    return build(root)
 
 
 def _mentions(text: str, any_case: bool = False) -> Iterator[Authority]:
@@ -79,9 +101,10 @@ def authorities_in(text: str, any_case: bool = False) -> list[str]:
 
 def _count(text: str, weight: int, counts: dict[str, int]) -> None:
     for line in text.splitlines():
-        if POSTCODE.search(line) or is_furniture(line):  # a footer's county is not the report's subject
+        found = list(_mentions(line))
+        if not found or POSTCODE.search(line) or is_furniture(line):  # a footer's county is not the subject
             continue
-        for authority in _mentions(line):
+        for authority in found:
             counts[authority.name] = counts.get(authority.name, 0) + weight
             if authority.kind == "joint":  # a shared board counts for each of its councils too
                 for member in authority.related:

@@ -31,7 +31,7 @@ TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((label, re.compile(p, re.
     ("focused visit", r"focus+ed visit"),
     (ILACS, r"inspect(?:ion|ing) of (?:[\w'-]+ ){0,4}?local authority children'?s services|\bILACS\b"),
     (SIF, r"single inspection framework|\bSIF\b"),
-    ("multi-agency pilot inspection", r"\bpilot\b(?=[\s\S]*multi-agency)|multi-agency(?=[\s\S]*\bpilot\b)"),
+    ("multi-agency pilot inspection", r"\bpilot\b|multi-agency"),
     ("joint inspection", r"joint inspection|joint multi-agency inspection"),
     ("multi-agency inspection", r"multi-agency (?:team|inspection)"),
 ))
@@ -58,6 +58,9 @@ SCOTTISH = frozenset({"Care Inspectorate", "Education Scotland", "HMICS", "Healt
 # "since the focused visit", "the previous monitoring visit": an earlier event, not this text's subject.
 _EARLIER = re.compile(r"\b(?:since|previous|last|earlier|prior|original|after)\b(?:\s+\w+){0,3}\s*$", re.I)
 # An Ofsted text about an inspection, or stating a grade, reports a full inspection when it names no other kind.
+_HEAD = 5000
+_PILOT = re.compile(r"\bpilot\b", re.I)
+_MULTI_AGENCY = re.compile(r"multi-agency", re.I)
 _INSPECTION = re.compile(r"\binspect(?:ion|ed|ors?)\b|\b(?:rated|judged|graded)\b", re.I)
 
 
@@ -72,19 +75,28 @@ def _first_mention(pattern: re.Pattern[str], text: str) -> int | None:
     return None
 
 
-def inspection_type(text: str, title: str, inspectorates: tuple[str, ...], year: int) -> str:
-    """The label of the kind of inspection `text` reports; `year` (0 if unknown) dates a full inspection."""
+def _named_type(text: str, title: str) -> str:
     best: tuple[tuple[bool, int], str] | None = None
     for label, pattern in TYPES:
+        if label == "multi-agency pilot inspection" and not (_PILOT.search(text) and _MULTI_AGENCY.search(text)):
+            continue  # a pilot of a multi-agency inspection: both words, anywhere in the text
         position = -1 if title and pattern.search(title) else _first_mention(pattern, text)
         if position is not None:
             rank = (label in _GENERIC, position)
             if best is None or rank < best[0]:
                 best = (rank, label)
-    label = best[1] if best else UNKNOWN
+    return best[1] if best else ""
+
+
+def inspection_type(text: str, title: str, inspectorates: tuple[str, ...], year: int) -> str:
+    """The label of the kind of inspection `text` reports; `year` (0 if unknown) dates a full inspection."""
+    # Reports and articles name their kind near the top: the rest of a long text is read only if not.
+    label = _named_type(text[:_HEAD], title)
+    if not label and len(text) > _HEAD:
+        label = _named_type(text, "")
     if label == "joint inspection" and SCOTTISH & set(inspectorates):
         return SCOTTISH_JOINT
-    if label != UNKNOWN:
+    if label:
         return label
     if "Care Inspectorate Wales" in inspectorates:
         return CIW_INSPECTION

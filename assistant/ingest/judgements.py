@@ -51,6 +51,9 @@ def _patterns(grade: str) -> tuple[re.Pattern[str], ...]:
 
 
 _OFSTED_PATTERNS = _patterns(GRADE)
+# A quick test of whether a sentence names a grade at all, before the patterns run.
+_ANY_OFSTED = re.compile(GRADE, re.I)
+_ANY_SCOTTISH = re.compile(SCOTTISH_GRADE + "|" + GRADE, re.I)
 _SCOTTISH_PATTERNS = _patterns(SCOTTISH_GRADE)
 
 _DOMAINS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((label, re.compile(p, re.I)) for label, p in (
@@ -94,9 +97,12 @@ def mentions(text: str, scottish: bool = False, other_authority=None) -> list[Me
     """Every grade the text states as a judgement, in text order. `other_authority(clause)` tells a
     clause naming an authority other than the text's own."""
     patterns = _SCOTTISH_PATTERNS + _OFSTED_PATTERNS if scottish else _OFSTED_PATTERNS
+    any_grade = _ANY_SCOTTISH if scottish else _ANY_OFSTED
     found: dict[int, Mention] = {}
     for span in sentences(text):
         sentence = text[span.start : span.end]
+        if not any_grade.search(sentence):
+            continue  # most sentences name no grade: skip the patterns
         hits: dict[int, tuple[int, str]] = {}
         for pattern in patterns:
             for match in pattern.finditer(sentence):
