@@ -131,7 +131,10 @@ def test_ingest_learns_a_sites_template_across_the_batch(make_settings, tmp_path
     assert report.ok and report.count("indexed") == 2
     texts = store._chunks.get(include=["documents"])["documents"]
     assert texts and not any(template in t or "source:" in t for t in texts)
-    assert (settings.index_dir / SITE_LINES_FILE).is_file()
+    assert SiteLines(settings.index_dir / SITE_LINES_FILE).repeated("council-news.example")
+    (folder / "two.txt").unlink()
+    assert ingest_files([folder], store, shared_embedder, settings, prune=True).count("removed") == 1
+    assert not SiteLines(settings.index_dir / SITE_LINES_FILE).repeated("council-news.example")  # one page left
 
 
 @pytest.mark.skipif(not (DEVSET / "questions.jsonl").is_file(), reason="the devset (../shared/devset) is not beside the repo")

@@ -114,10 +114,12 @@ def ingest_files(
             progress(done, len(files), str(path))
     if pending:
         flush()
+    if prune:
+        removed = _prune(paths, committed, store, root)
+        sites.forget(o.doc_id for o in removed if o.doc_id)
+        outcomes.extend(removed)
     if sites.sites:
         sites.save()
-    if prune:
-        outcomes.extend(_prune(paths, committed, store, root))
     return IngestReport(tuple(outcomes))
 
 
