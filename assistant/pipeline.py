@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from assistant.answer.cite import render
+from assistant.answer.evidence import unmentioned_figure
 from assistant.answer.extractive import ExtractiveGenerator
 from assistant.answer.llm import Generator, LLMGenerator, make_chat_model
 from assistant.answer.overview import is_overview_question, overview
@@ -45,7 +46,6 @@ class Assistant:
             self.query_embedder,
             sentence_source=lambda chunks: self.store.sentences_in(chunks),
             idf=lambda term: inverse_document_frequency(self.keyword, term),
-            known=lambda term: self.keyword.knows(term),
             ranker_path=settings.answer.ranker_path or DEFAULT_MODEL,
             settings=settings.answer,
         )
@@ -160,9 +160,12 @@ class Assistant:
                 k, self.settings.candidates, mode, self.settings.retrieval,
             )
         answer_started = time.perf_counter()
-        sentences, citations = respond(
-            standalone, retrieved, self.generator, self.extractive, self._document_texts(retrieved, documents), draft
-        )
+        figure = None if draft is not None else unmentioned_figure(standalone, [p.chunk.text for p in retrieved])
+        sentences, citations = (), ()
+        if figure is None:
+            sentences, citations = respond(
+                standalone, retrieved, self.generator, self.extractive, self._document_texts(retrieved, documents), draft
+            )
         finished = time.perf_counter()
         timings = {
             "retrieve": (answer_started - retrieve_started) * 1000,
@@ -174,6 +177,7 @@ class Assistant:
                       timings_ms=timings, id=id, notes=notes)
         if not sentences:
             reason = (f"no indexed report mentions {', '.join(missing)}" if missing
+                      else f"no retrieved passage mentions {figure}" if figure
                       else area.notes[0] if not area.doc_ids and area.notes else None)
             return Answer(answer=_abstention(reason), abstained=True, **common)
         return Answer(answer=render(sentences), abstained=False, sentences=sentences, citations=citations, **common)

@@ -49,6 +49,7 @@ ANSWER_SCHEMA: dict[str, Any] = {
                 "properties": {
                     "text": _TEXT,
                     "citations": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1}},
+                    "answer_span": {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "integer", "minimum": 0}},
                 },
             },
         },
@@ -185,6 +186,9 @@ def check_contract(data: dict[str, Any], helper) -> None:
         assert set(sentence["citations"]) <= numbers, sentence
         assert not _MARKER.search(sentence["text"]), "sentence text carries no [n] markers; the answer does"
         used.update(sentence["citations"])
+        if "answer_span" in sentence:
+            start, end = sentence["answer_span"]
+            assert 0 <= start < end <= len(sentence["text"]), "answer_span lies inside its sentence"
         for n in sentence["citations"]:
             assert support(sentence["text"], citations[n - 1]["text"]) >= SUPPORT_THRESHOLD, (sentence, n)
     assert used == numbers, "every citation is used by some sentence"

@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.answer.extractive import SYSTEM_PROMPT, ExtractiveGenerator
+from assistant.answer.extractive import ExtractiveGenerator
+from assistant.answer.llm import SYSTEM_PROMPT
 from assistant.answer.cite import SUPPORT_THRESHOLD, support
 from assistant.core.errors import InputError
-from assistant.pipeline import MAX_QUESTION_CHARS, Assistant
+from assistant.core.inputs import MAX_QUESTION_CHARS
+from assistant.pipeline import Assistant
 from assistant.text import sentences, squash
 from tests.answer_contract import (
     MASH,
@@ -38,7 +40,6 @@ WINDSOR_JUDGEMENT = "What was the overall judgement for Windsor and Maidenhead?"
 JUDGED_GOOD = "Which authorities were judged good?"
 MANCHESTER = "What did Manchester's inspection find?"
 WINDSOR_2015 = "What did the 2015 inspection of Windsor and Maidenhead find?"
-FOSTERING = "What did inspectors say about fostering?"
 WARRINGTON_HISTORY = [
     {"role": "user", "content": "What judgement did Warrington receive?"},
     {"role": "assistant", "content": "Overall, they found services to be good [1]."},
@@ -56,7 +57,6 @@ CASES: dict[str, tuple[str, dict, bool]] = {
     "filtered": ("What did inspectors say about strategy meetings?", {"filters": {"authority": "Wirral"}}, False),
     "manchester": (MANCHESTER, {}, True),
     "year-2015": (WINDSOR_2015, {}, True),
-    "fostering": (FOSTERING, {}, True),
     "filter-matches-nothing": (MASH_Q, {"filters": {"authority": "Rutland"}}, True),
 }
 
@@ -140,19 +140,13 @@ def test_windsor_judgement_is_effective(answers):
 
 @pytest.mark.parametrize("name, reason", [
     ("manchester", "Manchester"),  # an authority with no report in the index
-    ("year-2015", "2015"),  # a year no report mentions
-    ("fostering", "fostering"),  # a remit the reports do not cover
+    ("year-2015", "2015"),  # a year no retrieved passage mentions
 ])
 def test_out_of_corpus_questions_abstain(answers, name, reason):
     answer = answers[name]
     assert answer.abstained, answer.answer
     assert not answer.citations and not answer.sentences
     assert reason.lower() in answer.answer.lower(), "the abstention says what the reports lack"
-
-
-def test_a_year_not_in_the_named_authoritys_report_abstains(ingested):
-    answer = ingested.ask("What judgement did Wirral receive in 2009?")
-    assert answer.abstained, answer.answer
 
 
 @pytest.mark.parametrize("name", ["warrington-2009", "mash", "wirral-conferences", "camhs", "windsor-judgement"])

@@ -315,7 +315,7 @@ class _RephrasingModel:
 
 
 def test_a_chat_model_may_rephrase_but_only_supported_points_survive(ingested, monkeypatch):
-    from assistant.answer.extractive import LLMGenerator
+    from assistant.answer.llm import LLMGenerator
 
     model = _RephrasingModel()
     monkeypatch.setattr(ingested, "chat_model", model)

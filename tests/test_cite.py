@@ -7,7 +7,7 @@ import copy
 import jsonschema
 import pytest
 
-from assistant.answer.extractive import parse_cited_sentences
+from assistant.answer.llm import parse_cited_sentences
 from assistant.answer.cite import SUPPORT_THRESHOLD, DraftSentence, render, support, verify, with_markers
 from assistant.text import sentences, squash
 from tests.answer_contract import check_contract

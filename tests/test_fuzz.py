@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from assistant.apps.web import handlers, render
-from assistant.answer.extractive import LLMGenerator
+from assistant.answer.llm import LLMGenerator
 from assistant.core.errors import AssistantError, LoadError
 from assistant.ingest.run import prepare
 from assistant.ingest.load import load_document

@@ -55,14 +55,12 @@ class ExtractiveGenerator:
         embedder: Embedder,
         sentence_source: SentenceSource,
         idf: Callable[[str], float],
-        known: Callable[[str], bool],
         ranker_path: Path,
         settings: AnswerSettings,
     ) -> None:
         self.embedder = embedder
         self.sentence_source = sentence_source
         self.idf = idf
-        self.known = known
         self.ranker_path = ranker_path
         self.settings = settings
 
@@ -93,7 +91,7 @@ class ExtractiveGenerator:
         return sorted(found.values(), key=lambda c: (c.passage, c.sentence.start))
 
     def rank(self, question: str, passages: Sequence[Passage]) -> Ranking:
-        asked = profile(question, self.idf, self.known)
+        asked = profile(question, self.idf)
         candidates = self.candidates(passages)
         if not candidates:
             return Ranking(asked, (), self.threshold)

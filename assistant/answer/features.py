@@ -9,7 +9,7 @@ from typing import Sequence
 
 import numpy as np
 
-from assistant.answer.profile import ANSWER_TYPES, YEAR, QuestionProfile, answer_spans
+from assistant.answer.profile import ANSWER_TYPES, QuestionProfile, answer_spans
 from assistant.core.types import StoredSentence
 from assistant.ingest.describe import authorities_in
 from assistant.text import content_terms
@@ -30,10 +30,9 @@ _TERMINAL = re.compile(r"""[.!?]["')\]]*$""")
 
 BASE_FEATURES = (
     "similarity", "similarity_gap", "similarity_rank", "best_similarity", "passage_rank",
-    "coverage", "coverage_gap", "matched_weight", "window_similarity", "window_coverage", "document_best",
-    "rarest_missing", "document_missing", "kind_near_term", "bigrams", "length", "terminal", "comment", "position",
-    "authority_match", "authority_mismatch", "names_authority", "year_match", "year_missing", "unknown_share",
-    "wants_unmet",
+    "coverage", "coverage_gap", "matched_weight", "window_similarity", "document_best",
+    "rarest_missing", "document_missing", "bigrams", "length", "terminal", "comment", "position",
+    "authority_match", "authority_mismatch", "names_authority", "wants_unmet",
 )
 FEATURE_NAMES = BASE_FEATURES + tuple(f"wants_{kind}" for kind in ANSWER_TYPES) + tuple(
     f"meets_{kind}" for kind in ANSWER_TYPES
@@ -60,7 +59,6 @@ def feature_matrix(question: QuestionProfile, question_vector: np.ndarray, candi
     neighbours = _neighbours(candidates)
     window_vectors = np.stack([vectors[list(group)].sum(axis=0) for group in neighbours])
     window_similarity = (window_vectors @ question_vector) / np.linalg.norm(window_vectors, axis=1).clip(1e-9)
-    window_coverage = _coverage(question, [set().union(*(term_sets[j] for j in group)) for group in neighbours])
     document_best: dict[str, float] = {}
     document_terms: dict[str, set[str]] = {}
     for candidate, value, terms in zip(candidates, similarity, term_sets):
@@ -77,7 +75,6 @@ def feature_matrix(question: QuestionProfile, question_vector: np.ndarray, candi
         wants = [kind in question.wants for kind in ANSWER_TYPES]
         meets = [wanted and _meets(kind, text) for kind, wanted in zip(ANSWER_TYPES, wants)]
         named = bool(question.authorities)
-        years = set(YEAR.findall(text))
         rows.append([
             similarity[i],
             similarity[i] - similarity.max(),
@@ -88,11 +85,9 @@ def feature_matrix(question: QuestionProfile, question_vector: np.ndarray, candi
             coverage[i] - coverage.max(),
             math.log1p(sum(w for t, w in question.weights.items() if t in terms)),
             window_similarity[i],
-            window_coverage[i],
             document_best[candidate.sentence.doc_id] - similarity.max(),
             float(rarest is not None and not any(rarest in term_sets[j] for j in neighbours[i])),
             1.0 - document_coverage[candidate.sentence.doc_id],
-            _kind_near_term(question, text),
             len(bigrams & question.bigrams) / len(question.bigrams) if question.bigrams else 0.0,
             math.log1p(len(text.split())),
             float(bool(_TERMINAL.search(text))),
@@ -101,9 +96,6 @@ def feature_matrix(question: QuestionProfile, question_vector: np.ndarray, candi
             float(named and candidate.authority in question.authorities),
             float(named and candidate.authority not in question.authorities),
             float(named and bool(set(authorities_in(text, any_case=True)) & set(question.authorities))),
-            float(bool(question.years & years)),
-            float(bool(question.years) and not question.years & years),
-            question.unknown_share,
             float(any(wants) and not any(meets)),
             *map(float, wants),
             *map(float, meets),
@@ -127,27 +119,6 @@ def _neighbours(candidates: Sequence[Candidate]) -> list[tuple[int, ...]]:
         around = [order[p] for p in (position - 1, position + 1) if 0 <= p < len(order) and candidates[order[p]].sentence.doc_id == doc]
         groups[i] = (i, *around)
     return groups
-
-
-def _kind_near_term(question: QuestionProfile, text: str) -> float:
-    """How close (1 / (1 + words between)) an answer of the wanted kind stands to one of the question's
-    terms: "12 social workers" answers "how many social workers", a 12 elsewhere in the sentence may not."""
-    kinds = [k for k in question.wants if k != "polar"]
-    if not kinds:
-        return 0.0
-    words = [(m.start(), stem_word) for m in _WORD_SPANS.finditer(text) for stem_word in content_terms(m.group(0))]
-    near = [position for position, term in words if term in question.weights]
-    if not near:
-        return 0.0
-    best = 0.0
-    for kind in kinds:
-        for start, end in answer_spans(kind, text):
-            gap = min(len(text[min(end, p):max(start, p)].split()) for p in near)
-            best = max(best, 1.0 / (1.0 + gap))
-    return best
-
-
-_WORD_SPANS = re.compile(r"[A-Za-z0-9'-]+")
 
 
 def _meets(kind: str, text: str) -> bool:

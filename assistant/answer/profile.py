@@ -9,13 +9,7 @@ from typing import Callable
 
 from assistant.ingest.describe import authorities_in
 from assistant.text import content_terms
-
-# TODO(unify): these move to assistant/text/patterns.py, the one home of shared patterns, once it lands.
-YEAR = re.compile(r"\b(?:19[89]\d|20[0-4]\d)\b")
-MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-PERSON_TITLE = r"(?:Cllr|Councillor|Dr|Mr|Mrs|Ms|Miss|Professor|Prof|Sir|Dame|Lord|Baroness)\.?"
-GRADE = re.compile(r"\b(?:outstanding|good|requires?\s+improvement(?:\s+to\s+be\s+good)?|inadequate|effective|"
-                   r"ineffective|excellent|very good|adequate|weak|unsatisfactory)\b", re.I)
+from assistant.text.patterns import GRADE, MONTH, SCOTTISH_GRADE, TITLE, YEAR
 
 # Answer kinds, in the order of the feature vector.
 ANSWER_TYPES = ("number", "date", "person", "grade", "polar")
@@ -39,10 +33,11 @@ _WANTS = {
 
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\s*%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                      r"twenty|thirty|forty|fifty|hundred|half|third|quarter|none|no)\b", re.I)
-_DATE = re.compile(rf"{YEAR.pattern}|\b{MONTH}\b", re.I)
+_DATE = re.compile(rf"{YEAR.pattern}|\b{MONTH}(?!\w)")  # "may" the verb is no month
+_GRADE = re.compile(rf"\b(?:{GRADE}|{SCOTTISH_GRADE})\b", re.I)
 # A person: a title before a capitalised word, or two capitalised words that are not the sentence's start.
-_PERSON = re.compile(rf"\b{PERSON_TITLE}\s+[A-Z][\w'-]+|(?<=[a-z,;:] )[A-Z][a-z]+\s+(?:[A-Z]\.?\s+)?[A-Z][a-z'-]+")
-_FINDS = {"number": _NUMBER, "date": _DATE, "person": _PERSON, "grade": GRADE}
+_PERSON = re.compile(rf"\b{TITLE}\s+[A-Z][\w'-]+|(?<=[a-z,;:] )[A-Z][a-z]+\s+(?:[A-Z]\.?\s+)?[A-Z][a-z'-]+")
+_FINDS = {"number": _NUMBER, "date": _DATE, "person": _PERSON, "grade": _GRADE}
 
 
 def answer_spans(kind: str, text: str) -> list[tuple[int, int]]:
@@ -58,27 +53,22 @@ class QuestionProfile:
     bigrams: frozenset[tuple[str, str]]
     wants: tuple[str, ...]  # answer kinds the question's form asks for
     authorities: tuple[str, ...]  # authorities the question names
-    years: frozenset[str]
-    unknown_share: float  # share of the term weight that no indexed text contains
 
     @property
     def total_weight(self) -> float:
         return sum(self.weights.values()) or 1.0
 
 
-def profile(question: str, idf: Callable[[str], float], known: Callable[[str], bool]) -> QuestionProfile:
+def profile(question: str, idf: Callable[[str], float]) -> QuestionProfile:
     named = tuple(authorities_in(question, any_case=True))
     # The authority a question names says which report, not what the answer says: the authority features carry it.
     naming = {t for name in named for t in content_terms(name)}
     terms = list(dict.fromkeys(t for t in content_terms(question) if t not in _ASKING and t not in naming))
     weights = {t: idf(t) for t in terms}
-    total = sum(weights.values()) or 1.0
     return QuestionProfile(
         text=question,
         weights=weights,
         bigrams=frozenset(zip(terms, terms[1:])),
         wants=tuple(kind for kind in ANSWER_TYPES if _WANTS[kind].search(question)),
         authorities=named,
-        years=frozenset(YEAR.findall(question)),
-        unknown_share=sum(w for t, w in weights.items() if not known(t)) / total,
     )

@@ -74,7 +74,7 @@ def _sentences_of(answer: Mapping[str, Any]) -> list[tuple[str, tuple[int, ...]]
     text = str(answer.get("answer", ""))
     if not text or not re.search(r"\[\d+\]", text):
         return []
-    from assistant.answer.extractive import parse_cited_sentences
+    from assistant.answer.llm import parse_cited_sentences
 
     return [(d.text, tuple(d.cites)) for d in parse_cited_sentences(text)]
 

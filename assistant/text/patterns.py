@@ -49,7 +49,8 @@ MONTH = (
 )
 
 # "Cllr Jane Sutton", "Dr Kent": a name right after a title is a person's.
+TITLE = r"(?:Cllr|Councillor|Coun|Mr|Mrs|Ms|Miss|Dr|Prof|Professor|Sir|Dame|Lord|Lady|Baroness|Rev)\.?"
 PERSON_TITLE = re.compile(
-    r"\b(?:Cllr|Councillor|Coun|Mr|Mrs|Ms|Miss|Dr|Prof|Professor|Sir|Dame|Lord|Lady|Baroness|Rev)\.?\s+"
+    rf"\b{TITLE}\s+"
     r"(?:[A-Z][a-z'-]+\s+){0,2}$"
 )

@@ -488,8 +488,8 @@ class _Builder:
     def _theme_matches(self, topic: str, area) -> dict[str, list[tuple[int, int, float]]]:
         """Per report, the sentences retrieval + extractive scoring find on topic.
 
-        A report matches when one of its sentences is answerable (extractive thresholds) and scores within
-        the generator's keep ratio of the best sentence; the matched report then contributes all of its
+        A report matches when one of its sentences clears the ranker's threshold and is nearly as likely
+        as the best sentence; the matched report then contributes all of its
         answerable sentences, and the other sentences of the same line (a bullet, a paragraph)."""
         from assistant.text.glossary import expand_acronyms
 
@@ -499,17 +499,18 @@ class _Builder:
             self.helper.query_embedder, THEME_PASSAGES, max(self.helper.settings.candidates, THEME_PASSAGES),
         )
         # A theme brief gathers every on-topic sentence, not the few best an answer needs.
-        scored = [s for s in extractive.score(topic, passages, every=True) if extractive.answerable(s)]
+        ranking = extractive.rank(topic, passages)
+        scored = [r for r in ranking.sentences if r.probability >= ranking.threshold]
         if not scored:
             return {}
-        best = scored[0].score
-        keep = extractive.thresholds.keep_ratio
-        matched_docs = {passages[s.passage - 1].chunk.doc_id for s in scored if s.score >= best * keep}
+        floor = scored[0].probability * self.helper.settings.answer.extra_ratio
+        matched_docs = {r.candidate.sentence.doc_id for r in scored if r.probability >= floor}
         matches: dict[str, dict[int, tuple[int, int, float]]] = {}
-        for s in scored:
-            doc_id = passages[s.passage - 1].chunk.doc_id
-            if doc_id in matched_docs:
-                matches.setdefault(doc_id, {}).setdefault(s.start, (s.start, s.end, s.score))
+        for r in scored:
+            sentence = r.candidate.sentence
+            if sentence.doc_id in matched_docs:
+                matches.setdefault(sentence.doc_id, {}).setdefault(
+                    sentence.start, (sentence.start, sentence.end, r.probability))
         for doc_id, spans in matches.items():
             report = self.report(doc_id)
             if report is None:
