@@ -20,6 +20,8 @@ from assistant.core.types import Answer, Document, IngestReport, Passage, Turn
 from assistant.index.chroma import ChromaStore, chunks_of
 from assistant.index.embed import CachedEmbedder, Embedder, make_embedder, require_model
 from assistant.index.keyword import KeywordCache, KeywordIndex, cache_dir, inverse_document_frequency
+from assistant.index.texts import DocumentTexts
+from assistant.ingest.corrections import Corrections, correct_stored
 from assistant.ingest.run import Progress, ingest_files, ingest_lock
 from assistant.retrieval.condense import llm_rewrite, rule_rewrite
 from assistant.retrieval.hybrid import retrieve, scope, unmentioned
@@ -38,7 +40,7 @@ class Assistant:
         self.query_embedder = CachedEmbedder(self.embedder)
         self.store = ChromaStore(settings)
         self.keywords = KeywordCache(self.store, cache_dir(settings))
-        self._texts: dict[tuple[str, str], str] = {}  # (doc id, content hash) -> document text
+        self.texts = DocumentTexts(self.store)
         if chat_model is None and settings.llm_configured:
             chat_model = make_chat_model(settings.llm_base_url, settings.llm_model or "", settings.llm_api_key)
         self.chat_model = chat_model
@@ -96,6 +98,12 @@ class Assistant:
         finally:
             lock.release()
 
+    def correct(self, report: str, field: str, value: str) -> Document:
+        """Correct one metadata field of an indexed report (by id or file name); returns it as now stored."""
+        document = correct_stored(self.store, self.settings, report, field, value)
+        self.refresh_keyword_index()  # the authority and inspection type are part of what BM25 indexes
+        return document
+
     def keyword_for(self, documents: Mapping[str, Mapping[str, Any]]) -> KeywordIndex:
         return self.keywords.current(documents)
 
@@ -120,6 +128,7 @@ class Assistant:
             "ranker": self.extractive.ranker.training_data[:12],
             "authorities": dict(sorted(authorities.items())),
             "inspection_types": dict(sorted(Counter(str(m.get("inspection_type")) for m in documents.values()).items())),
+            "corrections": Corrections(self.settings.index_dir).summary(),
         }
 
     def standalone(self, question: str, turns: Sequence[Turn]) -> str:
@@ -164,7 +173,7 @@ class Assistant:
         sentences, citations = (), ()
         if figure is None:
             sentences, citations = respond(
-                standalone, retrieved, self.generator, self.extractive, self._document_texts(retrieved, documents), draft
+                standalone, retrieved, self.generator, self.extractive, self.texts.of(retrieved, documents), draft
             )
         finished = time.perf_counter()
         timings = {
@@ -181,19 +190,6 @@ class Assistant:
                       else area.notes[0] if not area.doc_ids and area.notes else None)
             return Answer(answer=_abstention(reason), abstained=True, **common)
         return Answer(answer=render(sentences), abstained=False, sentences=sentences, citations=citations, **common)
-
-    def _document_texts(self, passages: Sequence[Passage], documents: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
-        """Texts of the passages' documents, read once per content (a changed file keeps its id, not its hash)."""
-        texts = {}
-        for doc_id in {p.chunk.doc_id for p in passages}:
-            key = (doc_id, str(documents.get(doc_id, {}).get("content_hash")))
-            if key not in self._texts:
-                document = self.store.document(doc_id)
-                if document is None:
-                    continue
-                self._texts[key] = document.text
-            texts[doc_id] = self._texts[key]
-        return texts
 
 
 def _abstention(reason: str | None) -> str:

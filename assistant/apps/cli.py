@@ -41,6 +41,13 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true")
     stats.set_defaults(handler=_stats)
 
+    correct = sub.add_parser("correct", help="correct an indexed report's authority, inspection type, date or judgement",
+                             description="Kept beside the index (corrections.json) and applied again on every re-ingest.")
+    correct.add_argument("report", help="the report's document id, source path or file name")
+    correct.add_argument("field", help="authority, inspection_type, date or judgement (checked with the value)")
+    correct.add_argument("value", help="e.g. 'North Somerset', 'focused visit', 2018-07, 'requires improvement', none")
+    correct.set_defaults(handler=_correct)
+
     brief = sub.add_parser("brief", help="a briefing note on an authority or a topic, every point footnoted")
     brief.add_argument("topic", nargs="?", help='an authority ("Warrington") or a theme ("multi-agency safeguarding hub")')
     brief.add_argument("--compare", nargs="+", metavar="TOPIC", help="two or more topics side by side")
@@ -225,6 +232,13 @@ def _stats(args: argparse.Namespace) -> int:
     print(" authorities:")
     for name, count in stats["authorities"].items():
         print(f"{'':>14}{name}: {count}")
+    return 0
+
+
+def _correct(args: argparse.Namespace) -> int:
+    document = _open().correct(args.report, args.field, args.value)
+    print(f"{document.source}: {args.field} is now {document.metadata[args.field]} "
+          f"(corrected: {document.metadata['corrected']})")
     return 0
 
 

@@ -112,7 +112,7 @@ class ChromaStore:
     def _run(self, what: str, target: str, method: str, *args, **kwargs):
         """Call `method` on the client or a collection: one clear StoreError on failure, and a reconnect.
 
-        Every call made through here is idempotent (get, query, count, upsert, delete), so after a dropped
+        Every call made through here is idempotent (get, query, count, upsert, update, delete), so after a dropped
         connection or a collection recreated by another process it is tried once more on fresh handles.
         """
         for attempt in (1, 2):
@@ -216,6 +216,15 @@ class ChromaStore:
             documents=[d.text for d, _ in entries] + generation["documents"],
             metadatas=[_document_metadata(d, n) for d, n in entries] + generation["metadatas"],
         )
+
+    def update_document_metadata(self, doc_id: str, values: Mapping[str, Any]) -> None:
+        """Merge `values` (None removes a key) into a document's commit record and its chunks' metadata, keeping
+        their vectors; the new generation token makes other processes read the records again."""
+        chunk_ids = self.chunk_ids_for(doc_id)
+        if chunk_ids:
+            self._run("update", "chunks", "update", ids=chunk_ids, metadatas=[dict(values) for _ in chunk_ids])
+        self._run("update", "docs", "update", ids=[doc_id], metadatas=[dict(values)])
+        self._bump_generation()
 
     def _bump_generation(self) -> None:
         """Every change to the commit records gets a new token, so readers know when their copy is stale."""

@@ -52,10 +52,17 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+# The report context indexed_text adds to every passage: a correction changes it without changing the text.
+_CONTEXT = ("authority", "inspection_type")
+
+
 def state_of(committed: Mapping[str, Mapping]) -> str:
-    """Identity of the committed documents (id + content hash) and of the tokenizer: equal states mean
-    equal chunk sets tokenized the same way."""
-    items = sorted(f"{doc_id}:{meta.get('content_hash')}" for doc_id, meta in committed.items())
+    """Identity of the committed documents (id, content hash, indexed context) and of the tokenizer: equal
+    states mean equal chunk sets tokenized the same way."""
+    items = sorted(
+        ":".join([doc_id, str(meta.get("content_hash")), *(str(meta.get(k)) for k in _CONTEXT)])
+        for doc_id, meta in committed.items()
+    )
     return hashlib.sha1("\n".join([f"tokenizer:{TOKENIZER_VERSION}", *items]).encode()).hexdigest()
 
 
@@ -63,7 +70,7 @@ def indexed_text(chunk: Chunk) -> str:
     """What BM25 and the embedder see: the passage plus the report context a passage rarely repeats."""
     meta = chunk.metadata
     context = " ".join(
-        str(meta.get(k)) for k in ("authority", "inspection_type") if meta.get(k) and meta.get(k) != "unknown"
+        str(meta.get(k)) for k in _CONTEXT if meta.get(k) and meta.get(k) != "unknown"
     )
     return f"{context}. {chunk.title}.\n{chunk.text}" if context else f"{chunk.title}.\n{chunk.text}"
 

@@ -5,17 +5,23 @@ source path, so a re-ingest of the same file finds them again) and are applied o
 `describe` reads every time a document's metadata is made."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from assistant.core.errors import AssistantError
+from assistant.core.errors import InputError
+from assistant.core.types import Document
 from assistant.ingest.dates import ordinal, year_of
-from assistant.ingest.describe import UNKNOWN, flag
+from assistant.ingest.describe import UNKNOWN, describe, flag
 from assistant.ingest.gazetteer import NAMES
 from assistant.text.patterns import JUDGEMENTS, SCOTTISH_SCALE
+
+if TYPE_CHECKING:
+    from assistant.core.settings import Settings
+    from assistant.index.chroma import ChromaStore
 
 CORRECTIONS_FILE = "corrections.json"
 FIELDS = ("authority", "inspection_type", "date", "judgement")
@@ -23,7 +29,7 @@ _DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
 _GRADES = frozenset(JUDGEMENTS) | frozenset(SCOTTISH_SCALE) | {"none", UNKNOWN}
 
 
-class CorrectionError(AssistantError):
+class CorrectionError(InputError):
     """A correction that cannot be stored: unknown field or a value of the wrong form."""
 
 
@@ -133,21 +139,75 @@ class Corrections:
 
 
 def apply(metadata: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
-    """Metadata with the corrected fields replaced and the keys derived from them kept in step
-    (the date's year and ordinal, the authority and judgement flags); `corrected` lists the fields."""
+    """Metadata with the corrected fields replaced and the keys derived from them kept in step (the date's
+    year and ordinal; the authority and judgement lists and flags, where the corrected value replaces the
+    one describe read); `corrected` lists the fields."""
     meta = dict(metadata)
     for field, value in values.items():
         if field not in FIELDS:
             continue
+        old = str(meta.get(field, UNKNOWN))
         meta[field] = value
         if field == "date":
             meta["year"], meta["date_ord"] = year_of(value), ordinal(value)
         elif field == "authority":
-            named = [n for n in str(meta.get("authorities", "")).split("; ") if n and n not in (UNKNOWN, value)]
-            meta["authorities"] = "; ".join([value, *named])
-            meta[flag("authority", value)] = True
-        elif field == "judgement" and value not in ("none", UNKNOWN):
-            meta[flag("judgement", value)] = True
+            meta["authorities"] = _replaced(meta.get("authorities"), old, value)
+            _reflag(meta, "authority", old, value, meta["authorities"].split("; "))
+        elif field == "judgement":
+            graded = value not in ("none", UNKNOWN)
+            meta["judgements"] = _replaced(meta.get("judgements"), old, value if graded else None)
+            _reflag(meta, "judgement", old, value if graded else None,
+                    [j.split(" (")[0] for j in meta["judgements"].split("; ")])
     if values:
         meta["corrected"] = ", ".join(f for f in FIELDS if f in values)
     return meta
+
+
+def _replaced(listing: Any, old: str, new: str | None) -> str:
+    """A '; '-joined list with `new` first and `old` (the misread value; a dated mention of it stays) gone."""
+    kept = [item for item in str(listing or "").split("; ") if item and item not in (UNKNOWN, old, new)]
+    return "; ".join([new, *kept] if new else kept) or UNKNOWN
+
+
+def _reflag(meta: dict[str, Any], kind: str, old: str, new: str | None, remaining: list[str]) -> None:
+    """The filter flag of the misread value goes unless the list still names it; the corrected value's is set."""
+    if old not in remaining:
+        meta.pop(flag(kind, old), None)
+    if new:
+        meta[flag(kind, new)] = True
+
+
+def resolve(documents: Mapping[str, Mapping[str, Any]], report: str) -> str:
+    """The doc id of an indexed report named by its id, its source path or its file name."""
+    report = report.strip()
+    if report in documents:
+        return report
+    matches = [d for d, meta in documents.items() if report in (meta.get("source"), Path(str(meta.get("source"))).name)]
+    if not matches:
+        raise CorrectionError(f"no indexed report has the id, source or file name '{report}'")
+    if len(matches) > 1:
+        raise CorrectionError(f"{len(matches)} indexed reports are named '{report}': give the source path or the id")
+    return matches[0]
+
+
+def correct_stored(store: "ChromaStore", settings: "Settings", report: str, field: str, value: str) -> Document:
+    """Record a correction and rewrite the report's stored metadata to what a re-ingest would give it (its
+    text described again, every correction applied), without re-embedding. Returns the corrected document."""
+    # ingest imports this module to apply corrections; the lock keeps an ingest from writing the old metadata back.
+    from assistant.ingest.run import ingest_lock
+
+    lock = ingest_lock(settings)
+    try:
+        doc_id = resolve(store.documents(), report)
+        document = store.document(doc_id)
+        if document is None:
+            raise CorrectionError(f"'{report}' left the index while it was being corrected")
+        corrections = Corrections(settings.index_dir)
+        corrections.set(doc_id, document.source, field, value)
+        old = document.metadata
+        new = corrections.apply(doc_id, describe(document.text, document.title, document.source).as_metadata())
+        # None removes a key (a flag the correction made untrue) from the stored records.
+        store.update_document_metadata(doc_id, {k: new.get(k) for k in old.keys() | new.keys() if old.get(k) != new.get(k)})
+        return dataclasses.replace(document, metadata=new)
+    finally:
+        lock.release()

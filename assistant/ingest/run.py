@@ -8,6 +8,7 @@ from typing import Callable, Sequence
 
 from assistant.ingest.boilerplate import SITE_LINES_FILE, SiteLines, furniture_spans, preload_sites, source_host
 from assistant.ingest.chunk import chunk_document
+from assistant.ingest.corrections import Corrections
 from assistant.ingest.describe import describe
 from assistant.index.embed import Embedder, require_model
 from assistant.core.errors import IndexBusyError, LoadError
@@ -53,8 +54,10 @@ def source_root(settings: Settings) -> Path:
 def prepare(
     document: Document, settings: Settings, repeated: frozenset[str] = frozenset()
 ) -> tuple[Document, list[Chunk]]:
-    """Describe and chunk a document; chunks leave out its site furniture (`repeated`: its site's template lines)."""
+    """Describe and chunk a document, with the user's corrections over what describe read; chunks leave out its
+    site furniture (`repeated`: its site's template lines)."""
     metadata = describe(document.text, document.title, document.source).as_metadata()
+    metadata = Corrections(settings.index_dir).apply(document.id, metadata)
     document = dataclasses.replace(document, metadata=metadata)
     skip = furniture_spans(document.text, repeated)
     return document, chunk_document(document, settings.chunk_size, settings.chunk_overlap, skip)

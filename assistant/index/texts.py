@@ -1,0 +1,26 @@
+"""Full texts of the documents answers cite, read from the store once per content and kept in memory."""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from assistant.core.types import Passage
+from assistant.index.chroma import ChromaStore
+
+
+class DocumentTexts:
+    def __init__(self, store: ChromaStore) -> None:
+        self.store = store
+        self._texts: dict[tuple[str, str], str] = {}  # (doc id, content hash) -> document text
+
+    def of(self, passages: Sequence[Passage], documents: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+        """Texts of the passages' documents (a changed file keeps its id, not its hash)."""
+        texts = {}
+        for doc_id in {p.chunk.doc_id for p in passages}:
+            key = (doc_id, str(documents.get(doc_id, {}).get("content_hash")))
+            if key not in self._texts:
+                document = self.store.document(doc_id)
+                if document is None:
+                    continue
+                self._texts[key] = document.text
+            texts[doc_id] = self._texts[key]
+        return texts
