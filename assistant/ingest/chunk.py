@@ -18,6 +18,9 @@ def chunk_document(
         if part.strip():
             shifted = [Span(start + s.start, start + s.end) for s in sentences(part)]
             chunks.extend(_chunk_spans(document, list(_fit(document.text, shifted, size)), size, overlap))
+    if not chunks and skip:
+        # A text that is nothing but furniture lines is still what its file holds: index it whole rather than not at all.
+        return chunk_document(document, size, overlap)
     return chunks
 
 
