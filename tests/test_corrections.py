@@ -1,12 +1,14 @@
 """Corrections to a report's metadata: stored beside the index, checked, applied over what describe reads."""
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from assistant.ingest.corrections import CORRECTIONS_FILE, CorrectionError, Corrections, apply
 from assistant.ingest.describe import describe
 from assistant.ingest.load import load_document
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, build_settings
 
 
 def test_corrections_persist_and_apply_over_described_metadata(tmp_path):
@@ -64,3 +66,121 @@ def test_a_damaged_file_is_reported_not_ignored(tmp_path):
     (tmp_path / CORRECTIONS_FILE).write_text("{not json", encoding="utf-8")
     with pytest.raises(CorrectionError, match="unreadable"):
         Corrections(tmp_path).all()
+
+
+# ---------------------------------------------------------------- corrections of an indexed report
+
+
+MASH = "003_c058eaba94c55f19.txt"  # the unnamed authority's MASH focused visit
+PILOT = "001_85a2b1ef848920a2.txt"  # Warrington: 'good' overall, 'inadequate (2009)' before
+
+
+@pytest.fixture
+def library(tmp_path, shared_embedder):
+    """An Assistant over its own copy of the corpus (a test may change a file), ingested."""
+    from assistant.pipeline import Assistant
+
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    helper = Assistant(build_settings(tmp_path, corpus_dir=tmp_path / "corpus"), embedder=shared_embedder)
+    assert helper.ingest().count("indexed") == 5
+    return helper
+
+
+def doc_id_of(helper, name: str) -> str:
+    return next(d for d, meta in helper.documents().items() if meta["source"].endswith(name))
+
+
+def chunk_rows(helper, doc_id: str) -> dict:
+    rows = helper.store._chunks.get(where={"doc_id": doc_id}, include=["metadatas", "embeddings"])
+    return {i: (dict(m), list(v)) for i, m, v in zip(rows["ids"], rows["metadatas"], rows["embeddings"])}
+
+
+def test_a_correction_changes_the_stored_metadata_in_place_for_every_reader(library, shared_embedder):
+    from assistant.pipeline import Assistant
+
+    doc_id = doc_id_of(library, MASH)
+    before = chunk_rows(library, doc_id)
+    other = Assistant(library.settings, embedder=shared_embedder)  # another process on the same index
+    assert other.documents()[doc_id]["authority"] == "unknown"
+    assert not library.keyword.search("North Somerset", 5)  # no shipped report names it
+
+    document = library.correct(MASH, "authority", "north somerset")
+
+    assert (document.id, document.source, document.metadata["authority"]) == (doc_id, f"corpus/{MASH}", "North Somerset")
+    stored = library.documents()[doc_id]
+    assert (stored["authority"], stored["authorities"], stored["corrected"]) == ("North Somerset",) * 2 + ("authority",)
+    assert stored["authority_north_somerset"] is True and stored["inspection_type"] == "focused visit"
+    after = chunk_rows(library, doc_id)
+    assert after.keys() == before.keys()
+    for chunk_id, (meta, vector) in after.items():
+        assert meta["authority"] == "North Somerset" and meta["authority_north_somerset"] is True
+        assert vector == before[chunk_id][1]  # not re-embedded
+    stats = library.stats()
+    assert stats["corrections"] == {"documents": 1, "fields": {"authority": 1}}
+    assert stats["authorities"]["North Somerset"] == 1 and "unknown" not in stats["authorities"]
+    # The other Assistant sees the new commit records (generation token) and rebuilds its BM25 on them.
+    assert other.documents()[doc_id]["authority"] == "North Somerset"
+    assert other.keyword_for(other.documents()).state == library.keyword.state
+    hits = other.keyword_for(other.documents()).search("North Somerset", 50)
+    assert hits and {chunk_id for chunk_id, _ in hits} <= after.keys()
+
+    answer = other.ask("What did inspectors say about the MASH?", filters={"authority": "North Somerset"})
+    assert not answer.abstained and answer.citations
+    assert {(c.doc_id, c.metadata["authority"]) for c in answer.citations} == {(doc_id, "North Somerset")}
+
+
+def test_corrections_survive_a_changed_file_and_a_rebuild(library):
+    doc_id = doc_id_of(library, PILOT)
+    assert library.documents()[doc_id]["judgement_good"] is True
+    library.correct(doc_id, "judgement", "Requires improvement")
+    library.correct(f"corpus/{PILOT}", "date", "2008-11")
+    expected = {"judgement": "requires improvement", "judgements": "requires improvement; inadequate (2009)",
+                "date": "2008-11", "year": 2008, "date_ord": 20081100, "corrected": "date, judgement"}
+
+    def check_stored() -> None:
+        meta = library.documents()[doc_id]
+        assert {k: meta.get(k) for k in expected} == expected
+        assert "judgement_good" not in meta and meta["judgement_inadequate"] is True  # the earlier grade stays
+        assert all("judgement_good" not in m for m, _ in chunk_rows(library, doc_id).values())
+        found = library.ask("How was Warrington judged?", filters={"judgement": "good"})
+        assert all(c.doc_id != doc_id for c in found.citations)
+
+    check_stored()
+    assert library.ingest().count("unchanged") == 5
+    check_stored()
+    path = library.settings.corpus_dir / PILOT
+    path.write_text(path.read_text(encoding="utf-8") + "\nA line added later.\n", encoding="utf-8")
+    assert library.ingest().count("indexed") == 1  # described again from the new text, corrections applied
+    check_stored()
+    assert library.ingest(rebuild=True).count("indexed") == 5
+    check_stored()
+    assert library.stats()["corrections"] == {"documents": 1, "fields": {"date": 1, "judgement": 1}}
+
+
+def test_bad_corrections_are_one_line_errors_and_change_nothing(library, monkeypatch, capsys):
+    from assistant.apps import cli
+    from assistant.core.errors import InputError
+    from tests.conftest import cli_env
+
+    doc_id = doc_id_of(library, MASH)
+    before = library.documents()
+    for report, field, value, message in [
+        (doc_id, "title", "x", "cannot correct 'title'"),
+        (doc_id, "date", "25 July 2018", "not YYYY"),
+        (doc_id, "judgement", "brilliant", "is not one of"),
+        ("nowhere.txt", "date", "2018", "no indexed report has the id, source or file name 'nowhere.txt'"),
+    ]:
+        with pytest.raises(InputError, match=message) as caught:
+            library.correct(report, field, value)
+        assert isinstance(caught.value, CorrectionError) and "\n" not in str(caught.value)
+    assert library.documents() == before
+    assert not (library.settings.index_dir / CORRECTIONS_FILE).exists()
+
+    for key, value in cli_env(library.settings).items():
+        monkeypatch.setenv(key, value)
+    assert cli.main(["correct", MASH, "judgement", "brilliant"]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("error: judgement 'brilliant' is not one of") and error.count("\n") == 1
+    assert cli.main(["correct", MASH, "date", "2018-07"]) == 0
+    assert capsys.readouterr().out == f"corpus/{MASH}: date is now 2018-07 (corrected: date)\n"
+    assert library.documents()[doc_id]["date"] == "2018-07"

@@ -1,10 +1,12 @@
-"""The Library tab: upload reports (copied into the data folder and indexed), list them, delete one."""
+"""The Library tab: upload reports (copied into the data folder and indexed), list them, correct one's
+metadata, delete one."""
 
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
+from assistant.apps.web.corrections import FIELD_CHOICES, VALUE_HINT, correct_report
 from assistant.apps.web.handlers import (
     LIBRARY_HEADERS, UPLOAD_HEADERS, delete_report, library_choices, library_rows, upload_reports,
 )
@@ -37,6 +39,18 @@ class LibraryPage:
                 column_widths=["24%", "11%", "11%", "12%", "11%", "9%", "7%", "15%"], elem_id="library",
                 label="Indexed reports", show_label=False,
             )
+            gr.Markdown("**Correct a report**: what you set replaces what was read from the text, in answers, "
+                        "filters and this table, and is kept when the report is indexed again.")
+            with gr.Row(equal_height=True):
+                self.to_correct = gr.Dropdown(library_choices(self.helper), value=None, label="Report to correct",
+                                              scale=3, min_width=220, elem_id="correct-choice")
+                self.field = gr.Dropdown(FIELD_CHOICES, value="authority", label="Field", scale=1, min_width=150,
+                                         elem_id="correct-field")
+                self.value = gr.Textbox(label="Correct value", info=VALUE_HINT, scale=3, min_width=220,
+                                        elem_id="correct-value")
+                self.correct_button = gr.Button("Apply", variant="primary", scale=1, min_width=100,
+                                                elem_id="correct")
+            self.correct_status = gr.Markdown(elem_id="correct-status")
             with gr.Row(equal_height=True):
                 self.to_delete = gr.Dropdown(library_choices(self.helper), value=None, label="Report to delete",
                                              info="Removes the report and its passages from the index", scale=4,
@@ -46,10 +60,12 @@ class LibraryPage:
             self.delete_status = gr.Markdown(elem_id="delete-status")
 
     def index_outputs(self) -> list[gr.components.Component]:
-        return [self.table, self.to_delete]
+        return [self.table, self.to_correct, self.to_delete]
 
     def index_values(self) -> tuple[Any, ...]:
-        return library_rows(self.helper), gr.update(choices=library_choices(self.helper), value=None)
+        choices = library_choices(self.helper)
+        return (library_rows(self.helper), gr.update(choices=choices, value=None),
+                gr.update(choices=choices, value=None))
 
     def wire(self, ask: AskPage, views: list[ShowsIndex]) -> None:
         """Uploads and deletes change the index: every view of it in `views` is refreshed, and the filter bar."""
@@ -67,6 +83,15 @@ class LibraryPage:
         self.upload.upload(on_upload, inputs=[self.upload, *filters.controls],
                            outputs=[self.upload, self.upload_status, self.upload_table, *refreshed, filters.bar],
                            **PRIVATE)
+
+        def on_correct(doc_id, field, value, *filter_values):
+            return (correct_report(self.helper, doc_id, field, value), *index_values(views),
+                    filters.bar_for(*filter_values))
+
+        self.correct_button.click(
+            on_correct, inputs=[self.to_correct, self.field, self.value, *filters.controls],
+            outputs=[self.correct_status, *refreshed, filters.bar], **PRIVATE,
+        )
 
         def on_delete(doc_id):
             return (delete_report(self.helper, doc_id), *index_values(views))
