@@ -8,21 +8,11 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.apps.brief.build import (
-    ACTIONS,
-    IMPROVEMENTS,
-    STRENGTHS,
-    Brief,
-    Section,
-    brief_docx_bytes,
-    brief_markdown,
-    build_brief,
-    build_comparison,
-    check_brief,
-    classify,
-    render_docx,
-    render_markdown,
-)
+from assistant.apps.brief.build import brief_docx_bytes, brief_markdown, build_brief, build_comparison, check_brief
+from assistant.apps.brief.classify import classify
+from assistant.apps.brief.docx import render_docx
+from assistant.apps.brief.markdown import render_markdown
+from assistant.apps.brief.model import ACTIONS, IMPROVEMENTS, STRENGTHS, Brief, Section
 from assistant.answer.cite import SUPPORT_THRESHOLD, support
 from tests.conftest import cli_command, cli_env
 

@@ -1,0 +1,167 @@
+"""The briefing note as data: footnotes, points, sections, the reports searched; and the labels they show.
+
+Renderers (markdown.py, docx.py) read only these records, so a brief can be built once and written in
+any format, and checked (build.check_brief) without rendering it.
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date as _date
+from typing import Iterable, Sequence
+
+from assistant.text import squash
+from assistant.text.patterns import UNKNOWN, YEAR
+
+STRENGTHS = "Strengths"
+IMPROVEMENTS = "Areas for improvement"
+ACTIONS = "Actions and recommendations"
+CONTEXT = "What the reports say"
+CATEGORIES = (STRENGTHS, IMPROVEMENTS, ACTIONS)
+
+
+@dataclass(frozen=True)
+class Footnote:
+    """A verbatim passage of a report: text == document.text[start:end], quote == document.text[quote_start:quote_end]."""
+
+    n: int
+    doc_id: str
+    chunk_id: str
+    source: str
+    title: str
+    authority: str
+    date: str  # ISO date or "unknown"
+    inspection_type: str
+    start: int
+    end: int
+    text: str
+    quote_start: int
+    quote_end: int
+    quote: str
+
+
+@dataclass(frozen=True)
+class Point:
+    text: str
+    footnotes: tuple[int, ...]
+    lead: str = ""  # a label built from metadata, shown in bold before the text
+    doc_id: str = ""
+    kind: str = "quote"  # "quote" (verbatim) | "llm" (a model's rephrasing, verified)
+    support: float = 1.0
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    footnotes: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    points: tuple[Point, ...] = ()
+    notes: tuple[str, ...] = ()  # uncited lines about the search (scope, absences, open questions)
+    subsections: tuple["Section", ...] = ()
+    table: tuple[tuple[Cell, ...], ...] = ()  # first row is the header
+    intro: str = ""  # one italic line under the heading
+
+
+@dataclass(frozen=True)
+class ReportRef:
+    doc_id: str
+    source: str
+    title: str
+    authority: str
+    date: str
+    inspection_type: str
+    judgement: str
+    matched: bool
+
+
+@dataclass(frozen=True)
+class Brief:
+    title: str
+    topics: tuple[str, ...]
+    kind: str  # "authority" | "theme" | "comparison"
+    mode: str  # "extractive" | "llm"
+    empty: bool
+    summary: str
+    sections: tuple[Section, ...]
+    footnotes: tuple[Footnote, ...]
+    searched: tuple[ReportRef, ...]
+
+    @property
+    def matched(self) -> tuple[ReportRef, ...]:
+        return tuple(r for r in self.searched if r.matched)
+
+    def points(self) -> list[Point]:
+        return [p for s in self.sections for p in walk_points(s)]
+
+    def footnote(self, n: int) -> Footnote:
+        return self.footnotes[n - 1]
+
+
+def walk_points(section: Section) -> Iterable[Point]:
+    yield from section.points
+    for sub in section.subsections:
+        yield from walk_points(sub)
+
+
+def walk_refs(section: Section) -> Iterable[int]:
+    """Footnote numbers in the order a reader meets them: table cells, then points, then subsections."""
+    for row in section.table:
+        for cell in row:
+            yield from cell.footnotes
+    for point in section.points:
+        yield from point.footnotes
+    for sub in section.subsections:
+        yield from walk_refs(sub)
+
+
+# --------------------------------------------------------------------------------------------- labels
+
+
+def date_label(iso: str) -> str:
+    if not iso or iso == UNKNOWN:
+        return "date not stated"
+    try:
+        value = _date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{value.day} {calendar.month_name[value.month]} {value.year}"
+
+
+def authority_label(authority: str, source: str = "") -> str:
+    if authority and authority != UNKNOWN:
+        return authority
+    return f"Unnamed authority ({file_name(source)})" if source else "Unnamed authority"
+
+
+def kind_label(inspection_type: str) -> str:
+    return inspection_type if inspection_type != UNKNOWN else "type not stated"
+
+
+def file_name(source: str) -> str:
+    return source.rsplit("/", 1)[-1]
+
+
+def years(text: str) -> list[int]:
+    return [int(y) for y in YEAR.findall(text)]
+
+
+def iso_ord(iso: str) -> int:
+    """20220708 for '2022-07-08'; 0 for anything that is not an ISO date (newest-first sorting)."""
+    return int(iso.replace("-", "")) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", iso or "") else 0
+
+
+def joined(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def footnote_label(note: Footnote) -> str:
+    return (
+        f"\u201c{squash(note.title)}\u201d, {authority_label(note.authority)}, "
+        f"{kind_label(note.inspection_type)}, {date_label(note.date)}; {note.source}, "
+        f"characters {note.quote_start}\u2013{note.quote_end} (passage {note.start}\u2013{note.end})"
+    )
