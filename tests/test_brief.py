@@ -237,32 +237,20 @@ def read_docx(data: bytes):
     return docx.Document(io.BytesIO(data))
 
 
-def test_docx_has_headings_superscript_references_and_numbered_notes(ingested, briefs):
+def test_docx_has_headings_and_a_sources_table(ingested, briefs):
+    # The numbered Notes list became real Word footnotes (issue 15): tests/test_brief_docx.py checks those.
     brief = briefs["Warrington"]
     document = read_docx(render_docx(brief))
     paragraphs = document.paragraphs
     headings = [(p.style.name, p.text) for p in paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert headings[0] == ("Title", "Briefing note: Warrington")
     level1 = [text for style, text in headings if style == "Heading 1"]
-    assert level1 == SECTION_HEADINGS + ["Notes"]
+    assert level1 == SECTION_HEADINGS
     assert ("Heading 2", "Date not stated: multi-agency pilot inspection, Warrington") in headings
-
-    notes_at = next(i for i, p in enumerate(paragraphs) if p.style.name == "Heading 1" and p.text == "Notes")
-    entries = [p.text for p in paragraphs[notes_at + 1 :] if p.text.strip()]
-    assert len(entries) == len(brief.footnotes)
-    for entry, note in zip(entries, brief.footnotes):
-        assert entry.startswith(f"{note.n}.\t")
-        assert note.source in entry and f"characters {note.quote_start}\u2013{note.quote_end}" in entry
-        assert " ".join(note.quote.split()) in entry
-
-    superscripts = [
-        run.text for p in paragraphs[:notes_at] for run in p.runs if run.font.superscript
-    ]
-    cited = {int(n) for text in superscripts for n in text.split(",")}
-    assert cited == set(range(1, len(brief.footnotes) + 1))
-    sources_at = next(i for i, p in enumerate(paragraphs) if p.style.name == "Heading 1" and p.text == "Sources")
-    sources = [p.text for p in paragraphs[sources_at + 1 : notes_at]]
-    assert any(WARRINGTON_PILOT in s for s in sources) and any(WARRINGTON_FOCUSED in s for s in sources)
+    sources = document.tables[-1]
+    assert [c.text for c in sources.rows[0].cells] == ["File", "Title", "Authority", "Inspection type", "Date"]
+    files_cited = sorted(row.cells[0].text.rsplit("/", 1)[-1] for row in sources.rows[1:])
+    assert files_cited == [WARRINGTON_PILOT, WARRINGTON_FOCUSED]
     assert document.core_properties.title == "Briefing note: Warrington"
 
 
@@ -278,7 +266,7 @@ def test_docx_comparison_has_a_table_and_parallel_sections(ingested):
 def test_docx_of_an_empty_topic_has_no_notes(ingested, briefs):
     document = read_docx(render_docx(briefs["Rutland"]))
     texts = [p.text for p in document.paragraphs]
-    assert "Notes" not in texts and any("No indexed report matches" in t for t in texts)
+    assert "Sources" not in texts and any("No indexed report matches" in t for t in texts)
 
 
 # ------------------------------------------------------------------------------------------- generator

@@ -54,16 +54,17 @@ def _mode(helper: "Assistant") -> str:
 
 
 def _sources_section(footnotes: Sequence[Footnote]) -> Section:
-    lines, seen = [], set()
+    """A table of the reports the footnotes cite, one row each, by file name."""
+    rows = [tuple(Cell(h) for h in ("File", "Title", "Authority", "Inspection type", "Date"))]
+    seen: set[str] = set()
     for note in sorted(footnotes, key=lambda f: f.source):
-        if note.doc_id in seen:
-            continue
-        seen.add(note.doc_id)
-        lines.append(
-            f"{note.source}: \u201c{squash(note.title)}\u201d, {authority_label(note.authority)}, "
-            f"{kind_label(note.inspection_type)}, {date_label(note.date)}"
-        )
-    return Section("Sources", notes=tuple(lines))
+        if note.doc_id not in seen:
+            seen.add(note.doc_id)
+            rows.append(tuple(Cell(text) for text in (
+                note.source, squash(note.title), authority_label(note.authority), kind_label(note.inspection_type),
+                date_label(note.date),
+            )))
+    return Section("Sources", table=tuple(rows))
 
 
 def _renumbered(sections: Sequence[Section], footnotes: Sequence[Footnote]) -> tuple[tuple[Section, ...], tuple[Footnote, ...]]:

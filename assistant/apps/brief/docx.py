@@ -1,20 +1,94 @@
-"""A brief as a Word document (python-docx, imported when a DOCX is written)."""
+"""A brief as a Word document: headings, bulleted points, tables, and real Word footnotes.
+
+python-docx has no footnote API, so the footnotes part (word/footnotes.xml) is written through its OPC
+layer: one <w:footnote> per brief footnote, related to the main document part, and a <w:footnoteReference>
+run where a reader first meets each number. Word numbers footnotes by the order of those references;
+the brief numbers its footnotes in reading order too, so the two agree. A number cited a second time
+(a table cell and the point it summarises) is a plain superscript number: a second reference would make
+Word print a second, duplicate footnote. python-docx is imported when a DOCX is written.
+"""
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from typing import Any, Sequence
 
-from assistant.apps.brief.model import Brief, Section, footnote_label
+from assistant.apps.brief.model import Brief, Footnote, Section, footnote_label
 from assistant.text import squash
 
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_NOTE_SIZE = "18"  # half-points: 9 pt footnote text
+# Word requires the two separator footnotes (ids -1 and 0) before any real one.
+_SEPARATORS = (("-1", "separator", "separator"), ("0", "continuationSeparator", "continuationSeparator"))
 
-def _docx_refs(paragraph, numbers: Sequence[int]) -> None:
-    if numbers:
-        run = paragraph.add_run(",".join(str(n) for n in numbers))
-        run.font.superscript = True
+
+class _Footnotes:
+    """Places footnote references in paragraphs and writes the footnotes part they point to."""
+
+    def __init__(self, footnotes: Sequence[Footnote]) -> None:
+        self.footnotes = footnotes
+        self.placed: set[int] = set()
+
+    def refer(self, paragraph: Any, numbers: Sequence[int]) -> None:
+        from docx.oxml import OxmlElement
+        from docx.oxml.ns import qn
+
+        for i, n in enumerate(numbers):
+            if i:
+                paragraph.add_run(",").font.superscript = True
+            run = paragraph.add_run()
+            run.font.superscript = True
+            if n in self.placed:
+                run.text = str(n)
+                continue
+            reference = OxmlElement("w:footnoteReference")
+            reference.set(qn("w:id"), str(n))
+            run._r.append(reference)
+            self.placed.add(n)
+
+    def attach(self, document: Any) -> None:
+        """Add word/footnotes.xml to the package, related to the document part."""
+        from docx.opc.constants import CONTENT_TYPE, RELATIONSHIP_TYPE
+        from docx.opc.packuri import PackURI
+        from docx.opc.part import Part
+
+        part = Part(PackURI("/word/footnotes.xml"), CONTENT_TYPE.WML_FOOTNOTES, self._xml(), document.part.package)
+        document.part.relate_to(part, RELATIONSHIP_TYPE.FOOTNOTES)
+
+    def _xml(self) -> bytes:
+        from lxml import etree
+
+        def w(tag: str) -> str:
+            return f"{{{_W}}}{tag}"
+
+        root = etree.Element(w("footnotes"), nsmap={"w": _W})
+        for note_id, kind, mark in _SEPARATORS:
+            note = etree.SubElement(root, w("footnote"), {w("type"): kind, w("id"): note_id})
+            etree.SubElement(etree.SubElement(etree.SubElement(note, w("p")), w("r")), w(mark))
+        for footnote in self.footnotes:
+            note = etree.SubElement(root, w("footnote"), {w("id"): str(footnote.n)})
+            paragraph = etree.SubElement(note, w("p"))
+            runs = (
+                ("", None, True),  # the footnote's own number, which Word fills in
+                (" " + footnote_label(footnote) + ": ", None, False),
+                (f"\u201c{squash(footnote.quote)}\u201d", "italic", False),
+            )
+            for text, style, is_mark in runs:
+                run = etree.SubElement(paragraph, w("r"))
+                properties = etree.SubElement(run, w("rPr"))
+                if style == "italic":
+                    etree.SubElement(properties, w("i"))
+                if is_mark:
+                    etree.SubElement(properties, w("vertAlign"), {w("val"): "superscript"})
+                etree.SubElement(properties, w("sz"), {w("val"): _NOTE_SIZE})
+                if is_mark:
+                    etree.SubElement(run, w("footnoteRef"))
+                else:
+                    element = etree.SubElement(run, w("t"), {"{http://www.w3.org/XML/1998/namespace}space": "preserve"})
+                    element.text = text
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _docx_section(document, section: Section, level: int) -> None:
+def _docx_section(document: Any, section: Section, level: int, notes: _Footnotes) -> None:
     from docx.shared import Pt
 
     document.add_heading(section.heading, level=min(level, 9))
@@ -33,23 +107,23 @@ def _docx_section(document, section: Section, level: int) -> None:
                 run.font.size = Pt(9)
                 if r == 0 or c == 0:
                     run.bold = True
-                _docx_refs(paragraph, cell.footnotes)
+                notes.refer(paragraph, cell.footnotes)
     for point in section.points:
         paragraph = document.add_paragraph(style="List Bullet")
         if point.lead:
             paragraph.add_run(point.lead + ": ").bold = True
         paragraph.add_run(point.text)
-        _docx_refs(paragraph, point.footnotes)
+        notes.refer(paragraph, point.footnotes)
     for line in section.notes:
         paragraph = document.add_paragraph(style="List Bullet")
         run = paragraph.add_run(line)
         run.italic = bool(section.points)  # beside cited points, an uncited remark is set apart
     for sub in section.subsections:
-        _docx_section(document, sub, level + 1)
+        _docx_section(document, sub, level + 1, notes)
 
 
 def render_docx(brief: Brief) -> bytes:
-    """A Word document: headings, bulleted points with superscript note numbers, a numbered Notes section."""
+    """A Word document: headings, bulleted points and tables, each cited passage a Word footnote."""
     import docx
     from docx.shared import Pt
 
@@ -65,18 +139,11 @@ def render_docx(brief: Brief) -> bytes:
     document.add_heading(brief.title, level=0)
     intro = document.add_paragraph()
     intro.add_run(brief.summary).italic = True
+    notes = _Footnotes(brief.footnotes)
     for section in brief.sections:
-        _docx_section(document, section, 1)
+        _docx_section(document, section, 1, notes)
     if brief.footnotes:
-        document.add_heading("Notes", level=1)
-        for note in brief.footnotes:
-            paragraph = document.add_paragraph()
-            paragraph.paragraph_format.left_indent = Pt(18)
-            paragraph.paragraph_format.first_line_indent = Pt(-18)
-            paragraph.paragraph_format.space_after = Pt(4)
-            paragraph.add_run(f"{note.n}.\t").bold = True
-            paragraph.add_run(footnote_label(note) + ": ")
-            paragraph.add_run(f"\u201c{squash(note.quote)}\u201d").italic = True
+        notes.attach(document)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

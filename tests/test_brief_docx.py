@@ -1,0 +1,67 @@
+"""The briefing note's DOCX carries real Word footnotes: word/footnotes.xml holds one footnote per cited
+point's passage, and the body references each exactly once, in reading order (the real corpus and index)."""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import pytest
+from lxml import etree
+
+from assistant.apps.brief.build import build_brief, build_comparison
+from assistant.apps.brief.docx import render_docx
+from assistant.apps.brief.markdown import render_markdown
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def parts(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def cited_numbers(brief) -> set[int]:
+    numbers = {n for point in brief.points() for n in point.footnotes}
+    for section in brief.sections:
+        numbers |= {n for row in section.table for cell in row for n in cell.footnotes}
+    return numbers
+
+
+@pytest.fixture(scope="module", params=["Warrington", ("Warrington", "Wirral")], ids=["authority", "comparison"])
+def brief(request, ingested):
+    topic = request.param
+    return build_brief(ingested, topic) if isinstance(topic, str) else build_comparison(ingested, list(topic))
+
+
+def test_footnotes_part_holds_one_footnote_per_cited_passage(brief):
+    files = parts(render_docx(brief))
+    assert "word/footnotes.xml" in files
+    assert b"wordprocessingml.footnotes+xml" in files["[Content_Types].xml"]
+    assert b"relationships/footnotes" in files["word/_rels/document.xml.rels"]
+
+    footnotes = etree.fromstring(files["word/footnotes.xml"]).findall(f"{W}footnote")
+    real = [f for f in footnotes if f.get(f"{W}type") is None]
+    assert [f.get(f"{W}type") for f in footnotes[:2]] == ["separator", "continuationSeparator"]
+    assert brief.footnotes and len(real) == len(brief.footnotes) == len(cited_numbers(brief))
+    for element, note in zip(real, brief.footnotes):
+        assert element.get(f"{W}id") == str(note.n)
+        text = "".join(element.itertext())
+        assert note.source in text and f"characters {note.quote_start}\u2013{note.quote_end}" in text
+        assert " ".join(note.quote.split()) in text
+        assert element.find(f".//{W}footnoteRef") is not None  # Word prints the note's number
+
+
+def test_body_references_each_footnote_once_in_reading_order(brief):
+    body = etree.fromstring(parts(render_docx(brief))["word/document.xml"])
+    references = [int(r.get(f"{W}id")) for r in body.iter(f"{W}footnoteReference")]
+    # Word numbers footnotes by reference order: the brief's numbers must be that order, with no repeats.
+    assert references == list(range(1, len(brief.footnotes) + 1))
+    markdown = render_markdown(brief)
+    first_seen = list(dict.fromkeys(int(n) for n in re.findall(r"\[\^(\d+)\](?!:)", markdown)))
+    assert first_seen == references
+
+
+def test_an_empty_brief_has_no_footnotes_part(ingested):
+    brief = build_brief(ingested, "Rutland")
+    assert brief.empty and "word/footnotes.xml" not in parts(render_docx(brief))
