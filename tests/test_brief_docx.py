@@ -65,3 +65,21 @@ def test_body_references_each_footnote_once_in_reading_order(brief):
 def test_an_empty_brief_has_no_footnotes_part(ingested):
     brief = build_brief(ingested, "Rutland")
     assert brief.empty and "word/footnotes.xml" not in parts(render_docx(brief))
+
+
+def test_the_app_tab_writes_the_same_note_as_markdown_and_docx(ingested):
+    from assistant.apps.brief.build import brief_markdown
+    from assistant.apps.web.brief import brief_files
+
+    note = brief_files(ingested, "Warrington", "")  # the picked authority
+    assert note.markdown == brief_markdown(ingested, "Warrington")  # the builder `assistant brief` uses
+    assert open(note.markdown_path, encoding="utf-8").read() == note.markdown
+    assert note.markdown_path.endswith("briefing-note-Warrington.md") and note.docx_path.endswith(".docx")
+    with open(note.docx_path, "rb") as handle:
+        footnotes = etree.fromstring(parts(handle.read())["word/footnotes.xml"]).findall(f"{W}footnote")
+    assert len(footnotes) - 2 == note.footnotes > 0
+
+    typed = brief_files(ingested, "Warrington", "multi-agency safeguarding hub")  # a typed topic wins
+    assert typed.markdown.startswith("# Briefing note: multi-agency safeguarding hub")
+    with pytest.raises(Exception, match="choose an authority or type a topic"):
+        brief_files(ingested, "", "  ")

@@ -278,10 +278,10 @@ def test_api_function_returns_the_contract(ingested):
         handlers.ask_json(ingested, "MASH?", k=0)
 
 
-def test_build_app_wires_an_ask_endpoint(ingested):
+def test_build_app_wires_ask_and_brief_endpoints(ingested):
     demo = app.build_app(ingested)
     names = {d.api_name for d in demo.fns.values() if d.api_visibility == "public"}
-    assert names == {"ask"}
+    assert names == {"ask", "brief"}
 
 
 def test_app_and_cli_entry_points_parse(tmp_path):

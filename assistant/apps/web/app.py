@@ -1,4 +1,5 @@
-"""The Blocks app: a header over two tabs (Ask, Library) and the `/ask` endpoint for scripts.
+"""The Blocks app: a header over three tabs (Ask, Library, Briefing note) and the `/ask` and `/brief`
+endpoints for scripts.
 
 Each part is a class in pages/ that builds its components and wires its own events; this module only
 composes them. gradio is imported inside build_app, so importing this module stays cheap.
@@ -38,8 +39,10 @@ def build_app(helper: Any):
     """The Blocks app over one Assistant. Pass `launch_options()` to `.launch()` for the theme and CSS."""
     import gradio as gr
 
+    from assistant.apps.brief.build import brief_markdown
     from assistant.apps.web.pages.ask import AskPage
     from assistant.apps.web.pages.base import PRIVATE, index_outputs, index_values
+    from assistant.apps.web.pages.brief import BriefPage
     from assistant.apps.web.pages.header import Header
     from assistant.apps.web.pages.library import LibraryPage
 
@@ -48,13 +51,16 @@ def build_app(helper: Any):
         header = Header(helper)
         ask_page = AskPage(helper, conversation)
         library = LibraryPage(helper)
+        brief_page = BriefPage(helper)
         header.build()
         with gr.Tabs(elem_id="main-tabs"):
             ask_page.build()
             library.build()
+            brief_page.build()
 
-        views = [header, library, ask_page.filters]
+        views = [header, library, ask_page.filters, brief_page]
         ask_page.wire()
+        brief_page.wire()
         library.wire(ask_page, views)
 
         def on_load(convo):
@@ -69,4 +75,10 @@ def build_app(helper: Any):
             return ask_json(helper, question, history, filters, k)
 
         gr.api(_shown_as_gradio_errors(ask, "could not answer"), api_name="ask")
+
+        def brief(topic: str) -> str:
+            """A briefing note on an authority or a topic: Markdown whose every point has [^n] footnotes."""
+            return brief_markdown(helper, topic)
+
+        gr.api(_shown_as_gradio_errors(brief, "could not build the briefing note"), api_name="brief")
     return demo
