@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from assistant.ingest.corrections import CORRECTIONS_FILE, CorrectionError, Corrections, apply
+from assistant.ingest.corrections import CORRECTIONS_FILE, FIELDS, CorrectionError, Corrections, apply
 from assistant.ingest.describe import describe
 from assistant.ingest.load import load_document
 from tests.conftest import CORPUS, build_settings
@@ -75,14 +75,19 @@ MASH = "003_c058eaba94c55f19.txt"  # the unnamed authority's MASH focused visit
 PILOT = "001_85a2b1ef848920a2.txt"  # Warrington: 'good' overall, 'inadequate (2009)' before
 
 
+WIRRAL = "002_eb698fe6b1a51e1f.txt"  # a monitoring visit: no overall grade
+
+
 @pytest.fixture
 def library(tmp_path, shared_embedder):
-    """An Assistant over its own copy of the corpus (a test may change a file), ingested."""
+    """An Assistant over its own copy of three shipped reports (a test may change a file), ingested."""
     from assistant.pipeline import Assistant
 
-    shutil.copytree(CORPUS, tmp_path / "corpus")
+    (tmp_path / "corpus").mkdir()
+    for name in (MASH, PILOT, WIRRAL):
+        shutil.copy(CORPUS / name, tmp_path / "corpus" / name)
     helper = Assistant(build_settings(tmp_path, corpus_dir=tmp_path / "corpus"), embedder=shared_embedder)
-    assert helper.ingest().count("indexed") == 5
+    assert helper.ingest().count("indexed") == 3
     return helper
 
 
@@ -146,13 +151,13 @@ def test_corrections_survive_a_changed_file_and_a_rebuild(library):
         assert all(c.doc_id != doc_id for c in found.citations)
 
     check_stored()
-    assert library.ingest().count("unchanged") == 5
+    assert library.ingest().count("unchanged") == 3
     check_stored()
     path = library.settings.corpus_dir / PILOT
     path.write_text(path.read_text(encoding="utf-8") + "\nA line added later.\n", encoding="utf-8")
     assert library.ingest().count("indexed") == 1  # described again from the new text, corrections applied
     check_stored()
-    assert library.ingest(rebuild=True).count("indexed") == 5
+    assert library.ingest(rebuild=True).count("indexed") == 3
     check_stored()
     assert library.stats()["corrections"] == {"documents": 1, "fields": {"date": 1, "judgement": 1}}
 
@@ -184,3 +189,36 @@ def test_bad_corrections_are_one_line_errors_and_change_nothing(library, monkeyp
     assert cli.main(["correct", MASH, "date", "2018-07"]) == 0
     assert capsys.readouterr().out == f"corpus/{MASH}: date is now 2018-07 (corrected: date)\n"
     assert library.documents()[doc_id]["date"] == "2018-07"
+
+
+def test_the_library_form_corrects_a_report_and_refreshes_the_table(library):
+    import gradio as gr
+
+    from assistant.apps.web import handlers
+    from assistant.apps.web.corrections import FIELD_CHOICES, correct_report
+    from assistant.apps.web.pages.ask import AskPage
+    from assistant.apps.web.pages.library import LibraryPage
+
+    doc_id = doc_id_of(library, WIRRAL)
+    assert [field for _, field in FIELD_CHOICES] == list(FIELDS)
+    assert correct_report(library, None, "date", "2019") == "Choose a report to correct."
+    assert correct_report(library, doc_id, None, "2019") == "Choose the field to correct."
+    assert correct_report(library, doc_id, "date", "spring 2019") == (
+        "Not corrected: date 'spring 2019' is not YYYY, YYYY-MM or YYYY-MM-DD")
+
+    # The page's Apply button: its event corrects, then refreshes the table, the report choices and the filters.
+    with gr.Blocks() as demo:
+        ask, page = AskPage(library, gr.State([])), LibraryPage(library)
+        ask.build()
+        page.build()
+        page.wire(ask, [page, ask.filters])
+    apply = next(f for f in demo.fns.values() if any(t[0] == page.correct_button._id for t in f.targets))
+    assert [c._id for c in apply.inputs[:3]] == [page.to_correct._id, page.field._id, page.value._id]
+    status, table, *_ = apply.fn(doc_id, "judgement", "Inadequate", "", "", "", "", "")
+    title = library.documents()[doc_id]["title"]
+    assert status == (f"Corrected the judgement of {title} (corpus/{WIRRAL}) to inadequate; it is kept when the "
+                      "report is indexed again.")
+    row = next(r for r in table if r[-1] == f"corpus/{WIRRAL}")
+    assert row[4].startswith("inadequate") and row == next(
+        r for r in handlers.library_rows(library) if r[-1] == f"corpus/{WIRRAL}")
+    assert library.documents()[doc_id]["judgement"] == "inadequate"
