@@ -74,6 +74,9 @@ def test_the_app_tab_writes_the_same_note_as_markdown_and_docx(ingested):
     note = brief_files(ingested, "Warrington", "")  # the picked authority
     assert note.markdown == brief_markdown(ingested, "Warrington")  # the builder `assistant brief` uses
     assert open(note.markdown_path, encoding="utf-8").read() == note.markdown
+    # The preview (gradio's Markdown renders no [^n]) shows the same notes as superscripts and a numbered list.
+    assert "[^" not in note.preview and "<sup>1</sup>" in note.preview and "\n## Notes\n" in note.preview
+    assert note.preview.count("\n1. ") == 1 and f"\n{note.footnotes}. " in note.preview
     assert note.markdown_path.endswith("briefing-note-Warrington.md") and note.docx_path.endswith(".docx")
     with open(note.docx_path, "rb") as handle:
         footnotes = etree.fromstring(parts(handle.read())["word/footnotes.xml"]).findall(f"{W}footnote")

@@ -94,6 +94,66 @@ def test_gradio_client_round_trip(app_server):
         client.predict("MASH?", None, {"colour": "red"}, api_name="/ask")
 
 
+def test_gradio_client_brief(app_server):
+    import re
+
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(app_server["url"], verbose=False)
+    note = client.predict("Warrington", api_name="/brief")
+    assert note.startswith("# Briefing note: Warrington") and "## Headline judgements" in note
+    references = {int(n) for n in re.findall(r"\[\^(\d+)\](?!:)", note)}
+    definitions = {int(n) for n in re.findall(r"^\[\^(\d+)\]: ", note, re.M)}
+    assert references and references == definitions
+    assert "004_0054459c75a45910.txt" in note  # the Warrington focused visit is a source
+    with pytest.raises(AppError, match="the topic is empty"):
+        client.predict("  ", api_name="/brief")
+
+
+@pytest.mark.browser
+def test_browser_briefing_tab_downloads_markdown_and_docx(app_server):
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed at /usr/bin/chromium (.ci/run installs it)")
+    import re
+    import zipfile
+
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True).new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(app_server["url"], wait_until="domcontentloaded")
+            page.get_by_role("tab", name="Briefing note").click()
+            page.locator("#brief-authority input").click()
+            page.get_by_role("option", name="Warrington (2)").click()
+            page.locator("#brief-build").click()
+            expect(page.locator("#brief-status")).to_contain_text("Briefing note ready", timeout=120_000)
+            expect(page.locator("#brief-preview")).to_contain_text("Headline judgements")
+            page.screenshot(path=str(ARTIFACTS / "10-briefing-note-1280x800.png"))
+
+            with page.expect_download(timeout=15_000) as markdown_download:
+                page.locator("#brief-download-md").click()
+            markdown = Path(markdown_download.value.path()).read_text(encoding="utf-8")
+            assert markdown_download.value.suggested_filename.endswith(".md")
+            assert markdown.startswith("# Briefing note: Warrington")
+            with page.expect_download(timeout=15_000) as docx_download:
+                page.locator("#brief-download-docx").click()
+            assert docx_download.value.suggested_filename.endswith(".docx")
+            with zipfile.ZipFile(docx_download.value.path()) as archive:
+                footnotes = archive.read("word/footnotes.xml").decode("utf-8")
+            cited = {int(n) for n in re.findall(r"\[\^(\d+)\](?!:)", markdown)}
+            ids = [int(n) for n in re.findall(r'<w:footnote w:id="(\d+)"', footnotes)]
+            assert cited and sorted(ids) == sorted(cited), "one Word footnote per cited passage"
+        finally:
+            browser.close()
+    assert not errors, errors
+
+
 @pytest.mark.browser
 def test_browser_session(app_server, tmp_path):
     if not CHROMIUM.exists():

@@ -18,6 +18,7 @@ from assistant.core.errors import InputError
 @dataclass(frozen=True)
 class BriefFiles:
     markdown: str
+    preview: str  # the same note with superscript numbers and a Notes list (the preview renders no [^n])
     markdown_path: str
     docx_path: str
     footnotes: int
@@ -42,5 +43,6 @@ def brief_files(helper: Any, authority: str | None, topic: str | None) -> BriefF
     markdown_path, docx_path = folder / f"{stem}.md", folder / f"{stem}.docx"
     markdown_path.write_text(markdown, encoding="utf-8")
     docx_path.write_bytes(render_docx(brief))
-    return BriefFiles(markdown, str(markdown_path), str(docx_path), len(brief.footnotes), brief.empty)
+    return BriefFiles(markdown, render_markdown(brief, preview=True), str(markdown_path), str(docx_path),
+                      len(brief.footnotes), brief.empty)
 

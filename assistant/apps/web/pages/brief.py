@@ -58,7 +58,7 @@ class BriefPage:
                 return f"Something went wrong while building the note ({one_line(exc)}).", "", off, off
             status = ("No indexed report matches; the note lists the reports searched." if note.empty
                       else f"Briefing note ready: {note.footnotes} footnoted passage(s).")
-            return (status, note.markdown, gr.update(value=note.markdown_path, interactive=True),
+            return (status, note.preview, gr.update(value=note.markdown_path, interactive=True),
                     gr.update(value=note.docx_path, interactive=True))
 
         building = dict(fn=on_build, inputs=[self.authority, self.topic],
