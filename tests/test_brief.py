@@ -188,6 +188,12 @@ def test_a_topic_no_report_covers_gives_a_short_note_listing_what_was_searched(i
     assert len(markdown.splitlines()) < 20
 
 
+def test_a_theme_on_a_remit_no_report_mentions_matches_nothing(ingested):
+    # The ranker always scores something highest; a remit (fostering) no retrieved passage names is not covered.
+    brief = build_brief(ingested, "private fostering arrangements")
+    assert brief.kind == "theme" and brief.empty and brief.matched == () and brief.footnotes == ()
+
+
 def test_comparison_puts_authorities_side_by_side(ingested):
     brief = build_comparison(ingested, ["Warrington", "Wirral"])
     assert brief.kind == "comparison" and brief.title == "Briefing note: Warrington compared with Wirral"

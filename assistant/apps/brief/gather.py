@@ -16,13 +16,16 @@ from assistant.core.errors import IndexMissingError
 from assistant.core.types import Chunk
 from assistant.ingest.describe import authorities_in
 from assistant.retrieval.hybrid import Scope, retrieve, scope as retrieval_scope
+from assistant.index.keyword import KeywordIndex, inverse_document_frequency
 from assistant.text import content_terms
+from assistant.text.glossary import expand_acronyms, remits_in
 from assistant.text.patterns import UNKNOWN
 
 if TYPE_CHECKING:  # pragma: no cover
     from assistant.pipeline import Assistant
 
 THEME_PASSAGES = 40  # passages retrieved for a thematic topic
+ON_TOPIC_COVERAGE = 0.75  # share of a theme's term weight a sentence must cover to count as on topic
 
 Spans = dict[str, list[tuple[int, int, float]]]  # doc id -> (start, end, on-topic probability) of sentences
 
@@ -88,31 +91,37 @@ class Library:
         return tuple(sorted(reports, key=history_key))
 
     def theme_matches(self, topic: str, area: Scope) -> Spans:
-        """Per report, the sentences retrieval + extractive scoring find on topic.
+        """Per report, the sentences on topic among those retrieval brings back.
 
-        A report matches when one of its sentences clears the ranker's threshold and is nearly as likely
-        as the best sentence; the matched report then contributes all of its
-        answerable sentences, and the other sentences of the same line (a bullet, a paragraph)."""
-        from assistant.text.glossary import expand_acronyms
-
-        extractive = self.helper.extractive
+        The ranker is trained to find the one sentence that answers a question, so its probabilities fall
+        steeply after the best few; a theme brief wants every on-topic sentence. A report matches when one
+        of its sentences clears the ranker's threshold nearly as well as the best, or covers most of the
+        topic's term weight (rare terms weigh more; acronyms count as their long forms). A matched report
+        contributes those sentences and the other sentences of the same line (a bullet, a paragraph)."""
+        keyword = self.helper.keyword_for(self.documents)
         passages = retrieve(
-            expand_acronyms(topic), area, self.documents, self.helper.store, self.helper.keyword_for(self.documents),
+            expand_acronyms(topic), area, self.documents, self.helper.store, keyword,
             self.helper.query_embedder, THEME_PASSAGES, max(self.helper.settings.candidates, THEME_PASSAGES),
         )
-        # A theme brief gathers every on-topic sentence, not the few best an answer needs.
-        ranking = extractive.rank(topic, passages)
-        scored = [r for r in ranking.sentences if r.probability >= ranking.threshold]
-        if not scored:
-            return {}
-        floor = scored[0].probability * self.helper.settings.answer.extra_ratio
-        matched_docs = {r.candidate.sentence.doc_id for r in scored if r.probability >= floor}
-        matches: dict[str, dict[int, tuple[int, int, float]]] = {}
-        for r in scored:
+        remits = remits_in(topic)
+        if remits and not any(set(remits) & set(remits_in(p.chunk.text)) for p in passages):
+            return {}  # a remit (fostering, care leavers...) no retrieved passage mentions: nothing is on topic
+        ranking = self.helper.extractive.rank(topic, passages)
+        covers = _Coverage(topic, keyword)
+        bar = ranking.threshold
+        best = max((r.probability for r in ranking.sentences), default=0.0)
+        floor = max(bar, best * self.helper.settings.answer.extra_ratio)
+        on_topic: dict[str, dict[int, tuple[int, int, float]]] = {}
+        matched_docs: set[str] = set()
+        for r in ranking.sentences:
             sentence = r.candidate.sentence
-            if sentence.doc_id in matched_docs:
-                matches.setdefault(sentence.doc_id, {}).setdefault(
+            coverage = covers(sentence.text)
+            if r.probability >= bar or coverage >= ON_TOPIC_COVERAGE:
+                on_topic.setdefault(sentence.doc_id, {}).setdefault(
                     sentence.start, (sentence.start, sentence.end, r.probability))
+            if r.probability >= floor or coverage >= ON_TOPIC_COVERAGE:
+                matched_docs.add(sentence.doc_id)
+        matches = {d: spans for d, spans in on_topic.items() if d in matched_docs}
         for doc_id, spans in matches.items():
             report = self.report(doc_id)
             if report is None:
@@ -139,6 +148,21 @@ class Library:
         store = self.helper.store
         chunks = store.chunks_by_id(store.chunk_ids_for(doc_id), self.documents)
         return tuple(sorted(chunks, key=lambda c: c.start))
+
+
+class _Coverage:
+    """The share of a topic's term weight (inverse document frequency) that a sentence's terms cover."""
+
+    def __init__(self, topic: str, keyword: KeywordIndex) -> None:
+        terms = set(content_terms(expand_acronyms(topic)))
+        self.weights = {t: inverse_document_frequency(keyword, t) for t in terms}
+        self.total = sum(self.weights.values())
+
+    def __call__(self, sentence: str) -> float:
+        if not self.total:
+            return 0.0
+        found = set(content_terms(expand_acronyms(sentence)))
+        return sum(w for t, w in self.weights.items() if t in found) / self.total
 
 
 def _line_end(text: str, start: int) -> int:
