@@ -57,35 +57,37 @@ class _Footnotes:
     def _xml(self) -> bytes:
         from lxml import etree
 
-        def w(tag: str) -> str:
-            return f"{{{_W}}}{tag}"
-
-        root = etree.Element(w("footnotes"), nsmap={"w": _W})
+        root = etree.Element(_w("footnotes"), nsmap={"w": _W})
         for note_id, kind, mark in _SEPARATORS:
-            note = etree.SubElement(root, w("footnote"), {w("type"): kind, w("id"): note_id})
-            etree.SubElement(etree.SubElement(etree.SubElement(note, w("p")), w("r")), w(mark))
+            note = etree.SubElement(root, _w("footnote"), {_w("type"): kind, _w("id"): note_id})
+            etree.SubElement(etree.SubElement(etree.SubElement(note, _w("p")), _w("r")), _w(mark))
         for footnote in self.footnotes:
-            note = etree.SubElement(root, w("footnote"), {w("id"): str(footnote.n)})
-            paragraph = etree.SubElement(note, w("p"))
-            runs = (
-                ("", None, True),  # the footnote's own number, which Word fills in
-                (" " + footnote_label(footnote) + ": ", None, False),
-                (f"\u201c{squash(footnote.quote)}\u201d", "italic", False),
-            )
-            for text, style, is_mark in runs:
-                run = etree.SubElement(paragraph, w("r"))
-                properties = etree.SubElement(run, w("rPr"))
-                if style == "italic":
-                    etree.SubElement(properties, w("i"))
-                if is_mark:
-                    etree.SubElement(properties, w("vertAlign"), {w("val"): "superscript"})
-                etree.SubElement(properties, w("sz"), {w("val"): _NOTE_SIZE})
-                if is_mark:
-                    etree.SubElement(run, w("footnoteRef"))
-                else:
-                    element = etree.SubElement(run, w("t"), {"{http://www.w3.org/XML/1998/namespace}space": "preserve"})
-                    element.text = text
+            paragraph = etree.SubElement(etree.SubElement(root, _w("footnote"), {_w("id"): str(footnote.n)}), _w("p"))
+            _note_run(paragraph, None)  # the footnote's own number, which Word fills in
+            _note_run(paragraph, " " + footnote_label(footnote) + ": ")
+            _note_run(paragraph, f"\u201c{squash(footnote.quote)}\u201d", italic=True)
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _w(tag: str) -> str:
+    return f"{{{_W}}}{tag}"
+
+
+def _note_run(paragraph: Any, text: str | None, italic: bool = False) -> None:
+    """A run of footnote text; text None is the footnote's number mark."""
+    from lxml import etree
+
+    run = etree.SubElement(paragraph, _w("r"))
+    properties = etree.SubElement(run, _w("rPr"))
+    # Word rejects run properties out of schema order: i, then sz, then vertAlign.
+    if italic:
+        etree.SubElement(properties, _w("i"))
+    etree.SubElement(properties, _w("sz"), {_w("val"): _NOTE_SIZE})
+    if text is None:
+        etree.SubElement(properties, _w("vertAlign"), {_w("val"): "superscript"})
+        etree.SubElement(run, _w("footnoteRef"))
+        return
+    etree.SubElement(run, _w("t"), {"{http://www.w3.org/XML/1998/namespace}space": "preserve"}).text = text
 
 
 def _docx_section(document: Any, section: Section, level: int, notes: _Footnotes) -> None:
