@@ -189,6 +189,8 @@ def test_bad_corrections_are_one_line_errors_and_change_nothing(library, monkeyp
     assert cli.main(["correct", MASH, "date", "2018-07"]) == 0
     assert capsys.readouterr().out == f"corpus/{MASH}: date is now 2018-07 (corrected: date)\n"
     assert library.documents()[doc_id]["date"] == "2018-07"
+    assert cli.main(["stats"]) == 0
+    assert " corrections: 1 reports (date 1)\n" in capsys.readouterr().out
 
 
 def test_the_library_form_corrects_a_report_and_refreshes_the_table(library):

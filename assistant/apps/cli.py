@@ -229,6 +229,8 @@ def _stats(args: argparse.Namespace) -> int:
         return 0
     for key in ("documents", "chunks", "model", "index", "collection"):
         print(f"{key:>12}: {stats[key]}")
+    fields = ", ".join(f"{field} {n}" for field, n in stats["corrections"]["fields"].items())
+    print(f"{'corrections':>12}: {stats['corrections']['documents']} reports" + (f" ({fields})" if fields else ""))
     print(" authorities:")
     for name, count in stats["authorities"].items():
         print(f"{'':>14}{name}: {count}")
