@@ -10,14 +10,13 @@ from assistant.answer.cite import render
 from assistant.answer.evidence import unmentioned_figure
 from assistant.answer.extractive import ExtractiveGenerator
 from assistant.answer.llm import Generator, LLMGenerator, make_chat_model
-from assistant.answer.overview import is_overview_question, overview
 from assistant.answer.ranker import DEFAULT_MODEL
 from assistant.answer.respond import respond
 from assistant.core.errors import IndexMissingError
 from assistant.core.inputs import checked_history, checked_k, checked_question
 from assistant.core.settings import Settings, load_settings
 from assistant.core.types import Answer, Document, IngestReport, Passage, Turn
-from assistant.index.chroma import ChromaStore, chunks_of
+from assistant.index.chroma import ChromaStore
 from assistant.index.embed import CachedEmbedder, Embedder, make_embedder, require_model
 from assistant.index.keyword import KeywordCache, KeywordIndex, cache_dir, inverse_document_frequency
 from assistant.index.texts import DocumentTexts
@@ -155,25 +154,18 @@ class Assistant:
         area = scope(documents, standalone, filters or {})
         retrieve_started = time.perf_counter()
         missing = () if area.named_authorities else unmentioned(area.unknown_authorities, keyword, self.store, documents)
-        draft = None
-        if missing or not area.doc_ids:
-            retrieved: list[Passage] = []
-        elif is_overview_question(standalone) and not area.named_authorities:
-            retrieved, draft = overview(
-                standalone, {d: documents[d] for d in area.doc_ids}, self.store.document,
-                lambda doc_id: chunks_of(self.store, doc_id),
-            )
-        else:
+        retrieved: list[Passage] = []
+        if area.doc_ids and not missing:
             retrieved = retrieve(
                 expand_acronyms(standalone), area, documents, self.store, keyword, self.query_embedder,
                 k, self.settings.candidates, mode, self.settings.retrieval,
             )
         answer_started = time.perf_counter()
-        figure = None if draft is not None else unmentioned_figure(standalone, [p.chunk.text for p in retrieved])
+        figure = unmentioned_figure(standalone, [p.chunk.text for p in retrieved])
         sentences, citations = (), ()
         if figure is None:
             sentences, citations = respond(
-                standalone, retrieved, self.generator, self.extractive, self.texts.of(retrieved, documents), draft
+                standalone, retrieved, self.generator, self.extractive, self.texts.of(retrieved, documents)
             )
         finished = time.perf_counter()
         timings = {

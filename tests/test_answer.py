@@ -1,5 +1,5 @@
 """Cited answers over the real corpus, the real model and a real Chroma index: the Answer JSON contract,
-abstention, overview questions, determinism, the LLM answerer behind fake chat models, the CLI and batch.
+abstention, questions across reports, determinism, the LLM answerer behind fake chat models, the CLI and batch.
 
 The lead is still tuning answer.py thresholds: these tests assert properties and behaviours, and only robust
 facts of the reports (a percentage, a judgement word, which report is cited), never exact answer wording.
@@ -37,7 +37,7 @@ MASH_Q = "What did inspectors say about the MASH?"
 WIRRAL_CONFERENCES = "What proportion of initial child protection conferences in Wirral were held on time?"
 CAMHS = "How long did children wait for CAMHS?"
 WINDSOR_JUDGEMENT = "What was the overall judgement for Windsor and Maidenhead?"
-JUDGED_GOOD = "Which authorities were judged good?"
+JUDGED_INADEQUATE = "Which authorities were judged inadequate?"
 MANCHESTER = "What did Manchester's inspection find?"
 WINDSOR_2015 = "What did the 2015 inspection of Windsor and Maidenhead find?"
 WARRINGTON_HISTORY = [
@@ -52,7 +52,7 @@ CASES: dict[str, tuple[str, dict, bool]] = {
     "wirral-conferences": (WIRRAL_CONFERENCES, {"id": "q-wirral"}, False),
     "camhs": (CAMHS, {"k": 5}, False),
     "windsor-judgement": (WINDSOR_JUDGEMENT, {}, False),
-    "overview-good": (JUDGED_GOOD, {}, False),
+    "across-inadequate": (JUDGED_INADEQUATE, {}, False),
     "follow-up": ("What about Wirral?", {"history": WARRINGTON_HISTORY}, False),
     "filtered": ("What did inspectors say about strategy meetings?", {"filters": {"authority": "Wirral"}}, False),
     "manchester": (MANCHESTER, {}, True),
@@ -156,34 +156,17 @@ def test_in_corpus_questions_are_answered(answers, name):
     assert answer.citations and answer.sentences
 
 
-# ------------------------------------------------------------------------------------------ overview
+# ------------------------------------------------------------------------------------------ across reports
 
 
-def test_overview_cites_one_passage_per_authority_and_says_what_was_searched(ingested, answers):
-    answer = answers["overview-good"]
-    assert not answer.abstained
-    authorities = [c.metadata["authority"] for c in answer.citations]
-    assert len(authorities) == len(set(authorities)), "one passage per authority"
-    assert "Warrington" in authorities
-    assert "Warrington" in answer.answer and "good" in answer.answer.lower()
-    # Only Warrington was judged good: Wirral (inadequate) and Windsor and Maidenhead (effective) are not listed.
-    assert "Wirral" not in answer.answer and "Windsor" not in answer.answer
+def test_a_question_across_reports_cites_each_authority_it_names(ingested, answers):
+    answer = answers["across-inadequate"]
+    check_contract(answer.to_dict(), ingested)
+    authorities = {c.metadata["authority"] for c in answer.citations}
+    assert {"Warrington", "Wirral"} <= authorities, answer.answer
+    assert all("inadequate" in s.text.lower() for s in answer.sentences[:2])
     total = len(ingested.documents())
     assert f"searched {total} of {total} reports" in answer.notes
-
-
-def test_overview_lists_every_authority_with_that_judgement(ingested):
-    answer = ingested.ask("Which authorities were judged inadequate?")
-    check_contract(answer.to_dict(), ingested)
-    authorities = [c.metadata["authority"] for c in answer.citations]
-    assert sorted(authorities) == ["Warrington", "Wirral"]
-    for citation in answer.citations:
-        assert "inadequate" in citation.quote.lower()
-
-
-def test_overview_respects_a_year_in_the_question(ingested):
-    answer = ingested.ask("Which authorities were judged inadequate in 2016?")
-    assert [c.metadata["authority"] for c in answer.citations] == ["Wirral"], answer.answer
 
 
 # ------------------------------------------------------------------------------------------ determinism, input

@@ -135,7 +135,7 @@ def test_filter_matching_nothing_abstains_with_nothing_retrieved(ingested):
     assert "no report matches" in answer.answer  # the user is told why, not given unfiltered results
 
 
-def test_overview_question_with_a_filter_matching_nothing_fails_closed(ingested):
+def test_a_question_across_reports_with_a_filter_matching_nothing_fails_closed(ingested):
     answer = ingested.ask("Which authorities were judged good?", filters={"authority": "Rutland"})
     assert answer.abstained and answer.retrieved == ()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from assistant.answer.cite import DraftSentence, verify
+from assistant.answer.cite import verify
 from assistant.answer.llm import Generator
 from assistant.core.types import Citation, Passage, Sentence
 
@@ -15,13 +15,10 @@ def respond(
     generator: Generator,
     fallback: Generator,
     document_texts: Mapping[str, str],
-    draft: Sequence[DraftSentence] | None = None,
 ) -> tuple[tuple[Sentence, ...], tuple[Citation, ...]]:
     """Checked sentences and their citations; empty when nothing answers (the caller abstains)."""
     if not passages:
         return (), ()
-    if draft is not None:
-        return verify(draft, passages, document_texts)
     proposal = generator.generate(question, passages)
     sentences, citations = verify(proposal, passages, document_texts)
     if not sentences and proposal and generator is not fallback:

@@ -16,7 +16,11 @@ _SUMMARY = re.compile(
     r"|\bsummary\s+of\b",
     re.I,
 )
-_COMPARE = re.compile(r"\b(?:compare[ds]?|comparison|between|both|differ(?:ed|ence)?|change[ds]?|or)\b", re.I)
+_COMPARE = re.compile(
+    r"\b(?:compare[ds]?|comparison|between|both|differ(?:ed|ence)?|change[ds]?|or|across)\b"
+    r"|\b(?:which|what)\s+(?:\w+\s+){0,2}(?:authorities|councils|local\s+areas|trusts)\b",  # one answer per report
+    re.I,
+)
 
 
 def route(question: QuestionProfile) -> str:

@@ -2,8 +2,8 @@
 candidates for each question exactly as `ask` does, label a candidate when it holds an evidence quote,
 fit a logistic regression and choose the abstention threshold from out-of-fold probabilities.
 
-Only the devset's tuning split (ids not divisible by 5) and the shipped gold are used: the held-out split
-is for `assistant eval` alone."""
+Only the devset's tuning split and the shipped gold are used: the held-out split (as the devset's own
+scorer defines it: ids divisible by 5) is for `assistant eval` alone."""
 from __future__ import annotations
 
 import hashlib
@@ -11,7 +11,7 @@ import re
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -35,6 +35,8 @@ class LabelledSet:
     name: str
     corpus: Path
     questions: Path
+    # Questions never to train on: the devset's held-out split, as its own scorer defines it.
+    excluded: Callable[[str], bool] = lambda qid: False
 
 
 @dataclass(frozen=True)
@@ -71,11 +73,6 @@ class Example:
     figure_missing: bool = False  # the question asks about a figure no candidate holds (answer/evidence.py)
 
 
-def held_out(qid: str) -> bool:
-    digits = re.sub(r"\D", "", qid)
-    return bool(digits) and int(digits) % 5 == 0
-
-
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", normalise_for_match(text))
 
@@ -97,7 +94,7 @@ def _doc_stem(name: str) -> str:
     return Path(name.split("#")[0]).stem
 
 
-def cases_for(labelled: LabelledSet, settings: Settings, embedder, skip_held_out: bool) -> Iterator[Case]:
+def cases_for(labelled: LabelledSet, settings: Settings, embedder) -> Iterator[Case]:
     """Index the corpus in a temporary folder, then yield every usable question's candidates."""
     from assistant.pipeline import Assistant
     from assistant.retrieval.hybrid import retrieve, scope
@@ -111,7 +108,7 @@ def cases_for(labelled: LabelledSet, settings: Settings, embedder, skip_held_out
         keyword = helper.keyword_for(documents)
         for line in iter_jsonl(labelled.questions, "questions"):
             item = line.record
-            if item is None or (skip_held_out and held_out(str(item.get("id", "")))):
+            if item is None or labelled.excluded(str(item.get("id", ""))):
                 continue
             turns = [Turn(t["role"], t["content"]) for t in item.get("history", [])]
             standalone = helper.standalone(item["question"], turns)
@@ -230,19 +227,20 @@ def _by_kind(examples: Sequence[Example], probabilities: Sequence[np.ndarray], t
 
 
 def labelled_sets(devset: Path, corpus: Path, gold: Path) -> list[LabelledSet]:
-    sets = [LabelledSet("devset", devset / "corpus", devset / "questions.jsonl")]
+    from assistant.core.errors import InputError
+    from assistant.eval.devset import load_scorer
+
+    if not (devset / "questions.jsonl").is_file() or not (devset / "corpus").is_dir():
+        raise InputError(f"no devset questions and corpus at {devset}")
+    split_of = load_scorer(devset).split_of
+    sets = [LabelledSet("devset", devset / "corpus", devset / "questions.jsonl", lambda qid: split_of(qid) == "held-out")]
     if gold.is_file():
         sets.append(LabelledSet("gold", corpus, gold))
-    missing = [s.questions for s in sets if not s.questions.is_file() or not s.corpus.is_dir()]
-    if missing:
-        from assistant.core.errors import InputError
-
-        raise InputError(f"no labelled questions at {missing[0]}")
     return sets
 
 
 def collect(sets: Sequence[LabelledSet], settings: Settings, embedder) -> list[Case]:
-    return [c for s in sets for c in cases_for(s, settings, embedder, skip_held_out=True)]
+    return [c for s in sets for c in cases_for(s, settings, embedder)]
 
 
 def ablation_report(examples: Sequence[Example], ablate: Sequence[str], full: dict[str, Any]) -> list[str]:

@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     brief.set_defaults(handler=_brief)
 
     train = sub.add_parser("train", help="fit the answer ranker on the devset's tuning split and the shipped gold")
-    train.add_argument("--devset", type=Path, default=_repo_devset(), help="devset folder (default: ../shared/devset)")
+    train.add_argument("--devset", type=Path, default=None, help="devset folder (default: ../shared/devset)")
     train.add_argument("--gold", type=Path, default=Path("eval/gold.jsonl"), help="gold on corpus/ (default: eval/gold.jsonl)")
     train.add_argument("--out", type=Path, default=None, help="model file (default: the packaged ranker.json)")
     train.add_argument("--ablate", nargs="+", default=[], metavar="FEATURE",
@@ -244,18 +244,16 @@ def _correct(args: argparse.Namespace) -> int:
     return 0
 
 
-def _repo_devset() -> Path:
-    return Path(__file__).resolve().parents[2].parent / "shared" / "devset"
-
-
 def _train(args: argparse.Namespace) -> int:
     from assistant.answer.ranker import DEFAULT_MODEL
     from assistant.answer.training import ablation_report, collect, labelled_sets, train
     from assistant.core.settings import load_settings
     from assistant.index.embed import make_embedder
 
+    from assistant.eval.devset import DEFAULT_DEVSET
+
     settings = load_settings()
-    sets = labelled_sets(args.devset, settings.corpus_dir, args.gold)
+    sets = labelled_sets(args.devset or DEFAULT_DEVSET, settings.corpus_dir, args.gold)
     examples = [c.example() for c in collect(sets, settings, make_embedder(settings.embed_model, settings.embed_batch_size))]
     ranker, report = train(examples)
     out = args.out or DEFAULT_MODEL
