@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test ingest serve clean
+.PHONY: setup run test test-fast ingest serve clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -24,6 +24,12 @@ run: ingest
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# The quick lane while developing: no browser, no server or multi-process tests, no benchmarks.
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not browser and not slow" --ignore=tests/test_server.py \
+		--ignore=tests/test_concurrency.py --ignore=tests/test_launch.py --ignore=tests/test_bench.py \
+		--ignore=tests/test_browser.py
 
 clean:
 	rm -rf $(VENV) index/chroma.sqlite3 index/*-*

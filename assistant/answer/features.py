@@ -25,13 +25,12 @@ class Candidate:
     authority: str  # the authority of its report, as described at ingest
 
 
-_COMMENT = re.compile(r"""\b(?:said|says|added|told|commented)\b|^\s*["']""", re.I)
 _TERMINAL = re.compile(r"""[.!?]["')\]]*$""")
 
 BASE_FEATURES = (
     "similarity", "similarity_gap", "similarity_rank", "best_similarity", "passage_rank",
     "coverage", "coverage_gap", "matched_weight", "window_similarity", "document_best",
-    "rarest_missing", "document_missing", "bigrams", "length", "terminal", "comment", "position",
+    "document_missing", "bigrams", "length", "terminal", "position",
     "authority_match", "authority_mismatch", "names_authority", "wants_unmet",
 )
 FEATURE_NAMES = BASE_FEATURES + tuple(f"wants_{kind}" for kind in ANSWER_TYPES) + tuple(
@@ -66,7 +65,6 @@ def feature_matrix(question: QuestionProfile, question_vector: np.ndarray, candi
         document_best[doc] = max(value, document_best.get(doc, -1.0))
         document_terms.setdefault(doc, set()).update(terms)
     document_coverage = {doc: _coverage(question, [terms])[0] for doc, terms in document_terms.items()}
-    rarest = max(question.weights, key=question.weights.get) if question.weights else None
     rows = []
     for i, (candidate, terms) in enumerate(zip(candidates, term_sets)):
         text = candidate.sentence.text
@@ -86,12 +84,10 @@ def feature_matrix(question: QuestionProfile, question_vector: np.ndarray, candi
             math.log1p(sum(w for t, w in question.weights.items() if t in terms)),
             window_similarity[i],
             document_best[candidate.sentence.doc_id] - similarity.max(),
-            float(rarest is not None and not any(rarest in term_sets[j] for j in neighbours[i])),
             1.0 - document_coverage[candidate.sentence.doc_id],
             len(bigrams & question.bigrams) / len(question.bigrams) if question.bigrams else 0.0,
             math.log1p(len(text.split())),
             float(bool(_TERMINAL.search(text))),
-            float(bool(_COMMENT.search(text))),
             math.log1p(candidate.sentence.start / 500),
             float(named and candidate.authority in question.authorities),
             float(named and candidate.authority not in question.authorities),
