@@ -1,0 +1,36 @@
+"""Answer quality on real texts the ranker was not trained on: the devset's held-out split, recomputed here
+with the packaged ranker and the devset's own scorer. The floors are the figures measured when the model was
+trained (README, "Measured quality") minus 0.05, so noise does not flake and a regression fails."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+DEVSET = Path(__file__).resolve().parents[1].parent / "shared" / "devset"
+
+# metric -> floor (measured held-out figure - 0.05); "max" rows are ceilings (measured + 0.05).
+# Measured 2026-12-03 with the ranker trained on data 58cfb29c6580 (`assistant eval --devset --baseline langchain`):
+# answer accuracy 0.690, citation precision 0.613, citation recall 0.825, hit@5 0.929, false abstention 0.048.
+FLOORS = {
+    "answer_accuracy": ("min", 0.64),
+    "citation_precision": ("min", 0.56),
+    "citation_recall": ("min", 0.77),
+    "hit@5": ("min", 0.87),
+    "false_abstention": ("max", 0.10),
+}
+
+
+@pytest.mark.skipif(not (DEVSET / "score.py").is_file(), reason="the devset is not beside the repository")
+def test_held_out_figures_hold(shared_embedder):
+    from assistant.eval.devset import run_devset
+
+    run = run_devset(DEVSET, split="held-out", embedder=shared_embedder)
+    assert run.meta["questions"] == 48 and not run.errors
+    for metric, (kind, bound) in FLOORS.items():
+        value = run.value("assistant", "held-out", metric)
+        assert value is not None, metric
+        if kind == "min":
+            assert value >= bound, f"held-out {metric} {value:.3f} fell below {bound:.3f}"
+        else:
+            assert value <= bound, f"held-out {metric} {value:.3f} rose above {bound:.3f}"
