@@ -16,7 +16,7 @@ from assistant.core.errors import IndexMissingError
 from assistant.core.inputs import checked_history, checked_k, checked_question
 from assistant.core.settings import Settings, load_settings
 from assistant.core.types import Answer, Document, IngestReport, Passage, Turn
-from assistant.index.chroma import ChromaStore
+from assistant.index.chroma import ChromaStore, Store
 from assistant.index.embed import CachedEmbedder, Embedder, make_embedder, require_model
 from assistant.index.keyword import KeywordCache, KeywordIndex, cache_dir, inverse_document_frequency
 from assistant.index.texts import DocumentTexts
@@ -29,7 +29,8 @@ from assistant.text.glossary import expand_acronyms
 
 class Assistant:
     def __init__(
-        self, settings: Settings, embedder: Embedder | None = None, chat_model: Any | None = None
+        self, settings: Settings, embedder: Embedder | None = None, chat_model: Any | None = None,
+        store: Store | None = None,
     ) -> None:
         self.settings = settings
         if embedder is not None:
@@ -37,7 +38,7 @@ class Assistant:
         self.embedder = embedder or make_embedder(settings.embed_model, settings.embed_batch_size)
         # Questions go through a cache: retrieval and the ranker both need the question's vector.
         self.query_embedder = CachedEmbedder(self.embedder)
-        self.store = ChromaStore(settings)
+        self.store: Store = store if store is not None else ChromaStore(settings)
         self.keywords = KeywordCache(self.store, cache_dir(settings))
         self.texts = DocumentTexts(self.store)
         if chat_model is None and settings.llm_configured:

@@ -27,9 +27,16 @@ _CHUNK_KEYS = ("doc_id", "source", "title", "start", "end", "page", "content_has
 
 
 class Store(Protocol):
+    """What the pipeline, ingest and retrieval need of a store: ChromaStore (a local index or a server) and
+    InMemoryStore (index/memory.py, for tests) both provide it."""
+
+    chunk_collection_name: str
+
     def add_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray, hashes: Mapping[str, str]) -> None: ...
+    def add_sentences(self, rows: Sequence[StoredSentence], embeddings: np.ndarray, hashes: Mapping[str, str]) -> None: ...
     def delete_document(self, doc_id: str) -> None: ...
     def commit_documents(self, entries: Sequence[tuple[Document, int]]) -> None: ...
+    def update_document_metadata(self, doc_id: str, values: Mapping[str, Any]) -> None: ...
     def chunk_ids_for(self, doc_id: str) -> list[str]: ...
     def documents(self) -> dict[str, dict[str, Any]]: ...
     def document(self, doc_id: str) -> Document | None: ...
@@ -37,10 +44,18 @@ class Store(Protocol):
         self, embedding: np.ndarray, k: int, where: Mapping[str, Any] | None,
         documents: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> list[tuple[Chunk, float]]: ...
-    def all_chunks(self) -> list[Chunk]: ...
+    def query_sentences(
+        self, embedding: np.ndarray, k: int, doc_ids: Sequence[str] | None,
+        documents: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> list[tuple[StoredSentence, np.ndarray]]: ...
+    def sentences_in(
+        self, chunks: Sequence[Chunk], documents: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> list[tuple[StoredSentence, np.ndarray]]: ...
+    def chunks_by_id(self, ids: Iterable[str], documents: Mapping[str, Mapping[str, Any]] | None = None) -> list[Chunk]: ...
     def iter_chunks(self) -> Iterator[Chunk]: ...
     def repair(self) -> int: ...
     def count(self) -> int: ...
+    def drop(self) -> None: ...
 
 
 class ChromaStore:
@@ -135,7 +150,7 @@ class ChromaStore:
     def add_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray, hashes: Mapping[str, str]) -> None:
         """Store chunks of several documents at once (`hashes`: doc_id -> content hash)."""
         self._upsert("chunks", [c.id for c in chunks], embeddings, [c.text for c in chunks],
-                     [_chunk_metadata(c, hashes[c.doc_id]) for c in chunks])
+                     [chunk_metadata(c, hashes[c.doc_id]) for c in chunks])
 
     def add_sentences(self, rows: Sequence[StoredSentence], embeddings: np.ndarray, hashes: Mapping[str, str]) -> None:
         """Every sentence of a document, embedded once at ingest so no sentence is encoded at question time."""
@@ -214,10 +229,10 @@ class ChromaStore:
             ids=[d.id for d, _ in entries] + generation["ids"],
             embeddings=[[1.0] for _ in entries] + generation["embeddings"],
             documents=[d.text for d, _ in entries] + generation["documents"],
-            metadatas=[_document_metadata(d, n) for d, n in entries] + generation["metadatas"],
+            metadatas=[document_metadata(d, n) for d, n in entries] + generation["metadatas"],
         )
 
-    def update_document_metadata(self, doc_id: str, values: Mapping[str, Any]) -> None:
+    def updatedocument_metadata(self, doc_id: str, values: Mapping[str, Any]) -> None:
         """Merge `values` (None removes a key) into a document's commit record and its chunks' metadata, keeping
         their vectors; the new generation token makes other processes read the records again."""
         chunk_ids = self.chunk_ids_for(doc_id)
@@ -325,7 +340,7 @@ class ChromaStore:
             if len(kept) >= k or len(rows) < wanted or wanted >= total:
                 break
             wanted = min(total, wanted * 2 + (len(rows) - len(kept)))
-        return [(_chunk_from(chunk_id, text, meta), 1.0 - float(distance)) for chunk_id, text, meta, distance in kept[:k]]
+        return [(chunk_from(chunk_id, text, meta), 1.0 - float(distance)) for chunk_id, text, meta, distance in kept[:k]]
 
     def all_chunks(self) -> list[Chunk]:
         """Every chunk of every committed document (uncommitted leftovers are skipped)."""
@@ -337,7 +352,7 @@ class ChromaStore:
         committed = committed_hashes(documents)
         for result in self._by_document(["documents", "metadatas"], documents):
             yield from (
-                _chunk_from(i, t, m)
+                chunk_from(i, t, m)
                 for i, t, m in zip(result["ids"], result["documents"], result["metadatas"])
                 if self._is_committed(m, committed)
             )
@@ -364,7 +379,7 @@ class ChromaStore:
         committed = self._committed(documents)
         result = self._run("get", "chunks", "get", ids=ids, include=["documents", "metadatas"])
         found = {
-            i: _chunk_from(i, t, m)
+            i: chunk_from(i, t, m)
             for i, t, m in zip(result["ids"], result["documents"], result["metadatas"])
             if self._is_committed(m, committed)
         }
@@ -414,7 +429,7 @@ class ChromaStore:
         self._sentences = self._collection(self.sentence_collection_name, True)
 
 
-def _chunk_metadata(chunk: Chunk, content_hash: str) -> dict[str, Any]:
+def chunk_metadata(chunk: Chunk, content_hash: str) -> dict[str, Any]:
     return {
         **{k: v for k, v in chunk.metadata.items()},
         "doc_id": chunk.doc_id,
@@ -427,7 +442,7 @@ def _chunk_metadata(chunk: Chunk, content_hash: str) -> dict[str, Any]:
     }
 
 
-def _document_metadata(document: Document, chunk_count: int) -> dict[str, Any]:
+def document_metadata(document: Document, chunk_count: int) -> dict[str, Any]:
     return {
         **document.metadata,
         "source": document.source,
@@ -446,20 +461,8 @@ def committed_hashes(documents: Mapping[str, Mapping[str, Any]]) -> dict[str, An
     return {doc_id: meta.get("content_hash") for doc_id, meta in documents.items()}
 
 
-def _chunk_from(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:
+def chunk_from(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:
     meta = dict(meta)
     fields = {key: meta.pop(key) for key in _CHUNK_KEYS}
     fields.pop("content_hash")
     return Chunk(id=chunk_id, text=text, metadata=meta, **fields)
-
-
-def chunks_of(store: ChromaStore, doc_id: str) -> list[Chunk]:
-    """All chunks of one document, in text order."""
-    committed = store._committed()
-    result = store._run("get", "chunks", "get", where={"doc_id": doc_id}, include=["documents", "metadatas"])
-    chunks = [
-        _chunk_from(i, t, m)
-        for i, t, m in zip(result["ids"], result["documents"], result["metadatas"])
-        if store._is_committed(m, committed)
-    ]
-    return sorted(chunks, key=lambda c: c.start)

@@ -21,7 +21,7 @@ from assistant.text.patterns import JUDGEMENTS, SCOTTISH_SCALE
 
 if TYPE_CHECKING:
     from assistant.core.settings import Settings
-    from assistant.index.chroma import ChromaStore
+    from assistant.index.chroma import Store
 
 CORRECTIONS_FILE = "corrections.json"
 FIELDS = ("authority", "inspection_type", "date", "judgement")
@@ -190,7 +190,7 @@ def resolve(documents: Mapping[str, Mapping[str, Any]], report: str) -> str:
     return matches[0]
 
 
-def correct_stored(store: "ChromaStore", settings: "Settings", report: str, field: str, value: str) -> Document:
+def correct_stored(store: "Store", settings: "Settings", report: str, field: str, value: str) -> Document:
     """Record a correction and rewrite the report's stored metadata to what a re-ingest would give it (its
     text described again, every correction applied), without re-embedding. Returns the corrected document."""
     # ingest imports this module to apply corrections; the lock keeps an ingest from writing the old metadata back.

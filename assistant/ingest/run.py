@@ -16,7 +16,7 @@ from assistant.index.keyword import indexed_text
 from assistant.ingest.load import discover, load_document
 from assistant.ingest.sentences import document_sentences
 from assistant.core.settings import Settings
-from assistant.index.chroma import ChromaStore
+from assistant.index.chroma import Store
 from assistant.core.types import Chunk, Document, FileOutcome, IngestReport
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def prepare(
 
 def ingest_files(
     paths: Sequence[Path],
-    store: ChromaStore,
+    store: Store,
     embedder: Embedder,
     settings: Settings,
     prune: bool = False,
@@ -126,7 +126,7 @@ def ingest_files(
     return IngestReport(tuple(outcomes))
 
 
-def _prune(paths: Sequence[Path], committed: dict[str, dict], store: ChromaStore, root: Path) -> list[FileOutcome]:
+def _prune(paths: Sequence[Path], committed: dict[str, dict], store: Store, root: Path) -> list[FileOutcome]:
     """Remove documents whose file is gone, but only under the folders being ingested."""
     folders = [p.resolve() for p in paths if p.is_dir()]
     removed = []

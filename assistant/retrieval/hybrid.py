@@ -10,7 +10,7 @@ from assistant.ingest.describe import UNKNOWN, authorities_in, flag
 from assistant.index.embed import Embedder
 from assistant.core.errors import InputError
 from assistant.index.keyword import KeywordIndex
-from assistant.index.chroma import ChromaStore
+from assistant.index.chroma import Store
 from assistant.core.settings import RetrievalSettings
 from assistant.core.types import Chunk, Passage
 
@@ -97,7 +97,7 @@ def retrieve(
     question: str,
     area: Scope,
     documents: Mapping[str, Mapping[str, Any]],
-    store: ChromaStore,
+    store: Store,
     keyword: KeywordIndex,
     embedder: Embedder,
     k: int,
@@ -146,7 +146,7 @@ def retrieve(
     return [Passage(by_id[chunk_id], score, rank) for rank, (chunk_id, score) in enumerate(ordered, start=1)]
 
 
-def unmentioned(names: tuple[str, ...], keyword: KeywordIndex, store: ChromaStore,
+def unmentioned(names: tuple[str, ...], keyword: KeywordIndex, store: Store,
                 documents: Mapping[str, Mapping[str, Any]]) -> tuple[str, ...]:
     """The names that no indexed text contains at all. Metadata may miss an authority a report is about,
     so only the texts themselves can say that no report mentions it."""
