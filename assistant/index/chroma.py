@@ -232,7 +232,7 @@ class ChromaStore:
             metadatas=[document_metadata(d, n) for d, n in entries] + generation["metadatas"],
         )
 
-    def updatedocument_metadata(self, doc_id: str, values: Mapping[str, Any]) -> None:
+    def update_document_metadata(self, doc_id: str, values: Mapping[str, Any]) -> None:
         """Merge `values` (None removes a key) into a document's commit record and its chunks' metadata, keeping
         their vectors; the new generation token makes other processes read the records again."""
         chunk_ids = self.chunk_ids_for(doc_id)
