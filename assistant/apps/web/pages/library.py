@@ -43,6 +43,7 @@ class LibraryPage:
                         "filters and this table, and is kept when the report is indexed again.")
             with gr.Row(equal_height=True):
                 self.to_correct = gr.Dropdown(library_choices(self.helper), value=None, label="Report to correct",
+                                              info="Choose one, or type its file name", allow_custom_value=True,
                                               scale=3, min_width=220, elem_id="correct-choice")
                 self.field = gr.Dropdown(FIELD_CHOICES, value="authority", label="Field", scale=1, min_width=150,
                                          elem_id="correct-field")
@@ -64,11 +65,13 @@ class LibraryPage:
 
     def index_values(self) -> tuple[Any, ...]:
         choices = library_choices(self.helper)
-        return (library_rows(self.helper), gr.update(choices=choices, value=None),
-                gr.update(choices=choices, value=None))
+        # The report being corrected stays chosen (for its next field, or a value typed again); one that has
+        # left the index meanwhile is refused by the correction with a one-line message.
+        return library_rows(self.helper), gr.update(choices=choices), gr.update(choices=choices, value=None)
 
     def wire(self, ask: AskPage, views: list[ShowsIndex]) -> None:
-        """Uploads and deletes change the index: every view of it in `views` is refreshed, and the filter bar."""
+        """Uploads, corrections and deletes change the index: the views of it in `views` are refreshed, and the
+        filter bar."""
         filters = ask.filters
         refreshed = index_outputs(views)
 
