@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 from assistant.core.types import Passage
-from assistant.index.chroma import ChromaStore
+from assistant.index.chroma import Store
 
 
 class DocumentTexts:
-    def __init__(self, store: ChromaStore) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self._texts: dict[tuple[str, str], str] = {}  # (doc id, content hash) -> document text
 
