@@ -42,10 +42,6 @@ class Ranking:
     sentences: tuple[RankedSentence, ...]  # best first
     threshold: float
 
-    @property
-    def answers(self) -> bool:
-        return bool(self.sentences) and self.sentences[0].probability >= self.threshold
-
 
 class ExtractiveGenerator:
     name = "extractive"
