@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from assistant.answer.cite import render
-from assistant.answer.evidence import unmentioned_figure
+from assistant.answer.evidence import unanswerable_reason
+from assistant.answer.profile import profile
 from assistant.answer.extractive import ExtractiveGenerator
 from assistant.answer.llm import Generator, LLMGenerator, make_chat_model
 from assistant.answer.ranker import DEFAULT_MODEL
@@ -162,9 +163,10 @@ class Assistant:
                 k, self.settings.candidates, mode, self.settings.retrieval,
             )
         answer_started = time.perf_counter()
-        figure = unmentioned_figure(standalone, [p.chunk.text for p in retrieved])
+        reason = unanswerable_reason(standalone, profile(standalone, self.extractive.idf).weights,
+                                     [p.chunk.text for p in retrieved])
         sentences, citations = (), ()
-        if figure is None:
+        if reason is None:
             sentences, citations = respond(
                 standalone, retrieved, self.generator, self.extractive, self.texts.of(retrieved, documents)
             )
@@ -179,8 +181,7 @@ class Assistant:
                       timings_ms=timings, id=id, notes=notes)
         if not sentences:
             reason = (f"no indexed report mentions {', '.join(missing)}" if missing
-                      else f"no retrieved passage mentions {figure}" if figure
-                      else area.notes[0] if not area.doc_ids and area.notes else None)
+                      else area.notes[0] if not area.doc_ids and area.notes else reason)
             return Answer(answer=_abstention(reason), abstained=True, **common)
         return Answer(answer=render(sentences), abstained=False, sentences=sentences, citations=citations, **common)
 

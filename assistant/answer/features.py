@@ -22,7 +22,7 @@ class Candidate:
     sentence: StoredSentence
     vector: np.ndarray
     passage: int  # 1-based position of the best retrieved passage holding it
-    authority: str  # the authority of its report, as described at ingest
+    authorities: tuple[str, ...]  # the authorities its report is about, as described at ingest (main first)
 
 
 _TERMINAL = re.compile(r"""[.!?]["')\]]*$""")
@@ -89,8 +89,8 @@ def feature_matrix(question: QuestionProfile, question_vector: np.ndarray, candi
             math.log1p(len(text.split())),
             float(bool(_TERMINAL.search(text))),
             math.log1p(candidate.sentence.start / 500),
-            float(named and candidate.authority in question.authorities),
-            float(named and candidate.authority not in question.authorities),
+            float(named and bool(set(candidate.authorities) & set(question.authorities))),
+            float(named and not set(candidate.authorities) & set(question.authorities)),
             float(named and bool(set(authorities_in(text, any_case=True)) & set(question.authorities))),
             float(any(wants) and not any(meets)),
             *map(float, wants),
