@@ -10,12 +10,12 @@ import pytest
 DEVSET = Path(__file__).resolve().parents[1].parent / "shared" / "devset"
 
 # metric -> floor (measured held-out figure - 0.05); "max" rows are ceilings (measured + 0.05).
-# Measured 2026-12-03 with the ranker trained on data 58cfb29c6580 (`assistant eval --devset --baseline langchain`):
-# answer accuracy 0.690, citation precision 0.613, citation recall 0.825, hit@5 0.929, false abstention 0.048.
+# Measured 2026-12-03 with the ranker trained on data 8dd283b7cb93 (`assistant eval --devset --baseline langchain`):
+# answer accuracy 0.738, citation precision 0.606, citation recall 0.875, hit@5 0.929, false abstention 0.048.
 FLOORS = {
-    "answer_accuracy": ("min", 0.64),
-    "citation_precision": ("min", 0.56),
-    "citation_recall": ("min", 0.77),
+    "answer_accuracy": ("min", 0.69),
+    "citation_precision": ("min", 0.55),
+    "citation_recall": ("min", 0.82),
     "hit@5": ("min", 0.87),
     "false_abstention": ("max", 0.10),
 }
