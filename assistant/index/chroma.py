@@ -88,10 +88,6 @@ class ChromaStore:
             if self._create:
                 self._ensure_generation()
 
-    @property
-    def exists(self) -> bool:
-        return self._chunks is not None and self._docs is not None
-
     def _collection(self, name: str, create: bool):
         try:
             if create:
