@@ -5,7 +5,9 @@ import os
 import socket
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -58,6 +60,29 @@ def app_server(tmp_path_factory):
     finally:
         procs.stop(process)
         log.close()
+
+
+@contextmanager
+def app_page(app_server, **context_options) -> Iterator:
+    """A 1280x800 headless Chromium page on the app; on leaving, the page raised no error and the app's log
+    holds no traceback."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed at /usr/bin/chromium (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 1280, "height": 800}, **context_options).new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(app_server["url"], wait_until="domcontentloaded")
+            yield page
+        finally:
+            browser.close()
+    assert not errors, errors
+    assert "Traceback" not in app_server["log"].read_text()
 
 
 def test_gradio_client_round_trip(app_server):
@@ -113,186 +138,159 @@ def test_gradio_client_brief(app_server):
 
 @pytest.mark.browser
 def test_browser_briefing_tab_downloads_markdown_and_docx(app_server):
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed at /usr/bin/chromium (.ci/run installs it)")
     import re
     import zipfile
 
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    errors: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True).new_page()
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(app_server["url"], wait_until="domcontentloaded")
-            page.get_by_role("tab", name="Briefing note").click()
-            page.locator("#brief-authority input").click()
-            page.get_by_role("option", name="Warrington (2)").click()
-            page.locator("#brief-build").click()
-            expect(page.locator("#brief-status")).to_contain_text("Briefing note ready", timeout=120_000)
-            expect(page.locator("#brief-preview")).to_contain_text("Headline judgements")
-            page.screenshot(path=str(ARTIFACTS / "10-briefing-note-1280x800.png"))
+    with app_page(app_server, accept_downloads=True) as page:
+        page.get_by_role("tab", name="Briefing note").click()
+        page.locator("#brief-authority input").click()
+        page.get_by_role("option", name="Warrington (2)").click()
+        page.locator("#brief-build").click()
+        expect(page.locator("#brief-status")).to_contain_text("Briefing note ready", timeout=120_000)
+        expect(page.locator("#brief-preview")).to_contain_text("Headline judgements")
+        page.screenshot(path=str(ARTIFACTS / "10-briefing-note-1280x800.png"))
 
-            with page.expect_download(timeout=15_000) as markdown_download:
-                page.locator("#brief-download-md").click()
-            markdown = Path(markdown_download.value.path()).read_text(encoding="utf-8")
-            assert markdown_download.value.suggested_filename.endswith(".md")
-            assert markdown.startswith("# Briefing note: Warrington")
-            with page.expect_download(timeout=15_000) as docx_download:
-                page.locator("#brief-download-docx").click()
-            assert docx_download.value.suggested_filename.endswith(".docx")
-            with zipfile.ZipFile(docx_download.value.path()) as archive:
-                footnotes = archive.read("word/footnotes.xml").decode("utf-8")
-            cited = {int(n) for n in re.findall(r"\[\^(\d+)\](?!:)", markdown)}
-            ids = [int(n) for n in re.findall(r'<w:footnote w:id="(\d+)"', footnotes)]
-            assert cited and sorted(ids) == sorted(cited), "one Word footnote per cited passage"
-        finally:
-            browser.close()
-    assert not errors, errors
+        with page.expect_download(timeout=15_000) as markdown_download:
+            page.locator("#brief-download-md").click()
+        markdown = Path(markdown_download.value.path()).read_text(encoding="utf-8")
+        assert markdown_download.value.suggested_filename.endswith(".md")
+        assert markdown.startswith("# Briefing note: Warrington")
+        with page.expect_download(timeout=15_000) as docx_download:
+            page.locator("#brief-download-docx").click()
+        assert docx_download.value.suggested_filename.endswith(".docx")
+        with zipfile.ZipFile(docx_download.value.path()) as archive:
+            footnotes = archive.read("word/footnotes.xml").decode("utf-8")
+        cited = {int(n) for n in re.findall(r"\[\^(\d+)\](?!:)", markdown)}
+        ids = [int(n) for n in re.findall(r'<w:footnote w:id="(\d+)"', footnotes)]
+        assert cited and sorted(ids) == sorted(cited), "one Word footnote per cited passage"
 
 
 @pytest.mark.browser
 def test_browser_session(app_server, tmp_path):
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed at /usr/bin/chromium (.ci/run installs it)")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    ARTIFACTS.mkdir(exist_ok=True)
     report = tmp_path / "Rutland focused visit.txt"
     report.write_text(RUTLAND, encoding="utf-8")
-    errors: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True,
-                                          permissions=["clipboard-read", "clipboard-write"])
-            page = context.new_page()
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(app_server["url"], wait_until="domcontentloaded")
-            expect(page.locator("#chat .example").first).to_be_visible(timeout=30_000)
-            expect(page.locator("#app-header")).to_contain_text("5 reports")
-            page.screenshot(path=str(ARTIFACTS / "01-empty-1280x800.png"))
+    with app_page(app_server, accept_downloads=True, permissions=["clipboard-read", "clipboard-write"]) as page:
+        expect(page.locator("#chat .example").first).to_be_visible(timeout=30_000)
+        expect(page.locator("#app-header")).to_contain_text("5 reports")
+        page.screenshot(path=str(ARTIFACTS / "01-empty-1280x800.png"))
 
-            # Ask: the answer appears with [n] markers; the citation panel shows the MASH report's passage.
-            page.locator("#question textarea").fill("What did inspectors say about the MASH?")
-            page.locator("#ask").click()
-            marker = page.locator('#chat .cite-marker[data-turn="0"][data-cite="1"]')
-            expect(marker).to_be_visible(timeout=60_000)
-            expect(marker).to_have_text("[1]")
-            card = page.locator('#citations .cite-card[data-cite="1"]')
-            expect(card).to_be_visible()
-            expect(card).to_contain_text(MASH_REPORT)
-            expect(card).to_contain_text("focused visit")
-            expect(card.locator("mark.quote")).to_contain_text("MASH")
-            expect(card.locator("mark.quote")).to_be_in_viewport()
-            page.screenshot(path=str(ARTIFACTS / "02-answer-1280x800.png"))
+        # Ask: the answer appears with [n] markers; the citation panel shows the MASH report's passage.
+        page.locator("#question textarea").fill("What did inspectors say about the MASH?")
+        page.locator("#ask").click()
+        marker = page.locator('#chat .cite-marker[data-turn="0"][data-cite="1"]')
+        expect(marker).to_be_visible(timeout=60_000)
+        expect(marker).to_have_text("[1]")
+        card = page.locator('#citations .cite-card[data-cite="1"]')
+        expect(card).to_be_visible()
+        expect(card).to_contain_text(MASH_REPORT)
+        expect(card).to_contain_text("focused visit")
+        expect(card.locator("mark.quote")).to_contain_text("MASH")
+        expect(card.locator("mark.quote")).to_be_in_viewport()
+        page.screenshot(path=str(ARTIFACTS / "02-answer-1280x800.png"))
 
-            # Source viewer: the full report, scrolled to the highlighted span.
-            page.locator('#chat .cite-marker[data-turn="0"][data-cite="1"]').click()
-            mark = page.locator("#source mark.quote")
-            expect(mark).to_be_visible(timeout=15_000)
-            expect(page.locator("#source")).to_contain_text("OFSTED VISIT UPDATE")
-            expect(page.locator("#source .source-text")).to_contain_text("Performance data and management reports")
-            expect(mark).to_be_in_viewport()
-            last = page.locator('#citations .cite-card').last
-            page.get_by_role("tab", name="Citations").click()
-            last.click()
-            expect(mark).to_be_visible(timeout=15_000)
-            expect(mark).to_be_in_viewport()
-            page.screenshot(path=str(ARTIFACTS / "03-source-viewer-1280x800.png"))
+        # Source viewer: the full report, scrolled to the highlighted span.
+        page.locator('#chat .cite-marker[data-turn="0"][data-cite="1"]').click()
+        mark = page.locator("#source mark.quote")
+        expect(mark).to_be_visible(timeout=15_000)
+        expect(page.locator("#source")).to_contain_text("OFSTED VISIT UPDATE")
+        expect(page.locator("#source .source-text")).to_contain_text("Performance data and management reports")
+        expect(mark).to_be_in_viewport()
+        last = page.locator('#citations .cite-card').last
+        page.get_by_role("tab", name="Citations").click()
+        last.click()
+        expect(mark).to_be_visible(timeout=15_000)
+        expect(mark).to_be_in_viewport()
+        page.screenshot(path=str(ARTIFACTS / "03-source-viewer-1280x800.png"))
 
-            # Copy: the answer with its sources on the clipboard.
-            page.locator('#chat [data-copy="0"]').click()
-            expect(page.locator('#chat [data-copy="0"]')).to_have_text("Copied")
-            copied = page.evaluate("navigator.clipboard.readText()")
-            assert "[1]" in copied and "Sources:" in copied and MASH_REPORT in copied
+        # Copy: the answer with its sources on the clipboard.
+        page.locator('#chat [data-copy="0"]').click()
+        expect(page.locator('#chat [data-copy="0"]')).to_have_text("Copied")
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert "[1]" in copied and "Sources:" in copied and MASH_REPORT in copied
 
-            # Feedback with a comment, appended to data/feedback.jsonl.
-            page.locator('#chat [data-rating="up"][data-turn="0"]').click()
-            expect(page.locator("#comment textarea")).to_be_visible(timeout=15_000)
-            page.locator("#comment textarea").fill("Useful for the briefing")
-            page.locator("#send-comment").click()
-            expect(page.locator("#feedback-status")).to_contain_text("comment was saved", timeout=15_000)
-            lines = [json.loads(x) for x in (app_server["data"] / "feedback.jsonl").read_text().splitlines()]
-            assert [e["rating"] for e in lines] == ["up", "up"] and lines[1]["comment"] == "Useful for the briefing"
+        # Feedback with a comment, appended to data/feedback.jsonl.
+        page.locator('#chat [data-rating="up"][data-turn="0"]').click()
+        expect(page.locator("#comment textarea")).to_be_visible(timeout=15_000)
+        page.locator("#comment textarea").fill("Useful for the briefing")
+        page.locator("#send-comment").click()
+        expect(page.locator("#feedback-status")).to_contain_text("comment was saved", timeout=15_000)
+        lines = [json.loads(x) for x in (app_server["data"] / "feedback.jsonl").read_text().splitlines()]
+        assert [e["rating"] for e in lines] == ["up", "up"] and lines[1]["comment"] == "Useful for the briefing"
 
-            # Export: a Markdown download with footnotes.
-            with page.expect_download(timeout=15_000) as download_info:
-                page.locator("#export").click()
-            exported = Path(download_info.value.path()).read_text(encoding="utf-8")
-            assert download_info.value.suggested_filename.endswith(".md")
-            assert "[^1]" in exported and MASH_REPORT in exported
+        # Export: a Markdown download with footnotes.
+        with page.expect_download(timeout=15_000) as download_info:
+            page.locator("#export").click()
+        exported = Path(download_info.value.path()).read_text(encoding="utf-8")
+        assert download_info.value.suggested_filename.endswith(".md")
+        assert "[^1]" in exported and MASH_REPORT in exported
 
-            # Filters: chosen from index metadata, visible while active, applied to the next question.
-            page.locator("#filters").get_by_text("Filters").first.click()
-            page.locator("#filter-authority input").click()
-            page.get_by_role("option", name="Warrington (2)").click()
-            bar = page.locator("#filter-bar .filter-bar.on")
-            expect(bar).to_contain_text("Warrington", timeout=15_000)
-            expect(bar).to_contain_text("2 of 5 reports match")
-            page.locator("#question textarea").fill("What did inspectors find?")
-            page.locator("#question textarea").press("Enter")
-            expect(page.locator('#chat .msg.bot [data-answer="1"]')).to_be_visible(timeout=60_000)
-            expect(page.locator('#chat [data-answer="1"]')).to_contain_text("Filters: Authority: Warrington")
-            metas = page.locator("#citations .cite-card .cite-meta").all_inner_texts()
-            assert metas and all("Warrington" in m for m in metas), metas
-            page.screenshot(path=str(ARTIFACTS / "04-filtered-1280x800.png"))
-            bar.locator("[data-clear]").click()
-            expect(page.locator("#filter-bar .filter-bar.on")).to_have_count(0, timeout=15_000)
+        # Filters: chosen from index metadata, visible while active, applied to the next question.
+        page.locator("#filters").get_by_text("Filters").first.click()
+        page.locator("#filter-authority input").click()
+        page.get_by_role("option", name="Warrington (2)").click()
+        bar = page.locator("#filter-bar .filter-bar.on")
+        expect(bar).to_contain_text("Warrington", timeout=15_000)
+        expect(bar).to_contain_text("2 of 5 reports match")
+        page.locator("#question textarea").fill("What did inspectors find?")
+        page.locator("#question textarea").press("Enter")
+        expect(page.locator('#chat .msg.bot [data-answer="1"]')).to_be_visible(timeout=60_000)
+        expect(page.locator('#chat [data-answer="1"]')).to_contain_text("Filters: Authority: Warrington")
+        metas = page.locator("#citations .cite-card .cite-meta").all_inner_texts()
+        assert metas and all("Warrington" in m for m in metas), metas
+        page.screenshot(path=str(ARTIFACTS / "04-filtered-1280x800.png"))
+        bar.locator("[data-clear]").click()
+        expect(page.locator("#filter-bar .filter-bar.on")).to_have_count(0, timeout=15_000)
 
-            # Upload a small report in the Library tab, then ask about it.
-            page.get_by_role("tab", name="Library").click()
-            page.locator("#upload input[type=file]").set_input_files(str(report))
-            expect(page.locator("#upload-status")).to_contain_text("1 indexed", timeout=90_000)
-            expect(page.locator("#library")).to_contain_text("Rutland", timeout=15_000)
-            expect(page.locator("#app-header")).to_contain_text("6 reports")
-            assert (app_server["data"] / "uploads" / "Rutland_focused_visit.txt").is_file()
-            page.screenshot(path=str(ARTIFACTS / "05-library-1280x800.png"), full_page=True)
-            page.get_by_role("tab", name="Ask").click()
-            page.locator("#question textarea").fill("What did inspectors find about care leavers in Rutland?")
-            page.locator("#ask").click()
-            answer = page.locator('#chat [data-answer="2"]')
-            expect(answer).to_be_visible(timeout=60_000)
-            expect(answer.locator(".cite-marker").first).to_have_text("[1]")
-            expect(page.locator("#citations .cite-card").first).to_contain_text("Rutland_focused_visit.txt")
-            expect(page.locator("#citations")).to_contain_text("personal advisers")
-            page.screenshot(path=str(ARTIFACTS / "06-uploaded-answer-1280x800.png"))
+        # Upload a small report in the Library tab, then ask about it.
+        page.get_by_role("tab", name="Library").click()
+        page.locator("#upload input[type=file]").set_input_files(str(report))
+        expect(page.locator("#upload-status")).to_contain_text("1 indexed", timeout=90_000)
+        expect(page.locator("#library")).to_contain_text("Rutland", timeout=15_000)
+        expect(page.locator("#app-header")).to_contain_text("6 reports")
+        assert (app_server["data"] / "uploads" / "Rutland_focused_visit.txt").is_file()
+        page.screenshot(path=str(ARTIFACTS / "05-library-1280x800.png"), full_page=True)
+        page.get_by_role("tab", name="Ask").click()
+        page.locator("#question textarea").fill("What did inspectors find about care leavers in Rutland?")
+        page.locator("#ask").click()
+        answer = page.locator('#chat [data-answer="2"]')
+        expect(answer).to_be_visible(timeout=60_000)
+        expect(answer.locator(".cite-marker").first).to_have_text("[1]")
+        expect(page.locator("#citations .cite-card").first).to_contain_text("Rutland_focused_visit.txt")
+        expect(page.locator("#citations")).to_contain_text("personal advisers")
+        page.screenshot(path=str(ARTIFACTS / "06-uploaded-answer-1280x800.png"))
 
-            # Narrow screen: everything still reachable, no horizontal overflow.
-            page.set_viewport_size({"width": 400, "height": 800})
-            page.wait_for_timeout(500)
-            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-            assert overflow <= 1, f"page is {overflow}px wider than a 400px screen"
-            page.screenshot(path=str(ARTIFACTS / "07-narrow-400.png"))
-            page.screenshot(path=str(ARTIFACTS / "08-narrow-400-full.png"), full_page=True)
-            page.locator('#chat .cite-marker[data-turn="2"]').first.click()
-            expect(page.locator("#source mark.quote")).to_be_in_viewport(timeout=15_000)
-            page.screenshot(path=str(ARTIFACTS / "09-narrow-400-source.png"))
+        # Narrow screen: everything still reachable, no horizontal overflow.
+        page.set_viewport_size({"width": 400, "height": 800})
+        page.wait_for_timeout(500)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, f"page is {overflow}px wider than a 400px screen"
+        page.screenshot(path=str(ARTIFACTS / "07-narrow-400.png"))
+        page.screenshot(path=str(ARTIFACTS / "08-narrow-400-full.png"), full_page=True)
+        page.locator('#chat .cite-marker[data-turn="2"]').first.click()
+        expect(page.locator("#source mark.quote")).to_be_in_viewport(timeout=15_000)
+        page.screenshot(path=str(ARTIFACTS / "09-narrow-400-source.png"))
 
-            # A new conversation offers the examples again; clicking one asks it.
-            page.set_viewport_size({"width": 1280, "height": 800})
-            page.locator("#new-conversation").click()
-            example = page.locator("#chat .example").first
-            expect(example).to_be_visible(timeout=15_000)
-            asked = example.inner_text()
-            example.click()
-            expect(page.locator("#chat .msg.user .bubble").first).to_have_text(asked, timeout=15_000)
-            expect(page.locator('#chat [data-answer="0"]')).to_be_visible(timeout=60_000)
+        # A new conversation offers the examples again; clicking one asks it.
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.locator("#new-conversation").click()
+        example = page.locator("#chat .example").first
+        expect(example).to_be_visible(timeout=15_000)
+        asked = example.inner_text()
+        example.click()
+        expect(page.locator("#chat .msg.user .bubble").first).to_have_text(asked, timeout=15_000)
+        expect(page.locator('#chat [data-answer="0"]')).to_be_visible(timeout=60_000)
 
-            # Delete the uploaded report from the Library (after a confirmation dialog).
-            page.get_by_role("tab", name="Library").click()
-            page.locator("#delete-choice input").click()
-            page.get_by_role("option", name="Rutland focused visit", exact=False).click()
-            page.once("dialog", lambda dialog: dialog.accept())
-            page.locator("#delete").click()
-            expect(page.locator("#delete-status")).to_contain_text("Deleted Rutland focused visit", timeout=30_000)
-            expect(page.locator("#app-header")).to_contain_text("5 reports")
-            expect(page.locator("#library")).not_to_contain_text("Rutland")
-            assert not (app_server["data"] / "uploads" / "Rutland_focused_visit.txt").exists()
-        finally:
-            browser.close()
-    assert not errors, errors
-    assert "Traceback" not in app_server["log"].read_text()
+        # Delete the uploaded report from the Library (after a confirmation dialog).
+        page.get_by_role("tab", name="Library").click()
+        page.locator("#delete-choice input").click()
+        page.get_by_role("option", name="Rutland focused visit", exact=False).click()
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.locator("#delete").click()
+        expect(page.locator("#delete-status")).to_contain_text("Deleted Rutland focused visit", timeout=30_000)
+        expect(page.locator("#app-header")).to_contain_text("5 reports")
+        expect(page.locator("#library")).not_to_contain_text("Rutland")
+        assert not (app_server["data"] / "uploads" / "Rutland_focused_visit.txt").exists()

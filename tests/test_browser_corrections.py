@@ -1,46 +1,34 @@
 """The Library's correction form in a real browser: `python app.py` driven by Debian chromium (Playwright)."""
 import pytest
 
-from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, app_server  # noqa: F401  (the app fixture)
+from tests.test_browser import ARTIFACTS, app_page, app_server  # noqa: F401  (the app fixture)
 
 MASH = "003_c058eaba94c55f19.txt"
 
 
+@pytest.mark.browser
 def test_browser_library_corrects_a_report(app_server):  # noqa: F811
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed at /usr/bin/chromium (.ci/run installs it)")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    errors: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(app_server["url"], wait_until="domcontentloaded")
-            page.get_by_role("tab", name="Library").click()
-            expect(page.locator("#library")).to_contain_text(MASH, timeout=30_000)
-            expect(page.locator("#library")).not_to_contain_text("North Somerset")
+    with app_page(app_server) as page:
+        page.get_by_role("tab", name="Library").click()
+        expect(page.locator("#library")).to_contain_text(MASH, timeout=30_000)
+        expect(page.locator("#library")).not_to_contain_text("North Somerset")
 
-            page.locator("#correct-choice input").click()
-            page.get_by_role("option", name=MASH, exact=False).click()
-            page.locator("#correct-field input").click()
-            page.get_by_role("option", name="Date", exact=True).click()
-            page.locator("#correct-value textarea").fill("2018-13")
-            page.locator("#correct").click()
-            expect(page.locator("#correct-status")).to_contain_text(
-                "Not corrected: date '2018-13' is not YYYY, YYYY-MM or YYYY-MM-DD", timeout=30_000)
+        page.locator("#correct-choice input").click()
+        page.get_by_role("option", name=MASH, exact=False).click()
+        page.locator("#correct-field input").click()
+        page.get_by_role("option", name="Date", exact=True).click()
+        page.locator("#correct-value textarea").fill("2018-13")
+        page.locator("#correct").click()
+        expect(page.locator("#correct-status")).to_contain_text(
+            "Not corrected: date '2018-13' is not YYYY, YYYY-MM or YYYY-MM-DD", timeout=30_000)
 
-            # The failed attempt left the form as it was: only the field and the value change.
-            page.locator("#correct-field input").click()
-            page.get_by_role("option", name="Authority", exact=True).click()
-            page.locator("#correct-value textarea").fill("North Somerset")
-            page.locator("#correct").click()
-            expect(page.locator("#correct-status")).to_contain_text("to North Somerset", timeout=30_000)
-            expect(page.locator("#library")).to_contain_text("North Somerset")
-            page.screenshot(path=str(ARTIFACTS / "09-library-corrected-1280x800.png"), full_page=True)
-        finally:
-            browser.close()
-    assert not errors, errors
-    assert "Traceback" not in app_server["log"].read_text()
+        # The failed attempt left the form as it was: only the field and the value change.
+        page.locator("#correct-field input").click()
+        page.get_by_role("option", name="Authority", exact=True).click()
+        page.locator("#correct-value textarea").fill("North Somerset")
+        page.locator("#correct").click()
+        expect(page.locator("#correct-status")).to_contain_text("to North Somerset", timeout=30_000)
+        expect(page.locator("#library")).to_contain_text("North Somerset")
+        page.screenshot(path=str(ARTIFACTS / "09-library-corrected-1280x800.png"), full_page=True)
