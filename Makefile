@@ -27,9 +27,9 @@ test: setup
 
 # The quick lane while developing: no browser, no server or multi-process tests, no benchmarks.
 test-fast: setup
-	$(BIN)/python -m pytest -q -m "not browser and not slow" --ignore=tests/test_server.py \
-		--ignore=tests/test_concurrency.py --ignore=tests/test_launch.py --ignore=tests/test_bench.py \
-		--ignore=tests/test_browser.py
+	$(BIN)/python -m pytest -q -m "not browser and not slow" --ignore=tests/index/test_server.py \
+		--ignore=tests/index/test_concurrency.py --ignore=tests/apps/test_launch.py --ignore=tests/bench \
+		--ignore=tests/apps/test_browser.py --ignore=tests/apps/test_browser_corrections.py
 
 clean:
 	rm -rf $(VENV) index/chroma.sqlite3 index/*-*

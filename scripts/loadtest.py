@@ -2,7 +2,7 @@
 """Bounded load test of the app: N concurrent clients x M questions each, through gradio_client's `/ask` API.
 
     .venv/bin/python scripts/loadtest.py --clients 50 --questions 10
-    .venv/bin/python scripts/loadtest.py --clients 5 --questions 2          # the CI size (tests/test_concurrency.py)
+    .venv/bin/python scripts/loadtest.py --clients 5 --questions 2          # the CI size (tests/index/test_concurrency.py)
     .venv/bin/python scripts/loadtest.py --url http://127.0.0.1:7860/       # an app that is already running
 
 Without --url it starts the app itself (`python app.py --host 127.0.0.1 --port FREE`) with its own temporary

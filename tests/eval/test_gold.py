@@ -3,13 +3,12 @@
 Only stdlib + pytest; does not import project code.
 """
 import json
-from pathlib import Path
 
 import pytest
+from tests.conftest import REPO
 
-ROOT = Path(__file__).parents[1]
-GOLD = ROOT / "eval" / "gold.jsonl"
-CORPUS = ROOT / "corpus"
+GOLD = REPO / "eval" / "gold.jsonl"
+CORPUS = REPO / "corpus"
 
 
 def _load():

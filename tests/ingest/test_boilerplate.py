@@ -11,9 +11,8 @@ from assistant.ingest.boilerplate import (
 )
 from assistant.ingest.load import load_document
 from assistant.ingest.run import ingest_files, prepare
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, DEVSET
 
-DEVSET = Path(__file__).resolve().parents[1].parent / "shared" / "devset"
 
 
 @pytest.mark.parametrize("line", [

@@ -14,7 +14,7 @@ from assistant.ingest.describe import describe
 from assistant.ingest.run import prepare
 from assistant.ingest.load import load_document
 from assistant.core.settings import Settings
-from conftest import cli_command
+from tests.conftest import cli_command
 
 
 def _files(folder: Path) -> dict[str, bytes]:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -10,9 +9,8 @@ from assistant.eval.metadata import (
     FIELDS, accepted_types, authority_hit, evaluate, held_out, judgement_hit, report, visit_hit,
 )
 from assistant.ingest.describe import Description
-from tests.conftest import cli_command
+from tests.conftest import DEVSET, cli_command
 
-DEVSET = Path(__file__).resolve().parents[1].parent / "shared" / "devset"
 TARGETS = {"authority": 0.95, "inspection_type": 0.85, "visit_date": 0.80, "overall_judgement": 0.85}
 
 

@@ -16,8 +16,8 @@ from assistant.apps import cli
 from assistant.core.errors import InputError
 from assistant.eval.devset import render_table, run_devset, scorer_record
 from assistant.eval.runner import setting_overrides
+from tests.conftest import DEVSET
 
-DEVSET = Path(__file__).resolve().parents[1].parent / "shared" / "devset"
 needs_devset = pytest.mark.skipif(not (DEVSET / "questions.jsonl").is_file(),
                                   reason=f"no devset at {DEVSET}")
 # Ten tuning questions (d001-d012 less d005 and d010), a follow-up with history, an unanswerable one,

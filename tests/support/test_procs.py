@@ -6,7 +6,7 @@ import socket
 import subprocess
 import sys
 
-from support import procs
+from tests.support import procs
 
 IGNORES_SIGTERM = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up', flush=True); time.sleep(60)"
 

@@ -7,7 +7,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from assistant.retrieval.condense import llm_rewrite, rule_rewrite
 from assistant.core.errors import InputError
 from assistant.core.types import Turn
-from tests.answer_contract import WIRRAL, check_contract, cited_files
+from tests.support.answer_contract import WIRRAL, check_contract, cited_files
 
 WARRINGTON_Q = "What judgement did Warrington receive?"
 WIRRAL_Q = "What did inspectors find in Wirral?"

@@ -10,7 +10,7 @@ import pytest
 from assistant.answer.llm import parse_cited_sentences
 from assistant.answer.cite import SUPPORT_THRESHOLD, DraftSentence, render, support, verify, with_markers
 from assistant.text import sentences, squash
-from tests.answer_contract import check_contract
+from tests.support.answer_contract import check_contract
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.index.memory import InMemoryStore
-from conftest import build_settings
+from tests.conftest import build_settings
 
 QUESTION = "What proportion of initial child protection conferences in Wirral were held on time?"
 

@@ -1,7 +1,7 @@
 """The Library's correction form in a real browser: `python app.py` driven by Debian chromium (Playwright)."""
 import pytest
 
-from tests.test_browser import ARTIFACTS, app_page, app_server  # noqa: F401  (the app fixture)
+from tests.apps.test_browser import ARTIFACTS, app_page, app_server  # noqa: F401  (the app fixture)
 
 MASH = "003_c058eaba94c55f19.txt"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +18,7 @@ from assistant.core.errors import InputError
 from assistant.core.settings import AnswerSettings
 from assistant.core.types import Chunk, Passage, StoredSentence
 from assistant.text import content_terms
+from tests.conftest import DEVSET, REPO
 
 
 @pytest.mark.parametrize("question, wants", [
@@ -51,12 +51,11 @@ def test_the_packaged_ranker_loads_and_matches_the_features():
     assert ((0 < probabilities) & (probabilities < 1)).all()
 
 
-DEVSET = Path(__file__).resolve().parents[1].parent / "shared" / "devset"
 
 
 @pytest.mark.skipif(not (DEVSET / "score.py").is_file(), reason="the devset is not beside the repository")
 def test_training_never_sees_the_devsets_held_out_split(corpus_dir):
-    devset, gold = labelled_sets(DEVSET, corpus_dir, Path(__file__).resolve().parents[1] / "eval" / "gold.jsonl")
+    devset, gold = labelled_sets(DEVSET, corpus_dir, REPO / "eval" / "gold.jsonl")
     assert [devset.excluded(q) for q in ("d005", "d010", "d011", "d239")] == [True, True, False, False]
     assert not gold.excluded("q040")  # the shipped gold has no held-out split of its own
 
@@ -118,7 +117,7 @@ def test_a_negative_k_is_refused_by_the_library_itself(ingested):
 
 def test_an_authority_the_metadata_missed_is_answered_from_the_text(tmp_path, shared_embedder):
     from assistant.pipeline import Assistant
-    from conftest import build_settings
+    from tests.conftest import build_settings
 
     corpus = tmp_path / "reports"
     corpus.mkdir()

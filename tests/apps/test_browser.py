@@ -11,7 +11,7 @@ from typing import Iterator
 
 import pytest
 
-from support import procs
+from tests.support import procs
 from tests.conftest import CORPUS, REAL_MODEL
 
 REPO = CORPUS.parent

@@ -19,7 +19,7 @@ from assistant.index.embed import HashingEmbedder, make_embedder
 from assistant.index.keyword import MANIFEST, KeywordIndex, state_of
 from assistant.pipeline import Assistant
 from tests.conftest import CORPUS, REAL_MODEL, build_settings, cli_command, cli_env
-from tests.test_ingest import _make_copies, assert_consistent
+from tests.ingest.test_ingest import _make_copies, assert_consistent
 
 REPO = CORPUS.parent
 QUESTIONS = (

@@ -244,7 +244,7 @@ def read_docx(data: bytes):
 
 
 def test_docx_has_headings_and_a_sources_table(ingested, briefs):
-    # The numbered Notes list became real Word footnotes (issue 15): tests/test_brief_docx.py checks those.
+    # The numbered Notes list became real Word footnotes (issue 15): tests/apps/test_brief_docx.py checks those.
     brief = briefs["Warrington"]
     document = read_docx(render_docx(brief))
     paragraphs = document.paragraphs

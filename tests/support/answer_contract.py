@@ -1,7 +1,7 @@
 """The Answer JSON contract of ../shared/DESIGN.md as a JSON schema, plus the checks a schema cannot express
 (verbatim offsets, citation numbering, markers). Shared by test_answer, test_retrieve, test_condense, test_cite.
 
-Not a test module: imported as `from tests.answer_contract import ...`.
+Not a test module: imported as `from tests.support.answer_contract import ...`.
 """
 from __future__ import annotations
 

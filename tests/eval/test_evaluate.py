@@ -13,9 +13,8 @@ from assistant.apps import cli
 from assistant.eval.gold import Evidence, GoldItem, load_gold, passage_holds
 from assistant.eval.metrics import hand_retrieval_metrics, library_retrieval_metrics, novel_gains
 from assistant.eval.scoring import evaluate_answers, score_answer
-from conftest import CORPUS
+from tests.conftest import CORPUS, REPO
 
-REPO = Path(__file__).resolve().parents[1]
 
 
 # ---------------------------------------------------------------- metric functions

@@ -21,7 +21,7 @@ from assistant.core.errors import InputError
 from assistant.core.inputs import MAX_QUESTION_CHARS
 from assistant.pipeline import Assistant
 from assistant.text import sentences, squash
-from tests.answer_contract import (
+from tests.support.answer_contract import (
     MASH,
     WARRINGTON_PILOT,
     WINDSOR,

@@ -3,11 +3,10 @@ with the packaged ranker and the devset's own scorer. The floors are the figures
 trained (README, "Measured quality") minus 0.05, so noise does not flake and a regression fails."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
+from tests.conftest import DEVSET
 
-DEVSET = Path(__file__).resolve().parents[1].parent / "shared" / "devset"
 
 # metric -> floor (measured held-out figure - 0.05); "max" rows are ceilings (measured + 0.05).
 # Measured 2026-12-03 with the ranker trained on data 8dd283b7cb93 (`assistant eval --devset --baseline langchain`):

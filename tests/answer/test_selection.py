@@ -1,5 +1,5 @@
 """The terms lexical matching sees (possessives, hyphens, stems) and how follow-ups become standalone
-questions. How sentences are chosen is the learned ranker's (tests/test_ranker.py)."""
+questions. How sentences are chosen is the learned ranker's (tests/answer/test_ranker.py)."""
 from __future__ import annotations
 
 import pytest

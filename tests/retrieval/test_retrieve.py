@@ -5,7 +5,7 @@ import pytest
 
 from assistant.core.errors import InputError
 from assistant.retrieval.hybrid import FILTER_KEYS, MODES, parse_filters, retrieve, scope
-from tests.answer_contract import (
+from tests.support.answer_contract import (
     MASH,
     WARRINGTON_FOCUSED,
     WARRINGTON_PILOT,
