@@ -146,7 +146,7 @@ class Assistant:
     ) -> Answer:
         started = time.perf_counter()
         question = checked_question(question)
-        turns = checked_history(history)
+        turns = checked_history(history, self.settings.limits)
         k = checked_k(k, self.settings.top_k)
         standalone = self.standalone(question, turns)
         documents = self.store.documents()

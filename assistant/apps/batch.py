@@ -4,28 +4,33 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
-from assistant.core.errors import AssistantError
+from assistant.core.errors import AssistantError, InputError
 from assistant.core.jsonl import iter_jsonl
 
 log = logging.getLogger(__name__)
+
+BATCH_KEYS = ("id", "question", "history", "filters")
 
 
 def run_batch(helper, questions: Path, out: Path) -> tuple[int, list[tuple[int, str]]]:
     """Returns (answers written, [(line number, reason)]); a bad line yields an error record in its place."""
     lines = list(iter_jsonl(questions, "questions file"))  # an unreadable file fails before `out` is touched
     failures: list[tuple[int, str]] = []
+    first_line_of: dict[str, int] = {}
     written = 0
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as sink:
         for line in lines:
             item = line.record
-            record_id = str(line.line_no) if item is None else item.get("id", str(line.line_no))
+            record_id = str(line.line_no) if item is None or not _usable_id(item.get("id")) else str(item["id"])
             reason = line.error
             if item is not None:
                 try:
+                    _check_line(item, record_id, first_line_of, line.line_no)
                     answer = helper.ask(
-                        item.get("question", ""), history=item.get("history") or [],
+                        item["question"], history=item.get("history") or [],
                         filters=item.get("filters") or {}, id=record_id,
                     )
                     record = answer.to_dict()
@@ -38,3 +43,27 @@ def run_batch(helper, questions: Path, out: Path) -> tuple[int, list[tuple[int, 
                 record = {"id": record_id, "error": reason}
             sink.write(json.dumps(record, ensure_ascii=False) + "\n")
     return written, failures
+
+
+def _usable_id(value: Any) -> bool:
+    return isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip() != ""
+
+
+def _check_line(item: dict[str, Any], record_id: str, first_line_of: dict[str, int], line_no: int) -> None:
+    """Each line's shape, strictly: a misspelt key or a repeated id would otherwise pass unnoticed."""
+    unknown = [key for key in item if key not in BATCH_KEYS]
+    if unknown:
+        raise InputError(f"unknown key '{unknown[0]}' (known: {', '.join(BATCH_KEYS)})")
+    if "id" in item and not _usable_id(item["id"]):
+        raise InputError(f"id must be a non-empty string or number, not {item['id']!r}")
+    if record_id in first_line_of:
+        raise InputError(f"duplicate id '{record_id}' (first on line {first_line_of[record_id]})")
+    first_line_of[record_id] = line_no
+    if "question" not in item:
+        raise InputError("no 'question' key")
+    if not isinstance(item["question"], str):
+        raise InputError(f"the question is not a string (got {type(item['question']).__name__})")
+    if item.get("history") is not None and not isinstance(item["history"], list):
+        raise InputError(f"history must be a list, not {type(item['history']).__name__}")
+    if item.get("filters") is not None and not isinstance(item["filters"], dict):
+        raise InputError(f"filters must be an object, not {type(item['filters']).__name__}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from assistant.core.errors import InputError
+from assistant.core.settings import LimitsSettings
 from assistant.core.types import Turn
 
 MAX_QUESTION_CHARS = 2000
@@ -13,7 +14,7 @@ MAX_K = 100
 
 def checked_question(question: Any) -> str:
     if not isinstance(question, str):
-        raise InputError(f"the question must be text, not {type(question).__name__}")
+        raise InputError(f"the question is not a string (got {type(question).__name__})")
     if not question.strip():
         raise InputError("the question is empty")
     if len(question) > MAX_QUESTION_CHARS:
@@ -21,10 +22,19 @@ def checked_question(question: Any) -> str:
     return " ".join(question.split())
 
 
-def checked_history(history: Any) -> list[Turn]:
+def checked_history(history: Any, limits: LimitsSettings = LimitsSettings()) -> list[Turn]:
+    """The turns, refused when too many or too long: earlier turns feed the rewritten query, so an unbounded
+    history would bypass the question's own limit."""
     if isinstance(history, (str, bytes)) or not isinstance(history, Iterable):
         raise InputError("history must be a list of {role, content} objects")
-    return [_turn(t) for t in history]
+    entries = list(history)
+    if len(entries) > limits.history_turns:
+        raise InputError(f"history has {len(entries)} turns; the limit is {limits.history_turns}")
+    turns = [_turn(t) for t in entries]
+    chars = sum(len(t.content) for t in turns)
+    if chars > limits.history_chars:
+        raise InputError(f"history holds {chars} characters; the limit is {limits.history_chars}")
+    return turns
 
 
 def checked_k(k: Any, default: int) -> int:

@@ -53,6 +53,20 @@ class RetrievalSettings(BaseModel):
     )
 
 
+class LimitsSettings(BaseModel):
+    """Bounds on what one request or one file may cost (environment: ASSISTANT_LIMITS__HISTORY_TURNS and so on)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    history_turns: int = Field(50, ge=0, le=10000, description="earlier turns a question may carry; more is refused")
+    history_chars: int = Field(
+        20000, ge=0, description="characters all earlier turns may hold together; more is refused (they shape the query)"
+    )
+    chunks_per_document: int = Field(
+        2000, ge=1, description="passages one file may become; a file that would make more is refused at ingest"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ASSISTANT_", env_file=".env", extra="ignore", frozen=True, env_nested_delimiter="__"
@@ -77,6 +91,7 @@ class Settings(BaseSettings):
     auth: str | None = None
     answer: AnswerSettings = AnswerSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    limits: LimitsSettings = LimitsSettings()
 
     @field_validator("chroma_url", "llm_base_url", "llm_model", "llm_api_key", "auth", mode="before")
     @classmethod

@@ -2,6 +2,7 @@
 and a boost for the reports of an authority the question names."""
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -46,6 +47,9 @@ def check_filters(filters: Mapping[str, Any]) -> None:
     unknown = [k for k in filters if k not in FILTER_KEYS]
     if unknown:
         raise InputError(f"unknown filter key '{unknown[0]}' (known: {', '.join(FILTER_KEYS)})")
+    for key in ("date_from", "date_to"):
+        if key in filters:
+            _date_bound(str(filters[key]), upper=key == "date_to")  # a bad date fails before any search
 
 
 def _date_bound(value: str, upper: bool) -> int:
@@ -53,9 +57,15 @@ def _date_bound(value: str, upper: bool) -> int:
     if not match:
         raise InputError(f"date filter '{value}' is not YYYY, YYYY-MM or YYYY-MM-DD")
     year, month, day = match.groups()
+    if month and not _real_day(int(year), int(month), int(day or 1)):
+        raise InputError(f"date filter '{value}' is not a real date")
     month = month or ("12" if upper else "01")
     day = day or ("31" if upper else "01")
     return int(f"{year}{month}{day}")
+
+
+def _real_day(year: int, month: int, day: int) -> bool:
+    return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]
 
 
 def _matches(meta: Mapping[str, Any], key: str, value: str) -> bool:

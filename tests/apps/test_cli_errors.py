@@ -1,0 +1,95 @@
+"""Issue 17, bounded inputs: history limits, a non-string question, strict batch lines, real dates, a closed pipe."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from assistant.apps.batch import run_batch
+from assistant.core.errors import InputError
+from assistant.core.inputs import checked_history, checked_question
+from assistant.core.settings import LimitsSettings
+from assistant.retrieval.hybrid import parse_filters
+from tests.conftest import cli_command, cli_env
+
+
+def test_history_turns_and_characters_are_bounded():
+    limits = LimitsSettings(history_turns=3, history_chars=100)
+    ok = checked_history([{"role": "user", "content": "a" * 50}, {"role": "assistant", "content": "b" * 50}], limits)
+    assert len(ok) == 2
+    with pytest.raises(InputError, match=r"^history has 4 turns; the limit is 3$"):
+        checked_history([{"role": "user", "content": "x"}] * 4, limits)
+    with pytest.raises(InputError, match=r"^history holds 101 characters; the limit is 100$"):
+        checked_history([{"role": "user", "content": "a" * 101}], limits)
+
+
+def test_default_limits_refuse_a_megabyte_turn_and_ten_thousand_turns():
+    with pytest.raises(InputError, match="characters; the limit is 20000"):
+        checked_history([{"role": "user", "content": "a" * 1_000_000}])
+    with pytest.raises(InputError, match="^history has 10000 turns; the limit is 50$"):
+        checked_history([{"role": "user", "content": "hi"}] * 10_000)
+
+
+def test_history_limit_applies_through_the_library(ingested):
+    with pytest.raises(InputError, match="the limit is 20000"):
+        ingested.ask("What did inspectors find?", history=[{"role": "user", "content": "word " * 300_000}])
+
+
+def test_a_number_as_question_is_named_not_a_string():
+    with pytest.raises(InputError, match=r"^the question is not a string \(got int\)$"):
+        checked_question(12345)
+
+
+@pytest.mark.parametrize("value", ["2020-13-45", "2020-02-30", "2020-00"])
+def test_impossible_dates_are_refused(value):
+    with pytest.raises(InputError, match=f"^date filter '{value}' is not a real date$"):
+        parse_filters([f"date_from={value}"])
+    assert parse_filters(["date_to=2020-02-29"]) == {"date_to": "2020-02-29"}
+
+
+def test_batch_lines_are_checked_strictly_with_line_numbers(ingested, tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("\n".join([
+        json.dumps({"id": "a", "question": "What did inspectors find about leadership?"}),
+        json.dumps({"id": "b", "question": 12345}),
+        json.dumps({"id": "a", "question": "Was the service good?"}),
+        json.dumps({"id": "c", "questoin": "typo"}),
+        json.dumps({"id": "d", "question": "Any concerns?", "history": "not a list"}),
+        "[1, 2]",
+    ]) + "\n")
+    out = tmp_path / "out.jsonl"
+    written, failures = run_batch(ingested, questions, out)
+    assert written == 1
+    assert failures == [
+        (2, "the question is not a string (got int)"),
+        (3, "duplicate id 'a' (first on line 1)"),
+        (4, "unknown key 'questoin' (known: id, question, history, filters)"),
+        (5, "history must be a list, not str"),
+        (6, "line is not a JSON object"),
+    ]
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in records] == ["a", "b", "a", "c", "d", "6"]
+    assert "error" not in records[0] and records[2]["error"].startswith("duplicate id")
+
+
+def test_cli_date_error_is_one_line(ingested):
+    run = subprocess.run([*cli_command(), "ask", "Any concerns?", "--filter", "date_from=2020-13-45"],
+                         env=cli_env(ingested.settings), capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1
+    assert run.stderr == "error: date filter '2020-13-45' is not a real date\n"
+
+
+def test_stats_json_into_a_closed_pipe_has_no_traceback(ingested):
+    # `assistant stats --json | head`: the reader is gone before the output is written (closing the read end
+    # first makes that certain rather than a race with the pipe buffer).
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        run = subprocess.run([*cli_command(), "stats", "--json"], env=cli_env(ingested.settings), stdout=write_end,
+                             stderr=subprocess.PIPE, text=True, timeout=300)
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in run.stderr and "BrokenPipeError" not in run.stderr, run.stderr
+    assert run.returncode == 141
