@@ -19,6 +19,7 @@ class DraftSentence:
     text: str
     cites: tuple[int, ...]
     answer_span: tuple[int, int] | None = None  # offsets within `text` of the part that answers
+    label: str | None = None  # the report it comes from, in a multi-report answer
 
 
 # Text addressed to a model rather than a reader ("ignore previous instructions ..."): report text is
@@ -103,7 +104,7 @@ def verify(
             cited.append(numbers[chunk.id])
         if cited:
             span = proposed.answer_span if text == proposed.text else None
-            kept.append(Sentence(text=text, citations=tuple(dict.fromkeys(cited)), answer_span=span))
+            kept.append(Sentence(text=text, citations=tuple(dict.fromkeys(cited)), answer_span=span, label=proposed.label))
     return tuple(kept), tuple(citations)
 
 
@@ -113,4 +114,4 @@ def _public_metadata(meta: Mapping[str, object], page: int) -> dict[str, object]
 
 
 def render(sentences_: Sequence[Sentence]) -> str:
-    return " ".join(with_markers(s.text, s.citations) for s in sentences_)
+    return " ".join((f"{s.label}: " if s.label else "") + with_markers(s.text, s.citations) for s in sentences_)

@@ -17,6 +17,7 @@ from assistant.answer.route import route
 from assistant.core.settings import AnswerSettings
 from assistant.core.types import Chunk, Passage, StoredSentence
 from assistant.index.embed import Embedder
+from assistant.text.patterns import UNKNOWN
 
 # The sentences stored inside these chunks, with their vectors (the sentence index, filled at ingest).
 SentenceSource = Callable[[Sequence[Chunk]], list[tuple[StoredSentence, np.ndarray]]]
@@ -99,48 +100,94 @@ class ExtractiveGenerator:
         return Ranking(asked, tuple(ranked), self.threshold)
 
     def compose(self, ranking: Ranking) -> list[RankedSentence]:
-        return compose(ranking.sentences, self.threshold, self.settings, route(ranking.question))
+        return compose(ranking.sentences, self.threshold, self.settings, route(ranking.question),
+                       ranking.question.authorities)
 
     def generate(self, question: str, passages: Sequence[Passage]) -> list[DraftSentence]:
         ranking = self.rank(question, passages)
+        chosen = self.compose(ranking)
+        labels = report_labels(chosen, [p.chunk.metadata for p in passages])
         return [
-            DraftSentence(r.text, (r.passage,), answer_span(ranking.question.wants, r.text))
-            for r in self.compose(ranking)
+            DraftSentence(r.text, (r.passage,), answer_span(ranking.question.wants, r.text), label)
+            for r, label in zip(chosen, labels)
         ]
 
 
 def compose(
-    ranked: Sequence[RankedSentence], threshold: float, settings: AnswerSettings, form: str = "fact"
+    ranked: Sequence[RankedSentence], threshold: float, settings: AnswerSettings, form: str = "fact",
+    named: Sequence[str] = (),
 ) -> list[RankedSentence]:
     """The best sentence, then more that are likely and say something the chosen ones do not (maximal
     marginal relevance over the sentence vectors); nothing when even the best is below the threshold.
     A summary takes more sentences of the best sentence's report, in the report's order; a comparison
-    favours sentences of reports not yet cited."""
+    first gives each side its best sentence (each named authority, or else each report), then fills up."""
     if not ranked or ranked[0].probability < threshold:
         return []
     best = ranked[0]
+    chosen = [best]
     if form == "summary":
         pool = [r for r in ranked[1:] if r.candidate.sentence.doc_id == best.candidate.sentence.doc_id]
         limit, floor = settings.summary_sentences, 0.0
     elif form == "compare":
-        cited = best.candidate.sentence.doc_id
-        pool = sorted(ranked[1:], key=lambda r: -r.probability * (
-            settings.other_report_bonus if r.candidate.sentence.doc_id != cited else 1.0))
         limit, floor = settings.compare_sentences, max(threshold, best.probability * settings.compare_ratio)
+        side_floor = best.probability * settings.side_ratio
+        chosen += [r for r in _side_bests(ranked, named) if r is not best and r.probability >= side_floor][: limit - 1]
+        pool = list(ranked[1:])
     else:
         pool = list(ranked[1:])
         limit, floor = settings.max_sentences, max(threshold, best.probability * settings.extra_ratio)
-    chosen = [best]
     for other in pool:
         if len(chosen) >= limit:
             break
-        if other.probability < floor:
+        if other.probability < floor or any(other is c for c in chosen):
             continue
         if max(float(other.candidate.vector @ c.candidate.vector) for c in chosen) < settings.redundancy:
             chosen.append(other)
     if form == "summary":
         chosen.sort(key=lambda r: r.candidate.sentence.start)
+    elif form == "compare":  # grouped by report, the best report first, each in the report's order
+        first = {}
+        for i, r in enumerate(chosen):
+            first.setdefault(r.candidate.sentence.doc_id, i)
+        chosen.sort(key=lambda r: (first[r.candidate.sentence.doc_id], r.candidate.sentence.start))
     return chosen
+
+
+def report_labels(chosen: Sequence[RankedSentence], metadata: Sequence[Mapping[str, Any]]) -> list[str | None]:
+    """When an answer draws on more than one report, the first sentence of each report's group names it:
+    authority (inspection type, year), from the report's metadata; otherwise no labels."""
+    if len({r.candidate.sentence.doc_id for r in chosen}) < 2:
+        return [None] * len(chosen)
+    labels: list[str | None] = []
+    previous = None
+    for r in chosen:
+        doc = r.candidate.sentence.doc_id
+        labels.append(None if doc == previous else report_label(metadata[r.passage - 1]))
+        previous = doc
+    return labels
+
+
+def report_label(meta: Mapping[str, Any]) -> str:
+    known = [str(meta.get(key, "")) for key in ("inspection_type", "date")]
+    known = [v[:4] if key == "date" else v for key, v in zip(("inspection_type", "date"), known)
+             if v and v != UNKNOWN]
+    authority = str(meta.get("authority", "")) or UNKNOWN
+    return f"{authority} ({', '.join(known)})" if known else authority
+
+
+def _side_bests(ranked: Sequence[RankedSentence], named: Sequence[str]) -> list[RankedSentence]:
+    """The best sentence of each side of a comparison, best side first: of each authority the question
+    names (a report about several counts for each), or, with fewer than two named, of each report."""
+    bests: dict[str, RankedSentence] = {}
+    wanted = [n.lower() for n in named] if len(named) > 1 else []
+    for r in ranked:  # best first, so the first sentence seen of a side is its best
+        if wanted:
+            sides = [n for n in wanted if n in {a.lower() for a in r.candidate.authorities}]
+        else:
+            sides = [r.candidate.sentence.doc_id]
+        for side in sides:
+            bests.setdefault(side, r)
+    return list({id(r): r for r in bests.values()}.values())
 
 
 def report_authorities(meta: Mapping[str, Any]) -> tuple[str, ...]:

@@ -18,7 +18,9 @@ _SUMMARY = re.compile(
 )
 _COMPARE = re.compile(
     r"\b(?:compare[ds]?|comparison|between|both|differ(?:ed|ence)?|change[ds]?|or|across)\b"
-    r"|\b(?:which|what)\s+(?:\w+\s+){0,2}(?:authorities|councils|local\s+areas|trusts)\b",  # one answer per report
+    # one answer per report; two questions in one ("When was X, and what did Y ...?"), often about two reports
+    r"|\b(?:which|what)\s+(?:\w+\s+){0,2}(?:authorities|councils|local\s+areas|trusts)\b"
+    r"|\band\s+(?:what|when|which|who|how|where)\b",
     re.I,
 )
 

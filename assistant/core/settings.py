@@ -32,13 +32,14 @@ class AnswerSettings(BaseModel):
     redundancy: float = Field(
         0.9, ge=0, le=1, description="a further sentence this similar (cosine) to a chosen one adds nothing and is left out"
     )
-    summary_sentences: int = Field(8, ge=1, le=20, description="sentences a summary of one report holds at most")
+    summary_sentences: int = Field(12, ge=1, le=30, description="sentences a summary of one report holds at most")
     compare_sentences: int = Field(4, ge=1, le=20, description="sentences a comparison across reports holds at most")
     compare_ratio: float = Field(
         0.1, ge=0, le=1, description="in a comparison, a further sentence joins at this share of the best one's probability"
     )
-    other_report_bonus: float = Field(
-        1.6, ge=1, description="in a comparison, a sentence of a report not yet cited counts this much more"
+    side_ratio: float = Field(
+        0.1, ge=0, le=1,
+        description="in a comparison, each side's best sentence joins when its probability is at least this share of the best one's",
     )
 
 
@@ -51,6 +52,22 @@ class RetrievalSettings(BaseModel):
     sentence_hits: int = Field(
         30, ge=0, le=1000, description="sentences the dense sentence search returns; their chunks join the fusion as a list"
     )
+
+
+class BriefSettings(BaseModel):
+    """How a briefing note is gathered (environment: ASSISTANT_BRIEF__THEME_PASSAGES and so on)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    theme_passages: int = Field(40, ge=1, le=1000, description="passages retrieved for a thematic topic")
+    on_topic_coverage: float = Field(
+        0.75, ge=0, le=1,
+        description="share of a theme's term weight a sentence must cover to count as on topic whatever the ranker says",
+    )
+    max_points_per_report: int = Field(
+        10, ge=1, le=100, description="points one report gives one section at most; the brief says how many were left out"
+    )
+    max_topic_chars: int = Field(200, ge=10, le=2000, description="the longest topic a brief accepts")
 
 
 class LimitsSettings(BaseModel):
@@ -72,25 +89,26 @@ class Settings(BaseSettings):
         env_prefix="ASSISTANT_", env_file=".env", extra="ignore", frozen=True, env_nested_delimiter="__"
     )
 
-    corpus_dir: Path = Path("corpus")
-    index_dir: Path = Path("index")
-    data_dir: Path = Path("data")
-    chroma_url: str | None = None
-    embed_model: str = DEFAULT_EMBED_MODEL
-    embed_batch_size: int = Field(64, ge=1)
-    chunk_size: int = Field(700, ge=100, le=8000)
-    chunk_overlap: int = Field(150, ge=0)
-    max_file_mb: float = Field(50.0, gt=0)
-    top_k: int = Field(8, ge=1, le=100)
-    candidates: int = Field(40, ge=1, le=1000)
-    llm_base_url: str | None = None
-    llm_model: str | None = None
-    llm_api_key: str | None = None
-    host: str = "127.0.0.1"
-    port: int = Field(7860, ge=1, le=65535)
-    auth: str | None = None
+    corpus_dir: Path = Field(Path("corpus"), description="the reports `assistant ingest` reads")
+    index_dir: Path = Field(Path("index"), description="where the Chroma collections and the keyword cache live")
+    data_dir: Path = Field(Path("data"), description="uploads, feedback and corrections the app keeps")
+    chroma_url: str | None = Field(None, description="a Chroma server (http://host:port) instead of the local folder")
+    embed_model: str = Field(DEFAULT_EMBED_MODEL, description="a sentence-transformers model installed as a package")
+    embed_batch_size: int = Field(64, ge=1, description="texts encoded at once")
+    chunk_size: int = Field(700, ge=100, le=8000, description="characters a passage holds at most (part of the index identity)")
+    chunk_overlap: int = Field(150, ge=0, description="characters neighbouring passages share (part of the index identity)")
+    max_file_mb: float = Field(50.0, gt=0, description="larger files are refused at ingest")
+    top_k: int = Field(8, ge=1, le=100, description="passages an answer returns as retrieved evidence")
+    candidates: int = Field(40, ge=1, le=1000, description="passages each search (dense, keyword) brings to the fusion")
+    llm_base_url: str | None = Field(None, description="an OpenAI-compatible server for generated answers")
+    llm_model: str | None = Field(None, description="the chat model there; unset: extractive answers only")
+    llm_api_key: str | None = Field(None, description="the key for that server")
+    host: str = Field("127.0.0.1", description="the address the app binds")
+    port: int = Field(7860, ge=1, le=65535, description="the port the app binds")
+    auth: str | None = Field(None, description="user:password the app asks for; unset: no login")
     answer: AnswerSettings = AnswerSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    brief: BriefSettings = BriefSettings()
     limits: LimitsSettings = LimitsSettings()
 
     @field_validator("chroma_url", "llm_base_url", "llm_model", "llm_api_key", "auth", mode="before")

@@ -89,6 +89,9 @@ class Sentence:
     citations: tuple[int, ...]
     # Offsets within `text` of the part that answers (a grade, date, figure, name), when one stands out.
     answer_span: tuple[int, int] | None = None
+    # Which report a sentence of a multi-report answer comes from ("Warrington (focused visit, 2019)"),
+    # from the report's metadata; shown before the text in `answer`, never part of the checked text.
+    label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,8 @@ def _sentence_json(sentence: Sentence) -> dict[str, Any]:
     row: dict[str, Any] = {"text": sentence.text, "citations": list(sentence.citations)}
     if sentence.answer_span is not None:
         row["answer_span"] = list(sentence.answer_span)
+    if sentence.label:
+        row["label"] = sentence.label
     return row
 
 

@@ -50,6 +50,7 @@ ANSWER_SCHEMA: dict[str, Any] = {
                     "text": _TEXT,
                     "citations": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1}},
                     "answer_span": {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "integer", "minimum": 0}},
+                    "label": {"type": "string", "minLength": 1},
                 },
             },
         },
@@ -196,4 +197,5 @@ def check_contract(data: dict[str, Any], helper) -> None:
     # The answer text is the sentences with their [n] markers.
     assert {int(n) for n in _MARKER.findall(data["answer"])} == used
     unmarked = " ".join(re.sub(r"\s*\[\d+\]", "", data["answer"]).split())
-    assert unmarked == " ".join(" ".join(s["text"] for s in sentences).split())
+    labelled = " ".join((f"{s['label']}: " if s.get("label") else "") + s["text"] for s in sentences)
+    assert unmarked == " ".join(labelled.split())

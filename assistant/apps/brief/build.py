@@ -37,15 +37,12 @@ from assistant.text import squash
 if TYPE_CHECKING:  # pragma: no cover
     from assistant.pipeline import Assistant
 
-MAX_TOPIC_CHARS = 200
-
-
-def _checked_topic(topic: str) -> str:
+def _checked_topic(topic: str, limit: int) -> str:
     if not isinstance(topic, str) or not topic.strip():
         raise InputError("the topic is empty")
     topic = " ".join(topic.split())
-    if len(topic) > MAX_TOPIC_CHARS:
-        raise InputError(f"the topic is {len(topic)} characters long; the limit is {MAX_TOPIC_CHARS}")
+    if len(topic) > limit:
+        raise InputError(f"the topic is {len(topic)} characters long; the limit is {limit}")
     return topic
 
 
@@ -113,7 +110,7 @@ def _summary(mode: str) -> str:
 
 def build_brief(helper: "Assistant", topic: str) -> Brief:
     """A briefing note on an authority (its reports) or a theme (the reports with passages on it)."""
-    topic = _checked_topic(topic)
+    topic = _checked_topic(topic, helper.settings.brief.max_topic_chars)
     library = Library(helper)
     notes = Notes()
     body = topic_body(library, topic, notes)
@@ -133,7 +130,7 @@ def build_brief(helper: "Assistant", topic: str) -> Brief:
 
 def build_comparison(helper: "Assistant", topics: Sequence[str]) -> Brief:
     """Briefs on two or more topics side by side: an at-a-glance table, then parallel sections per topic."""
-    topics = [_checked_topic(t) for t in topics]
+    topics = [_checked_topic(t, helper.settings.brief.max_topic_chars) for t in topics]
     if len(topics) < 2:
         raise InputError("a comparison needs at least two topics")
     library = Library(helper)

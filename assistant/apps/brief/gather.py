@@ -24,9 +24,6 @@ from assistant.text.patterns import UNKNOWN
 if TYPE_CHECKING:  # pragma: no cover
     from assistant.pipeline import Assistant
 
-THEME_PASSAGES = 40  # passages retrieved for a thematic topic
-ON_TOPIC_COVERAGE = 0.75  # share of a theme's term weight a sentence must cover to count as on topic
-
 Spans = dict[str, list[tuple[int, int, float]]]  # doc id -> (start, end, on-topic probability) of sentences
 
 
@@ -98,10 +95,11 @@ class Library:
         of its sentences clears the ranker's threshold nearly as well as the best, or covers most of the
         topic's term weight (rare terms weigh more; acronyms count as their long forms). A matched report
         contributes those sentences and the other sentences of the same line (a bullet, a paragraph)."""
+        brief = self.helper.settings.brief
         keyword = self.helper.keyword_for(self.documents)
         passages = retrieve(
             expand_acronyms(topic), area, self.documents, self.helper.store, keyword,
-            self.helper.query_embedder, THEME_PASSAGES, max(self.helper.settings.candidates, THEME_PASSAGES),
+            self.helper.query_embedder, brief.theme_passages, max(self.helper.settings.candidates, brief.theme_passages),
         )
         remits = remits_in(topic)
         if remits and not any(set(remits) & set(remits_in(p.chunk.text)) for p in passages):
@@ -116,10 +114,10 @@ class Library:
         for r in ranking.sentences:
             sentence = r.candidate.sentence
             coverage = covers(sentence.text)
-            if r.probability >= bar or coverage >= ON_TOPIC_COVERAGE:
+            if r.probability >= bar or coverage >= brief.on_topic_coverage:
                 on_topic.setdefault(sentence.doc_id, {}).setdefault(
                     sentence.start, (sentence.start, sentence.end, r.probability))
-            if r.probability >= floor or coverage >= ON_TOPIC_COVERAGE:
+            if r.probability >= floor or coverage >= brief.on_topic_coverage:
                 matched_docs.add(sentence.doc_id)
         matches = {d: spans for d, spans in on_topic.items() if d in matched_docs}
         for doc_id, spans in matches.items():

@@ -21,8 +21,6 @@ from assistant.ingest.describe import judgement_spans
 from assistant.text import sentences, squash
 from assistant.text.patterns import UNKNOWN
 
-MAX_POINTS_PER_REPORT = 10  # per section; the rest are left out (the brief says how many)
-
 
 def headline(library: Library, reports: Sequence[Report], notes: Notes) -> tuple[Section, dict[str, Event]]:
     by_authority: dict[str, list[Report]] = {}
@@ -174,7 +172,7 @@ def findings(
         for category, chosen in buckets.items():
             if chosen:
                 # The strongest cues (or most on-topic sentences) first, then shown in text order.
-                ranked = sorted(chosen, key=lambda row: (-row[0], row[1]))[:MAX_POINTS_PER_REPORT]
+                ranked = sorted(chosen, key=lambda row: (-row[0], row[1]))[:library.helper.settings.brief.max_points_per_report]
                 grouped[category].append((report, sorted((s, e) for _, s, e in ranked), len(chosen)))
     sections = []
     order = ((CONTEXT,) if matches is not None else ()) + CATEGORIES
