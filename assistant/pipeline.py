@@ -129,6 +129,7 @@ class Assistant:
             "ranker": self.extractive.ranker.training_data[:12],
             "authorities": dict(sorted(authorities.items())),
             "inspection_types": dict(sorted(Counter(str(m.get("inspection_type")) for m in documents.values()).items())),
+            "encodings": dict(sorted(Counter(str(m.get("encoding", "n/a")) for m in documents.values()).items())),
             "corrections": Corrections(self.settings.index_dir).summary(),
         }
 

@@ -13,7 +13,7 @@ from assistant.ingest.dates import has_date
 from assistant.text import clean, squash
 from assistant.core.types import Document
 
-Extracted = tuple[str, tuple[int, ...], str]  # text, page starts, title hint
+Extracted = tuple[str, tuple[int, ...], str, str]  # text, page starts, title hint, encoding ("" when not text)
 
 
 def source_name(path: Path, root: Path | None = None) -> str:
@@ -63,7 +63,7 @@ def load_document(path: Path, max_bytes: int, root: Path | None = None) -> Docum
         raise LoadError("empty file (0 bytes)")
     if not raw.strip():
         raise LoadError("file contains only whitespace")
-    text, page_starts, title_hint = _EXTRACTORS[suffix](raw)
+    text, page_starts, title_hint, encoding = _EXTRACTORS[suffix](raw)
     text = clean(text)
     if not text.strip():
         raise LoadError("no text could be extracted")
@@ -75,6 +75,7 @@ def load_document(path: Path, max_bytes: int, root: Path | None = None) -> Docum
         text=text,
         content_hash=hashlib.sha256(raw).hexdigest(),
         page_starts=page_starts,
+        metadata={"encoding": encoding} if encoding else {},
     )
 
 
@@ -86,24 +87,59 @@ def _human_size(size: int) -> str:
     return f"{size / 1048576:.1f} MB"
 
 
-def _decode_text(raw: bytes) -> str:
-    if b"\x00" in raw[:8192]:
-        raise LoadError("binary content, not text (NUL bytes found)")
-    try:
-        # Plain utf-8, not utf-8-sig: a byte-order mark stays a character (clean() makes it a space),
-        # so offsets into the document remain offsets into the file as stored.
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise LoadError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save it as UTF-8") from None
+# UTF-32 first: its little-endian mark begins with UTF-16's.
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def _decode_text(raw: bytes) -> tuple[str, str]:
+    """The text and the encoding it was read with: a UTF-16/32 byte-order mark, else UTF-8, else the best
+    legacy single-byte encoding. A NUL byte anywhere else means binary (no text encoding the reports use has one)."""
+    marked = next((name for bom, name in _BOMS if raw.startswith(bom)), None)
+    if marked:
+        try:
+            text, encoding = raw.decode(marked), marked
+        except UnicodeDecodeError as exc:
+            raise LoadError(f"not valid {marked.upper()} despite its byte-order mark (offset {exc.start})") from None
+    elif (nul := raw.find(b"\x00")) >= 0:
+        raise LoadError(f"binary content, not text (NUL byte at offset {nul})")
+    else:
+        try:
+            # Plain utf-8, not utf-8-sig: a byte-order mark stays a character (clean() makes it a space),
+            # so offsets into the document remain offsets into the file as stored.
+            text, encoding = raw.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError as exc:
+            text, encoding = _decode_legacy(raw, exc)
     sample = text[:8192]
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > len(sample) * 0.05:
         raise LoadError("binary content, not text (control characters)")
-    return text
+    return text, encoding
+
+
+def _decode_legacy(raw: bytes, failure: UnicodeDecodeError) -> tuple[str, str]:
+    """A file saved by an older editor (Latin-1, Windows-1252 and kin), decoded with charset-normalizer's pick.
+
+    English text reads the same in several Western code pages, and charset-normalizer breaks that tie
+    arbitrarily (cp1250 for 'café'): cp1252, Windows' Western default and a superset of Latin-1's printable
+    characters, wins whenever it is among the least chaotic readings."""
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(raw))
+    if not matches:
+        raise LoadError(
+            f"not valid UTF-8 (byte 0x{raw[failure.start]:02x} at offset {failure.start}) and no other text "
+            "encoding fits; save it as UTF-8"
+        )
+    best = min(match.chaos for match in matches)
+    if any("cp1252" in match.could_be_from_charset for match in matches if match.chaos <= best):
+        return raw.decode("cp1252"), "cp1252"
+    choice = next(match for match in matches if match.chaos <= best)
+    return str(choice), choice.encoding
 
 
 def _extract_text(raw: bytes) -> Extracted:
-    return _decode_text(raw), (0,), ""
+    text, encoding = _decode_text(raw)
+    return text, (0,), "", encoding
 
 
 def _tidy(text: str) -> str:
@@ -129,7 +165,7 @@ def _extract_html(raw: bytes) -> Extracted:
         soup.title.decompose()
     heading = soup.find(["h1", "h2"])
     hint = hint or (heading.get_text(" ", strip=True) if heading else "")
-    return _tidy(_block_text(soup)), (0,), hint
+    return _tidy(_block_text(soup)), (0,), hint, soup.original_encoding or ""
 
 
 _BLOCKS = frozenset(("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "br", "section", "article"))
@@ -179,7 +215,7 @@ def _extract_pdf(raw: bytes) -> Extracted:
         starts.append(position)
         parts.append(page)
         position += len(page) + 2
-    return "\n\n".join(parts), tuple(starts) or (0,), hint
+    return "\n\n".join(parts), tuple(starts) or (0,), hint, ""
 
 
 def _extract_docx(raw: bytes) -> Extracted:
@@ -198,7 +234,7 @@ def _extract_docx(raw: bytes) -> Extracted:
             if cells:
                 blocks.append(" | ".join(dict.fromkeys(cells)))
     hint = document.core_properties.title or ""
-    return _tidy("\n\n".join(blocks)), (0,), hint
+    return _tidy("\n\n".join(blocks)), (0,), hint, ""
 
 
 _EXTRACTORS: dict[str, Callable[[bytes], Extracted]] = {

@@ -56,7 +56,8 @@ def prepare(
 ) -> tuple[Document, list[Chunk]]:
     """Describe and chunk a document, with the user's corrections over what describe read; chunks leave out its
     site furniture (`repeated`: its site's template lines)."""
-    metadata = describe(document.text, document.title, document.source).as_metadata()
+    # What the loader recorded (the encoding) stays; what describe reads from the text wins on any shared key.
+    metadata = {**document.metadata, **describe(document.text, document.title, document.source).as_metadata()}
     metadata = Corrections(settings.index_dir).apply(document.id, metadata)
     document = dataclasses.replace(document, metadata=metadata)
     skip = furniture_spans(document.text, repeated)

@@ -1,0 +1,66 @@
+"""Issue 17, ingest: legacy and UTF-16 encodings read (and recorded), NUL bytes anywhere refused."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.core.errors import LoadError
+from assistant.ingest.load import load_document
+from assistant.pipeline import Assistant
+
+MB = 1024 * 1024
+WESTERN = "The council\u2019s \u201cgood\u201d rating \u2013 a na\u00efve caf\u00e9 r\u00e9sum\u00e9 of the Wirral visit, \u00a32 million."
+
+
+@pytest.mark.parametrize("codec", ["cp1252", "latin-1"])
+def test_legacy_western_files_are_decoded_as_cp1252(tmp_path, codec):
+    text = WESTERN if codec == "cp1252" else "Caf\u00e9 r\u00e9sum\u00e9 of the visit to Wirral, na\u00efve."
+    path = tmp_path / "legacy.txt"
+    path.write_bytes(text.encode(codec))
+    document = load_document(path, 10 * MB)
+    # clean() maps curly quotes, dashes and the like to ASCII; letters with accents stay as they are.
+    assert "na\u00efve" in document.text and "caf\u00e9" in document.text.lower()
+    assert document.metadata["encoding"] == "cp1252"
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_with_a_byte_order_mark_is_text_not_binary(tmp_path, codec):
+    bom = b"\xff\xfe" if codec.endswith("le") else b"\xfe\xff"
+    path = tmp_path / "wide.txt"
+    path.write_bytes(bom + ("Warrington inspection.\n" + WESTERN).encode(codec))
+    document = load_document(path, 10 * MB)
+    assert document.text.startswith("Warrington inspection.\n")
+    assert "caf\u00e9" in document.text
+    assert document.metadata["encoding"] == "utf-16"
+
+
+def test_utf8_is_recorded_and_other_encodings_only_when_needed(tmp_path):
+    path = tmp_path / "plain.txt"
+    path.write_text(WESTERN, encoding="utf-8")
+    assert load_document(path, 10 * MB).metadata == {"encoding": "utf-8"}
+
+
+@pytest.mark.parametrize("offset", [0, 8191, 8192, 200_000])
+def test_a_nul_byte_anywhere_means_binary(tmp_path, offset):
+    path = tmp_path / "late.txt"
+    body = b"Plain report text. " * (offset // 19 + 1)
+    path.write_bytes(body[:offset] + b"\x00" + body[offset:])
+    with pytest.raises(LoadError) as caught:
+        load_document(path, 10 * MB)
+    assert str(caught.value) == f"binary content, not text (NUL byte at offset {offset})"
+
+
+def test_encodings_reach_the_index_and_stats(make_settings, tmp_path, shared_embedder):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    report = "Inspection of Warrington children's services. Inspectors found that social workers know children well. "
+    (folder / "windows.txt").write_bytes((report + WESTERN).encode("cp1252"))
+    (folder / "wide.txt").write_bytes(b"\xff\xfe" + (report * 2).encode("utf-16-le"))
+    helper = Assistant(make_settings(tmp_path), embedder=shared_embedder)
+    outcome = helper.ingest([folder])
+    assert outcome.ok and outcome.count("indexed") == 2, outcome.outcomes
+    by_source = {Path(meta["source"]).name: meta for meta in helper.documents().values()}
+    assert by_source["windows.txt"]["encoding"] == "cp1252"
+    assert by_source["wide.txt"]["encoding"] == "utf-16"
+    assert helper.stats()["encodings"] == {"cp1252": 1, "utf-16": 1}
