@@ -172,7 +172,7 @@ def _ingest(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({
             "indexed": report.count("indexed"), "unchanged": report.count("unchanged"),
-            "failed": report.count("failed"), "removed": report.count("removed"),
+            "failed": report.count("failed"), "removed": report.count("removed"), "duplicate": report.count("duplicate"),
             "files": [o.__dict__ for o in report.outcomes],
         }, indent=2))
     else:
@@ -186,7 +186,7 @@ def _ingest(args: argparse.Namespace) -> int:
         Console().print(table)
         print(
             f"{report.count('indexed')} indexed, {report.count('unchanged')} unchanged, "
-            f"{report.count('failed')} failed, {report.count('removed')} removed"
+            f"{report.count('failed')} failed, {report.count('removed')} removed, {report.count('duplicate')} duplicate"
         )
     return 0 if report.ok else 1
 

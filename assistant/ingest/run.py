@@ -80,6 +80,9 @@ def ingest_files(
     sites = SiteLines(settings.index_dir / SITE_LINES_FILE)
     preloaded = preload_sites(files, sites, lambda p: load_document(p, settings.max_file_bytes, root))
     pending: list[tuple[Path, Document, list[Chunk]]] = []
+    # One copy of each content: a file whose bytes another document (or an earlier file of this run) already
+    # holds is reported as that document's duplicate rather than indexed twice.
+    holders = {str(meta.get("content_hash")): str(meta.get("source")) for meta in committed.values()}
 
     def flush() -> None:
         everything = [c for _, _, chunks in pending for c in chunks]
@@ -109,7 +112,14 @@ def ingest_files(
             previous = committed.get(document.id)
             if previous and previous.get("content_hash") == document.content_hash:
                 outcomes.append(FileOutcome(str(path), "unchanged", int(previous.get("chunks", 0)), doc_id=document.id))
+            elif document.content_hash in holders and (root / holders[document.content_hash]).exists():
+                # (A holder whose file is gone was moved or renamed: its new name is indexed, and --prune drops the old.)
+                if previous:  # this file held other content before: that old version is no longer what it holds
+                    store.delete_document(document.id)
+                first = holders[document.content_hash]
+                outcomes.append(FileOutcome(str(path), "duplicate", reason=f"same content as {first}", doc_id=document.id))
             else:
+                holders[document.content_hash] = document.source
                 document, chunks = prepare(document, settings, sites.repeated(source_host(document.text)))
                 pending.append((path, document, chunks))
                 if sum(len(c) for _, _, c in pending) >= _EMBED_GROUP:

@@ -64,3 +64,28 @@ def test_encodings_reach_the_index_and_stats(make_settings, tmp_path, shared_emb
     assert by_source["windows.txt"]["encoding"] == "cp1252"
     assert by_source["wide.txt"]["encoding"] == "utf-16"
     assert helper.stats()["encodings"] == {"cp1252": 1, "utf-16": 1}
+
+
+def test_identical_content_under_two_names_is_indexed_once(make_settings, tmp_path, shared_embedder):
+    import shutil
+
+    from tests.conftest import CORPUS
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    original = sorted(CORPUS.glob("*.txt"))[1]
+    shutil.copy(original, folder / "a_report.txt")
+    shutil.copy(original, folder / "b_copy_of_report.txt")
+    helper = Assistant(make_settings(tmp_path, corpus_dir=folder), embedder=shared_embedder)
+    report = helper.ingest()
+    statuses = {Path(o.path).name: (o.status, o.reason) for o in report.outcomes}
+    assert statuses["a_report.txt"][0] == "indexed"
+    assert statuses["b_copy_of_report.txt"] == ("duplicate", "same content as reports/a_report.txt")
+    assert report.ok and [Path(m["source"]).name for m in helper.documents().values()] == ["a_report.txt"]
+    assert helper.ingest().count("duplicate") == 1  # and again on the next run: still not indexed
+
+    # Renamed rather than copied: the new name is indexed (its holder's file is gone) and --prune drops the old.
+    (folder / "a_report.txt").unlink()
+    moved = helper.ingest(prune=True)
+    assert (moved.count("indexed"), moved.count("removed"), moved.count("duplicate")) == (1, 1, 0)
+    assert [Path(m["source"]).name for m in helper.documents().values()] == ["b_copy_of_report.txt"]
