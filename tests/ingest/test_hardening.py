@@ -89,3 +89,25 @@ def test_identical_content_under_two_names_is_indexed_once(make_settings, tmp_pa
     moved = helper.ingest(prune=True)
     assert (moved.count("indexed"), moved.count("removed"), moved.count("duplicate")) == (1, 1, 0)
     assert [Path(m["source"]).name for m in helper.documents().values()] == ["b_copy_of_report.txt"]
+
+
+def test_a_five_megabyte_line_is_refused_quickly_naming_the_limit(make_settings, tmp_path, shared_embedder):
+    import random
+    import time
+
+    folder = tmp_path / "long"
+    folder.mkdir()
+    words = "inspectors found children services support plans social workers managers the and of".split()
+    rng = random.Random(17)
+    (folder / "one_line.txt").write_text(" ".join(rng.choice(words) for _ in range(700_000))[: 5 * MB], "utf-8")
+    (folder / "fine.txt").write_text("Inspectors found that children are safe. " * 20, "utf-8")
+    helper = Assistant(make_settings(tmp_path, corpus_dir=folder), embedder=shared_embedder)
+    began = time.monotonic()
+    report = helper.ingest()
+    assert time.monotonic() - began < 60  # no encode of thousands of passages
+    (refused,) = report.failed
+    assert Path(refused.path).name == "one_line.txt"
+    assert refused.reason.startswith("would make ") and "\n" not in refused.reason
+    assert refused.reason.endswith("passages, over the limit of 2000 per file (ASSISTANT_LIMITS__CHUNKS_PER_DOCUMENT)")
+    assert int(refused.reason.split()[2]) > 6000
+    assert [Path(m["source"]).name for m in helper.documents().values()] == ["fine.txt"]
