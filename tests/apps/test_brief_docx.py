@@ -12,6 +12,7 @@ from lxml import etree
 from assistant.apps.brief.build import build_brief, build_comparison
 from assistant.apps.brief.docx import render_docx
 from assistant.apps.brief.markdown import render_markdown
+from assistant.apps.brief.model import authority_label
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -47,13 +48,18 @@ def test_footnotes_part_holds_one_footnote_per_cited_passage(brief):
     for element, note in zip(real, brief.footnotes):
         assert element.get(f"{W}id") == str(note.n)
         text = "".join(element.itertext())
-        assert note.source in text and f"characters {note.quote_start}\u2013{note.quote_end}" in text
+        # The report by its name, never its file path or offsets (the Markdown note keeps those for scripts).
+        assert " ".join(note.title.split()) in text and authority_label(note.authority) in text
+        assert note.source.rsplit("/", 1)[-1] not in text and "characters" not in text
         assert " ".join(note.quote.split()) in text
         assert element.find(f".//{W}footnoteRef") is not None  # Word prints the note's number
 
 
 def test_body_references_each_footnote_once_in_reading_order(brief):
     body = etree.fromstring(parts(render_docx(brief))["word/document.xml"])
+    shown = "".join(body.itertext())
+    assert brief.searched and not re.search(r"/work/|/tmp/|/home/|[0-9a-f]{16}\.txt", shown), "no file path in the text"
+    assert all(" ".join(ref.title.split()) in shown for ref in brief.matched)
     references = [int(r.get(f"{W}id")) for r in body.iter(f"{W}footnoteReference")]
     # Word numbers footnotes by reference order: the brief's numbers must be that order, with no repeats.
     assert references == list(range(1, len(brief.footnotes) + 1))
