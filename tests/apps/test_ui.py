@@ -35,7 +35,7 @@ def test_answer_renders_markers_and_citation_panel_from_the_mash_report(mash):
     chat = render.render_chat(mash)
     assert re.search(r'<button[^>]*class="cite-marker"[^>]*data-turn="0" data-cite="1"[^>]*>\[1\]</button>', chat)
     panel = render.render_citations(mash)
-    assert MASH_REPORT in panel
+    assert "OFSTED VISIT UPDATE" in panel and MASH_REPORT.rsplit("/", 1)[-1] not in panel  # named, not a file
     first = answer["citations"][0]
     assert first["source"].endswith(MASH_REPORT)
     # The passage is shown with its quote in <mark>, both escaped.
@@ -252,7 +252,8 @@ def test_markdown_export_has_footnotes(ingested, mash):
     citations = mash[0]["answer"]["citations"]
     assert "## 1. What did inspectors say about the MASH?" in text
     assert "[^1]" in text.split("---")[0]
-    assert re.search(r"^\[\^1\]: .*" + re.escape(MASH_REPORT) + "`", text, re.M)
+    assert re.search(r"^\[\^1\]: “OFSTED VISIT UPDATE” \(authority not stated, focused visit, 25 July 2018\): “", text, re.M)
+    assert MASH_REPORT.rsplit("/", 1)[-1] not in text and "characters" not in text
     assert len(re.findall(r"^\[\^\d+\]: ", text, re.M)) == len(citations)
     assert " ".join(citations[0]["quote"].split()) in text
     assert "## 2. What is the capital of France?" in text and "do not answer" in text
@@ -265,8 +266,8 @@ def test_markdown_export_has_footnotes(ingested, mash):
 
 def test_copy_text_carries_sources(mash):
     text = export.plain_answer(mash[0]["answer"])
-    assert text.startswith(mash[0]["answer"]["answer"])
-    assert "Sources:" in text and "[1]" in text and MASH_REPORT in text
+    assert text.startswith(mash[0]["answer"]["sentences"][0]["text"] + " [")  # markers after the sentence, as shown
+    assert "Sources:" in text and "[1] “OFSTED VISIT UPDATE”" in text and MASH_REPORT.rsplit("/", 1)[-1] not in text
 
 
 def test_api_function_returns_the_contract(ingested):

@@ -4,9 +4,9 @@ import tempfile
 import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
-from assistant.apps.web.labels import date_label, known, split_ending
+from assistant.apps.web.labels import label_groups, report_name
 from assistant.apps.web.state import Conversation, filter_text
 
 
@@ -14,29 +14,35 @@ def _quote(citation: Mapping[str, Any]) -> str:
     return " ".join(str(citation.get("quote", "")).split())
 
 
+def _cited(citation: Mapping[str, Any]) -> str:
+    """A citation as a reader reads it: the report's name and the quoted words (no file path, no offsets)."""
+    return f"{report_name(citation.get('title'), citation.get('metadata') or {})}: “{_quote(citation)}”"
+
+
+def answer_paragraphs(
+    answer: Mapping[str, Any], refs: Callable[[Sequence[int]], str], lead: Callable[[str], str],
+) -> list[str]:
+    """The answer's sentences, each followed by `refs(its citation numbers)`, one paragraph per report label
+    (`lead(label)` opens it). The same shape as the page, so copied and exported answers read like it."""
+    paragraphs = []
+    for label, sentences in label_groups(answer.get("sentences") or []):
+        text = " ".join(f"{s.get('text', '')}{refs([int(n) for n in s.get('citations', [])])}" for s in sentences)
+        paragraphs.append(f"{lead(label) if label else ''}{text}")
+    return paragraphs
+
+
 def plain_answer(answer: Mapping[str, Any]) -> str:
     """An answer as plain text with its sources, for the copy button."""
-    lines = [str(answer.get("answer", ""))]
+    paragraphs = answer_paragraphs(answer, lambda ns: "".join(f" [{n}]" for n in ns), lambda label: f"{label}: ")
+    lines = ["\n\n".join(paragraphs) if paragraphs and not answer.get("abstained") else str(answer.get("answer", ""))]
     if answer.get("citations"):
-        lines.append("")
-        lines.append("Sources:")
-        for c in answer["citations"]:
-            meta = c.get("metadata") or {}
-            lines.append(
-                f"[{c['n']}] {c.get('title', '')} ({known(meta.get('authority'), 'authority not stated')}, "
-                f"{known(meta.get('inspection_type'), 'type not stated')}, {date_label(meta.get('date'))}), "
-                f"{c.get('source', '')}: \"{_quote(c)}\""
-            )
+        lines += ["", "Sources:"] + [f"[{c['n']}] {_cited(c)}" for c in answer["citations"]]
     return "\n".join(lines)
 
 
-def _footnote(number: int, citation: Mapping[str, Any]) -> str:
-    meta = citation.get("metadata") or {}
-    return (
-        f"[^{number}]: {citation.get('title', '')}. {known(meta.get('authority'), 'Authority not stated')}, "
-        f"{known(meta.get('inspection_type'), 'inspection type not stated')}, {date_label(meta.get('date'))}. "
-        f"`{citation.get('source', '')}`, characters {citation.get('start')}–{citation.get('end')}: “{_quote(citation)}”"
-    )
+def _footnote_refs(mapping: Mapping[int, int]) -> Callable[[Sequence[int]], str]:
+    """Markdown footnote references for an answer's citation numbers (renumbered across the conversation)."""
+    return lambda numbers: "".join(f"[^{mapping[n]}]" for n in numbers if n in mapping)
 
 
 def export_markdown(conversation: Conversation | None) -> str:
@@ -60,13 +66,9 @@ def export_markdown(conversation: Conversation | None) -> str:
         mapping: dict[int, int] = {}
         for c in answer.get("citations") or []:
             mapping[int(c["n"])] = len(footnotes) + 1
-            footnotes.append(_footnote(len(footnotes) + 1, c))
-        sentences = []
-        for sentence in answer["sentences"]:
-            body, ending = split_ending(str(sentence.get("text", "")))
-            refs = "".join(f"[^{mapping[int(n)]}]" for n in sentence.get("citations", []) if int(n) in mapping)
-            sentences.append(f"{body}{refs}{ending}")
-        lines += [" ".join(sentences), ""]
+            footnotes.append(f"[^{len(footnotes) + 1}]: {_cited(c)}")
+        paragraphs = answer_paragraphs(answer, _footnote_refs(mapping), lambda label: f"**{label}:** ")
+        lines += [line for paragraph in paragraphs for line in (paragraph, "")]
     if footnotes:
         lines += ["---", ""] + footnotes + [""]
     return "\n".join(lines)

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from assistant.apps.web.labels import known, one_line
+from assistant.apps.web.labels import known, one_line, report_name
 from assistant.apps.web.render import render_source, source_message
 from assistant.apps.web.state import Conversation, clean_filters, history_of, settled
 from assistant.core.errors import AssistantError, InputError, LoadError
@@ -80,11 +80,12 @@ def open_citation(helper: Any, conversation: Conversation | None, turn_index: An
         document = helper.document(citation["doc_id"])
     except AssistantError as exc:
         return source_message(f"Could not open the report: {one_line(exc)}")
+    name = report_name(citation.get("title"), citation.get("metadata") or {})
     if document is None:
-        return source_message(f"The report {citation.get('source')} is no longer in the index (it was deleted).")
+        return source_message(f"The report {name} is no longer in the index (it was deleted).")
     if document.text[citation["start"]:citation["end"]] != citation["text"]:
-        return source_message(f"The report {citation.get('source')} has changed since this answer was given; ask "
-                              "again to cite the current text.")
+        return source_message(f"The report {name} has changed since this answer was given; ask again to cite the "
+                              "current text.")
     return render_source(document, citation["start"], citation["end"], citation.get("quote", ""), citation["n"])
 
 

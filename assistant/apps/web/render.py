@@ -15,17 +15,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from assistant.apps.web.export import plain_answer
-from assistant.apps.web.labels import meta_labels, one_line, split_ending
+from assistant.apps.web.labels import answer_span, label_groups, meta_labels, one_line, paragraph_position, report_name
 from assistant.apps.web.state import FILTER_LABELS, Conversation, clean_filters, filter_text, latest_answered
+from assistant.apps.web.welcome import Welcome
 from assistant.core.errors import AssistantError, InputError
 
 HERE = Path(__file__).parent
-EXAMPLES = (
-    "What did inspectors say about the MASH?",
-    "How was Warrington's child protection judged?",
-    "What did the joint inspection find in Windsor and Maidenhead?",
-    "What did Ofsted criticise in Wirral?",
-)
+PREVIEW_CHARS = 200  # how much of a quote a citation marker's preview shows
 
 
 def _escape(value: Any) -> Markup:
@@ -56,14 +52,34 @@ def _render(template: str, **values: Any) -> Markup:
 # ---------------------------------------------------------------- chat
 
 
+def marker_info(citation: Mapping[str, Any]) -> tuple[str, str]:
+    """A citation marker's (report name, preview): the preview, shown on hover or focus, is the name and the
+    start of the quote."""
+    name = report_name(citation.get("title"), citation.get("metadata") or {})
+    quote = " ".join(str(citation.get("quote", "")).split())
+    if len(quote) > PREVIEW_CHARS:
+        quote = quote[:PREVIEW_CHARS].rsplit(" ", 1)[0] + "…"
+    return name, f"{name}: “{quote}”"
+
+
+def _answer_sentence(sentence: Mapping[str, Any], markers: Mapping[int, tuple[str, str]]) -> dict[str, Any]:
+    """One sentence for answer.html: its text split around the answering span, and its markers."""
+    text = str(sentence.get("text", ""))
+    start, end = answer_span(sentence) or (len(text), len(text))
+    numbers = [int(n) for n in sentence.get("citations", [])]
+    return {"before": text[:start], "span": text[start:end], "after": text[end:],
+            "citations": [(n, *markers.get(n, ("the cited report", f"Citation {n}"))) for n in numbers]}
+
+
 def render_answer_body(turn_index: int, answer: Mapping[str, Any]) -> str:
-    """Answer sentences with clickable [n] markers; an abstention as an honest notice."""
-    sentences: list[tuple[str, Iterable[int], str]] = []
+    """Answer sentences with the answering words marked and clickable [n] markers after each, grouped under
+    the label of the report they come from; an abstention as an honest notice."""
+    groups: list[tuple[str, list[dict[str, Any]]]] = []
     if not answer.get("abstained"):
-        for sentence in answer.get("sentences") or []:
-            body, ending = split_ending(str(sentence.get("text", "")))
-            sentences.append((body, sentence.get("citations", []), ending))
-    return _render("answer.html", turn=turn_index, sentences=sentences, text=answer.get("answer"))
+        markers = {int(c["n"]): marker_info(c) for c in answer.get("citations") or []}
+        groups = [(label, [_answer_sentence(s, markers) for s in sentences])
+                  for label, sentences in label_groups(answer.get("sentences") or [])]
+    return _render("answer.html", turn=turn_index, groups=groups, text=answer.get("answer"))
 
 
 def _chat_turn(index: int, turn: Mapping[str, Any]) -> dict[str, Any]:
@@ -81,14 +97,10 @@ def _chat_turn(index: int, turn: Mapping[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def render_chat(conversation: Conversation | None, report_count: int | None = None) -> str:
-    """The chat log; when empty, a welcome with example questions."""
-    if report_count is None:
-        reports = "the inspection reports"
-    else:
-        reports = f"{report_count} inspection report{'s' if report_count != 1 else ''}"
+def render_chat(conversation: Conversation | None, welcome: Welcome | None = None) -> str:
+    """The chat log; when empty, the welcome card (what the index holds, example questions built from it)."""
     turns = [_chat_turn(index, turn) for index, turn in enumerate(conversation or [])]
-    return _render("chat.html", turns=turns, reports=reports, examples=EXAMPLES)
+    return _render("chat.html", turns=turns, welcome=welcome or Welcome())
 
 
 # ---------------------------------------------------------------- citations and source viewer
@@ -125,8 +137,8 @@ def render_citations(conversation: Conversation | None, turn_index: int | None =
         return _render("citations.html", turn=None)
     turn = conversation[turn_index]
     cards = [
-        {"n": c["n"], "title": c.get("title"), "metadata": c.get("metadata") or {}, "source": c.get("source"),
-         "start": int(c.get("start", 0)), "end": int(c.get("end", 0)),
+        {"n": c["n"], "title": c.get("title"), "metadata": c.get("metadata") or {},
+         "name": report_name(c.get("title"), c.get("metadata") or {}),
          "passage": highlight(str(c.get("text", "")), str(c.get("quote", "")))}
         for c in turn["answer"].get("citations") or []
     ]
@@ -142,7 +154,7 @@ def render_source(document: Any, start: int, end: int, quote: str = "", n: int |
     q_start, q_end = start + span[0], start + span[1]
     return _render(
         "source.html", message="", label=f"[{n}] " if n is not None else "", title=document.title,
-        metadata=document.metadata or {}, source=document.source, start=start, end=end, length=len(text),
+        metadata=document.metadata or {}, where=paragraph_position(text, q_start),
         before=text[:start], lead=text[start:q_start], quote=text[q_start:q_end], tail=text[q_end:end],
         after=text[end:],
     )
@@ -156,6 +168,17 @@ def source_message(message: str, error: bool = True) -> str:
 def empty_source() -> str:
     return source_message("Click a citation or an answer’s [n] marker to read the full report here, scrolled to "
                           "the highlighted passage.", error=False)
+
+
+# ---------------------------------------------------------------- library
+
+
+def render_library(headers: list[str], rows: list[list[Any]]) -> str:
+    """The Library table of reports; each cell carries its column name in data-label (phones show a row as a
+    card). The stored file path is left out: it means nothing to a reader (and may be the server's)."""
+    shown = [i for i, header in enumerate(headers) if header != "Source"]
+    return _render("library.html", headers=[headers[i] for i in shown],
+                   rows=[[row[i] for i in shown] for row in rows])
 
 
 # ---------------------------------------------------------------- filter bar and header

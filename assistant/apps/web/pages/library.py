@@ -12,7 +12,7 @@ from assistant.apps.web.handlers import (
 )
 from assistant.apps.web.pages.ask import AskPage
 from assistant.apps.web.pages.base import PRIVATE, ShowsIndex, index_outputs, index_values
-from assistant.apps.web.render import read_asset
+from assistant.apps.web.render import read_asset, render_library
 from assistant.core.settings import SUPPORTED_EXTENSIONS
 
 
@@ -34,11 +34,8 @@ class LibraryPage:
             self.upload_table = gr.Dataframe(headers=UPLOAD_HEADERS, value=[], interactive=False, wrap=True,
                                              visible=False, elem_id="upload-results", label="Upload results")
             gr.Markdown("**Indexed reports**")
-            self.table = gr.Dataframe(
-                headers=LIBRARY_HEADERS, value=library_rows(self.helper), interactive=False, wrap=True,
-                column_widths=["24%", "11%", "11%", "12%", "11%", "9%", "7%", "15%"], elem_id="library",
-                label="Indexed reports", show_label=False,
-            )
+            # HTML rather than a Dataframe: each cell carries its column name (data-label) for the phone layout.
+            self.table = gr.HTML(self.library_html(), elem_id="library")
             gr.Markdown("**Correct a report**: what you set replaces what was read from the text, in answers, "
                         "filters and this table, and is kept when the report is indexed again.")
             with gr.Row(equal_height=True):
@@ -60,6 +57,9 @@ class LibraryPage:
                                                elem_id="delete")
             self.delete_status = gr.Markdown(elem_id="delete-status")
 
+    def library_html(self) -> str:
+        return render_library(LIBRARY_HEADERS, library_rows(self.helper))
+
     def index_outputs(self) -> list[gr.components.Component]:
         return [self.table, self.to_correct, self.to_delete]
 
@@ -67,7 +67,7 @@ class LibraryPage:
         choices = library_choices(self.helper)
         # The report being corrected stays chosen (for its next field, or a value typed again); one that has
         # left the index meanwhile is refused by the correction with a one-line message.
-        return library_rows(self.helper), gr.update(choices=choices), gr.update(choices=choices, value=None)
+        return self.library_html(), gr.update(choices=choices), gr.update(choices=choices, value=None)
 
     def wire(self, ask: AskPage, views: list[ShowsIndex]) -> None:
         """Uploads, corrections and deletes change the index: the views of it in `views` are refreshed, and the
