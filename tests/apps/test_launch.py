@@ -30,8 +30,8 @@ class FakeDemo:
 
 def _launch(monkeypatch, settings) -> dict:
     demo = FakeDemo()
-    monkeypatch.setattr(server, "build_app", lambda helper: demo)
-    helper = SimpleNamespace(settings=settings, documents=lambda: {"d": {}})
+    monkeypatch.setattr(server, "build_app", lambda helper, warmup=None: demo)
+    helper = SimpleNamespace(settings=settings, documents=lambda: {"d": {}}, ask=lambda question: None)
     server.launch(settings, helper=helper, prevent_thread_lock=True)
     return demo.kwargs
 
@@ -124,7 +124,7 @@ def test_real_app_enforces_auth_and_stays_on_loopback(ingested, monkeypatch):
                              delete=ingested.delete)
     built = []
     real_build = server.build_app
-    monkeypatch.setattr(server, "build_app", lambda h: built.append(real_build(h)) or built[-1])
+    monkeypatch.setattr(server, "build_app", lambda h, warmup=None: built.append(real_build(h, warmup)) or built[-1])
     server.launch(settings, helper=helper, prevent_thread_lock=True)
     try:
         url = f"http://127.0.0.1:{port}/"

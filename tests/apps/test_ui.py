@@ -112,11 +112,57 @@ def test_abstention_is_honest(ingested):
     assert "no citations" in render.render_citations(conversation)
 
 
-def test_empty_chat_offers_examples():
-    chat = render.render_chat([], 5)
+def test_welcome_card_lists_what_is_loaded_and_examples_built_from_it(ingested, scratch):
+    from assistant.apps.web.welcome import welcome
+
+    card = welcome(ingested)
+    documents = ingested.documents()
+    authorities = {m["authority"] for m in documents.values() if m["authority"] != "unknown"}
+    assert card.reports == 5 and set(card.authorities) == authorities == {"Warrington", "Windsor and Maidenhead",
+                                                                          "Wirral"}
+    assert set(card.inspection_types) == {m["inspection_type"] for m in documents.values()}
+    assert card.years == ("2018", "2022")
+    assert len(card.examples) == 3 and len(set(card.examples)) == 3
+    # Each example names something the index holds, and none repeats a report's own wording.
+    texts = " ".join(Path(m["source"]).read_text(encoding="utf-8") for m in documents.values())
+    for question in card.examples:
+        assert any(name in question for name in card.authorities + card.inspection_types), question
+        assert question.rstrip("?") not in texts
+    assert {q.split()[0] for q in card.examples} == {"What", "Summarise"}
+    # Answerable: the examples are questions the reports answer.
+    for question in card.examples:
+        assert not ingested.ask(question).abstained, question
+
+    chat = render.render_chat([], card)
     assert "Ask about 5 inspection reports" in chat
-    for question in render.EXAMPLES:
+    assert "Warrington, Windsor and Maidenhead, Wirral" in chat and "2018, 2022" in chat
+    for question in card.examples:
         assert f'data-example="{html.escape(question)}"' in chat
+    # An empty index says so and offers nothing to click.
+    empty = render.render_chat([], welcome(scratch))
+    assert "Ask about 0 inspection reports" in empty and "add some in the Library tab" in empty
+    assert 'class="example"' not in empty
+
+
+def test_page_says_loading_until_the_warm_up_is_done(ingested):
+    import gradio as gr
+
+    from assistant.apps.web.pages.ask import LOADING, READY, AskPage
+    from assistant.apps.web.warm import Warmup
+
+    warmup = Warmup(ingested)
+    with gr.Blocks():
+        page = AskPage(ingested, gr.State([]), warmup)
+        page.build()
+    assert page.question.interactive is False and page.ask_button.interactive is False
+    steps = page.readiness()
+    status, question, button = next(steps)
+    assert status == LOADING and question["interactive"] is False and button["interactive"] is False
+    warmup.start()
+    status, question, button = next(steps)  # waits for the warm-up
+    assert warmup.ready and warmup.error is None and warmup.seconds > 0
+    assert status == READY and question["interactive"] is True and button["interactive"] is True
+    assert next(steps, None) is None
 
 
 def test_report_text_is_escaped_everywhere(scratch, tmp_path):

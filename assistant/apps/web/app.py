@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from assistant.apps.web.handlers import ask_json
 from assistant.apps.web.labels import one_line
+from assistant.apps.web.warm import Warmup
 from assistant.core.errors import AssistantError
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,9 @@ def _shown_as_gradio_errors(function: Callable[..., Any], fallback_message: str)
     return inner
 
 
-def build_app(helper: Any):
-    """The Blocks app over one Assistant. Pass `launch_options()` to `.launch()` for the theme and CSS."""
+def build_app(helper: Any, warmup: Warmup | None = None):
+    """The Blocks app over one Assistant. Pass `launch_options()` to `.launch()` for the theme and CSS; with a
+    `warmup`, the page shows "loading" (question box disabled) until it has finished."""
     import gradio as gr
 
     from assistant.apps.brief.build import brief_markdown
@@ -49,7 +51,7 @@ def build_app(helper: Any):
     with gr.Blocks(title="Inspection report assistant") as demo:
         conversation = gr.State([])
         header = Header(helper)
-        ask_page = AskPage(helper, conversation)
+        ask_page = AskPage(helper, conversation, warmup)
         library = LibraryPage(helper)
         brief_page = BriefPage(helper)
         header.build()
@@ -64,10 +66,15 @@ def build_app(helper: Any):
         library.wire(ask_page, views)
 
         def on_load(convo):
-            return (*index_values(views), ask_page.welcome_if_empty(convo))
+            shown = (*index_values(views), ask_page.welcome_if_empty(convo))
+            for readiness in ask_page.readiness():
+                yield (*shown, *readiness)
+                shown = tuple(gr.update() for _ in shown)
 
-        demo.load(on_load, inputs=conversation, outputs=[*index_outputs(views), ask_page.chat],
-                  show_progress="hidden", **PRIVATE)
+        # No concurrency limit: every open tab may be waiting for the warm-up at once.
+        demo.load(on_load, inputs=conversation,
+                  outputs=[*index_outputs(views), ask_page.chat, *ask_page.readiness_outputs()],
+                  show_progress="hidden", concurrency_limit=None, **PRIVATE)
 
         def ask(question: str, history: list[dict] | None = None, filters: dict | None = None,
                 k: int | None = None) -> dict:

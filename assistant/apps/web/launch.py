@@ -1,5 +1,6 @@
 """Serving the app: `assistant serve` and `python app.py` call `serve`; `launch` opens the Assistant (ingesting
-the shipped corpus into an empty index) and starts gradio with `launch_options` (theme, CSS, auth, limits)."""
+the shipped corpus into an empty index), starts gradio with `launch_options` (theme, CSS, auth, limits) and
+then warms the Assistant in the background (warm.py)."""
 
 import sys
 from pathlib import Path
@@ -8,6 +9,7 @@ from typing import Any, Callable
 from assistant.apps.web.app import build_app
 from assistant.apps.web.labels import one_line
 from assistant.apps.web.render import read_asset
+from assistant.apps.web.warm import Warmup
 from assistant.core.errors import AssistantError, ConfigurationError
 from assistant.core.settings import Settings
 
@@ -73,12 +75,15 @@ def launch(settings: Settings, helper: Any | None = None, prevent_thread_lock: b
     if not is_loopback(settings.host) and settings.auth_pair is None:
         print(f"warning: serving on {settings.host} without ASSISTANT_AUTH: anyone who can reach this address can "
               "use the app and upload reports", file=sys.stderr, flush=True)
-    demo = build_app(helper)
+    warmup = Warmup(helper)
+    demo = build_app(helper, warmup)
     demo.queue(default_concurrency_limit=2)
     result = demo.launch(
         server_name=settings.host, server_port=settings.port, prevent_thread_lock=True, quiet=True,
         **launch_options(settings),
     )
+    # Warmed once the server is up: the page opens at once and says "loading" until the first answer is fast.
+    warmup.start()
     print(f"Inspection report assistant on {demo.local_url} (Ctrl+C to stop)", flush=True)
     if not prevent_thread_lock:
         demo.block_thread()

@@ -5,18 +5,24 @@ from typing import Any
 import gradio as gr
 
 from assistant.apps.web.export import write_export
-from assistant.apps.web.handlers import answer_question, report_count
+from assistant.apps.web.handlers import answer_question
 from assistant.apps.web.pages.base import PRIVATE, event_data
 from assistant.apps.web.pages.feedback import FeedbackPanel
 from assistant.apps.web.pages.filters import FilterPanel
 from assistant.apps.web.pages.sources import SourcesPanel
 from assistant.apps.web.render import empty_source, read_asset, render_chat, render_citations
 from assistant.apps.web.state import clean_filters, pending_turn
+from assistant.apps.web.warm import Warmup
+from assistant.apps.web.welcome import welcome
+
+LOADING = "Loading the model and the indexes… the question box opens when they are ready."
+READY = "Ready: ask a question about the reports."
 
 
 class AskPage:
-    def __init__(self, helper: Any, conversation: gr.State) -> None:
+    def __init__(self, helper: Any, conversation: gr.State, warmup: Warmup | None = None) -> None:
         self.helper = helper
+        self.warmup = warmup  # None: nothing to wait for
         self.conversation = conversation
         self.filters = FilterPanel(helper)
         self.feedback = FeedbackPanel(helper)
@@ -27,13 +33,15 @@ class AskPage:
             self.filters.build()
             with gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=340):
-                    self.chat = gr.HTML(render_chat([], report_count(self.helper)), elem_id="chat",
+                    self.status = gr.Markdown(self._status_text(), elem_id="app-status")
+                    self.chat = gr.HTML(render_chat([], welcome(self.helper)), elem_id="chat",
                                         js_on_load=read_asset("chat.js"))
                     with gr.Row(equal_height=True):
                         self.question = gr.Textbox(show_label=False, placeholder="Ask about the inspection reports…",
                                                    lines=1, max_lines=6, scale=6, min_width=200, elem_id="question",
-                                                   autofocus=True)
-                        self.ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
+                                                   label="Question", autofocus=True, interactive=self._ready())
+                        self.ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask",
+                                                    interactive=self._ready())
                     with gr.Row():
                         self.new_button = gr.Button("New conversation", size="sm", elem_id="new-conversation",
                                                     min_width=120)
@@ -44,8 +52,31 @@ class AskPage:
                     self.sources.build()
 
     def welcome_if_empty(self, convo: list) -> Any:
-        """A fresh welcome (with the current report count) for an empty chat; an answered chat stays as it is."""
-        return render_chat(convo, report_count(self.helper)) if not convo else gr.update()
+        """A fresh welcome (what the index holds now) for an empty chat; an answered chat stays as it is."""
+        return render_chat(convo, welcome(self.helper)) if not convo else gr.update()
+
+    def _ready(self) -> bool:
+        return self.warmup is None or self.warmup.ready
+
+    def _status_text(self) -> str:
+        if not self._ready():
+            return LOADING
+        error = self.warmup.error if self.warmup else None
+        return f"Loading did not finish cleanly ({error}); questions may be slow or fail." if error else READY
+
+    def readiness_outputs(self) -> list[gr.components.Component]:
+        return [self.status, self.question, self.ask_button]
+
+    def readiness(self):
+        """Status and question box as they are now, then (if still loading) again once the warm-up is done."""
+        def values() -> tuple[Any, ...]:
+            ready = self._ready()
+            return self._status_text(), gr.update(interactive=ready), gr.update(interactive=ready)
+
+        yield values()
+        if not self._ready():
+            self.warmup.wait()
+            yield values()
 
     def wire(self) -> None:
         self.filters.wire()
@@ -88,7 +119,7 @@ class AskPage:
         feedback_outputs, feedback_values = self.feedback.cleared()
 
         def on_new():
-            return ([], render_chat([], report_count(self.helper)), render_citations([]), empty_source(),
+            return ([], render_chat([], welcome(self.helper)), render_citations([]), empty_source(),
                     gr.Tabs(selected="citations"), gr.update(value=None, interactive=False), *feedback_values)
 
         self.new_button.click(on_new, outputs=[self.conversation, self.chat, sources.citations, sources.source,
