@@ -17,16 +17,11 @@ from markupsafe import Markup
 from assistant.apps.web.export import plain_answer
 from assistant.apps.web.labels import answer_span, label_groups, meta_labels, one_line, paragraph_position, report_name
 from assistant.apps.web.state import FILTER_LABELS, Conversation, clean_filters, filter_text, latest_answered
+from assistant.apps.web.welcome import Welcome
 from assistant.core.errors import AssistantError, InputError
 
 HERE = Path(__file__).parent
 PREVIEW_CHARS = 200  # how much of a quote a citation marker's preview shows
-EXAMPLES = (
-    "What did inspectors say about the MASH?",
-    "How was Warrington's child protection judged?",
-    "What did the joint inspection find in Windsor and Maidenhead?",
-    "What did Ofsted criticise in Wirral?",
-)
 
 
 def _escape(value: Any) -> Markup:
@@ -102,14 +97,10 @@ def _chat_turn(index: int, turn: Mapping[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def render_chat(conversation: Conversation | None, report_count: int | None = None) -> str:
-    """The chat log; when empty, a welcome with example questions."""
-    if report_count is None:
-        reports = "the inspection reports"
-    else:
-        reports = f"{report_count} inspection report{'s' if report_count != 1 else ''}"
+def render_chat(conversation: Conversation | None, welcome: Welcome | None = None) -> str:
+    """The chat log; when empty, the welcome card (what the index holds, example questions built from it)."""
     turns = [_chat_turn(index, turn) for index, turn in enumerate(conversation or [])]
-    return _render("chat.html", turns=turns, reports=reports, examples=EXAMPLES)
+    return _render("chat.html", turns=turns, welcome=welcome or Welcome())
 
 
 # ---------------------------------------------------------------- citations and source viewer
