@@ -26,7 +26,7 @@ class BriefPage:
 
     def build(self) -> None:
         with gr.Tab("Briefing note", id="brief", elem_id="tab-brief"):
-            gr.Markdown(_INTRO)
+            gr.Markdown(f"## Build a briefing note\n\n{_INTRO}")  # the tab's section heading (h2 under the h1)
             with gr.Row(equal_height=True):
                 self.authority = gr.Dropdown(self._authorities(), value="", label="Authority", scale=2,
                                              min_width=200, elem_id="brief-authority")
