@@ -55,6 +55,10 @@ class RetrievalSettings(BaseModel):
 
 
 class BriefSettings(BaseModel):
+    exact_max_chunks: int = Field(
+        3, ge=0, le=100, description="an identifier of the question (DURDOC287, CAMHS) held by at most this many passages "
+        "puts them first"
+    )
     """How a briefing note is gathered (environment: ASSISTANT_BRIEF__THEME_PASSAGES and so on)."""
 
     model_config = ConfigDict(frozen=True)

@@ -157,6 +157,15 @@ class KeywordIndex:
         """Whether a (stemmed) term occurs in any indexed chunk."""
         return self._retriever is not None and term in self._retriever.vocab_dict
 
+    def postings(self, term: str) -> list[str]:
+        """Ids of the chunks holding a (stemmed) term: its column of bm25s's CSC score matrix."""
+        position = self._retriever.vocab_dict.get(term) if self._retriever is not None else None
+        if position is None:
+            return []
+        scores = self._retriever.scores
+        rows = scores["indices"][scores["indptr"][position] : scores["indptr"][position + 1]]
+        return [self.ids[int(row)] for row in rows]
+
     def scores(self, query: str) -> np.ndarray:
         terms = [t for t in content_terms(query) if self._retriever is not None and t in self._retriever.vocab_dict]
         if not terms:

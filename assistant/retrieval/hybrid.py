@@ -1,5 +1,6 @@
 """Hybrid retrieval: dense (Chroma) + BM25 fused by reciprocal rank, metadata filters that fail closed,
-and a boost for the reports of an authority the question names."""
+a boost for the reports of an authority the question names, and first place for the few passages holding
+an identifier the question quotes."""
 from __future__ import annotations
 
 import calendar
@@ -14,9 +15,12 @@ from assistant.index.keyword import KeywordIndex
 from assistant.index.chroma import Store
 from assistant.core.settings import RetrievalSettings
 from assistant.core.types import Chunk, Passage
+from assistant.text import content_terms
 
 FILTER_KEYS = ("authority", "inspection_type", "inspectorate", "judgement", "date_from", "date_to", "source")
 MODES = ("hybrid", "dense", "bm25", "dense+bm25")
+# Identifier-like words: letters and digits mixed (DURDOC287, SC123456), or four or more capitals (CAMHS).
+_IDENTIFIER = re.compile(r"\b(?:(?=\w*\d)(?=\w*[A-Za-z])\w{4,}|[A-Z]{4,})\b")
 
 
 @dataclass(frozen=True)
@@ -152,8 +156,30 @@ def retrieve(
         for chunk_id in fused:
             if by_id[chunk_id].metadata.get("authority") in area.named_authorities:
                 fused[chunk_id] += 1.0 / (tuning.rrf_k + 1)
+    if mode != "dense":
+        exact = _exact_matches(question, keyword, store, documents, tuning.exact_max_chunks)
+        # Dense search cannot see a code it never learnt, so a passage holding it is found by BM25 alone and loses
+        # in fusion to passages both searches like: first place in every list (and above an authority's boost).
+        lead = (len(rankings) + 1) / (tuning.rrf_k + 1)
+        for chunk in (c for c in exact if c.doc_id in area.doc_ids):
+            by_id.setdefault(chunk.id, chunk)
+            fused[chunk.id] = fused.get(chunk.id, 0.0) + lead
     ordered = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
     return [Passage(by_id[chunk_id], score, rank) for rank, (chunk_id, score) in enumerate(ordered, start=1)]
+
+
+def _exact_matches(
+    question: str, keyword: KeywordIndex, store: Store, documents: Mapping[str, Mapping[str, Any]], most: int
+) -> list[Chunk]:
+    """The chunks holding an identifier of the question, for identifiers in at most `most` chunks (a common
+    acronym such as MASH is no identifier of a passage)."""
+    ids: list[str] = []
+    for word in _IDENTIFIER.findall(question):
+        for term in content_terms(word):
+            holders = keyword.postings(term)
+            if len(holders) <= most:
+                ids.extend(holders)
+    return store.chunks_by_id(dict.fromkeys(ids), documents)
 
 
 def unmentioned(names: tuple[str, ...], keyword: KeywordIndex, store: Store,
