@@ -52,13 +52,13 @@ class RetrievalSettings(BaseModel):
     sentence_hits: int = Field(
         30, ge=0, le=1000, description="sentences the dense sentence search returns; their chunks join the fusion as a list"
     )
-
-
-class BriefSettings(BaseModel):
     exact_max_chunks: int = Field(
         3, ge=0, le=100, description="an identifier of the question (DURDOC287, CAMHS) held by at most this many passages "
         "puts them first"
     )
+
+
+class BriefSettings(BaseModel):
     """How a briefing note is gathered (environment: ASSISTANT_BRIEF__THEME_PASSAGES and so on)."""
 
     model_config = ConfigDict(frozen=True)
