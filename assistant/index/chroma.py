@@ -18,7 +18,8 @@ from assistant.core.errors import IndexMissingError, StoreError
 from assistant.core.settings import Settings
 from assistant.core.types import Chunk, Document, StoredSentence
 from assistant.index.client import (
-    chroma_client, first_line, is_connection_error, is_missing_collection, opening, unreachable_message,
+    chroma_client, first_line, is_connection_error, is_missing_collection, opening, read_only, readable_copy,
+    unreachable_message,
 )
 
 # A record in the document collection that is not a document: its token changes whenever a document does.
@@ -77,11 +78,13 @@ class ChromaStore:
         self._connect_lock = threading.RLock()
         self._stale = False
         self._documents: tuple[str, dict[str, dict[str, Any]]] | None = None  # (generation token, documents)
+        # A read-only index answers from a private copy (made once, reused on reconnect); ingest refuses it.
+        self._path = readable_copy(settings.index_dir) if read_only(settings) else None
         self._open()
 
     def _open(self) -> None:
         with opening(self.settings):
-            self.client = chroma_client(self.settings)
+            self.client = chroma_client(self.settings, self._path)
             self._chunks = self._collection(self.chunk_collection_name, self._create)
             self._docs = self._collection(self.doc_collection_name, self._create)
             self._sentences = self._collection(self.sentence_collection_name, self._create)

@@ -1,14 +1,48 @@
 """Opening Chroma (a local index or a server) and telling its failures apart, in one line each."""
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 from assistant.core.errors import StoreError
 from assistant.core.settings import Settings
 
 
-def chroma_client(settings: Settings):
+def read_only(settings: Settings) -> bool:
+    """A local index that exists but may not be written (a shared or archived copy, chmod a-w)."""
+    if settings.chroma_url or not settings.index_dir.is_dir():
+        return False
+    database = settings.index_dir / "chroma.sqlite3"
+    return not os.access(settings.index_dir, os.W_OK) or (database.exists() and not os.access(database, os.W_OK))
+
+
+def readable_copy(index_dir: Path) -> Path:
+    """Chroma's files of a read-only index copied to a private temporary folder (removed at exit).
+
+    Chroma has no read-only mode: opening a PersistentClient writes (sqlite journal, its tenant records, segment
+    metadata), so it is given a copy it may write to, and nothing in the user's folder changes. The copy costs
+    the index's size once per process; the BM25 cache beside it is read where it lies."""
+    target = Path(tempfile.mkdtemp(prefix="assistant-readonly-"))
+    atexit.register(shutil.rmtree, target, True)
+    try:
+        shutil.copytree(
+            index_dir, target / "index", ignore=shutil.ignore_patterns("bm25-*", "*.lock", "corrections.json*"),
+        )
+        for path in (target / "index").rglob("*"):
+            path.chmod(path.stat().st_mode | 0o200)  # the copies keep the originals' read-only modes
+        (target / "index").chmod(0o700)
+    except OSError as exc:
+        raise StoreError(f"the index at {index_dir} is read-only and could not be copied to {target}: {exc.strerror or exc}") from None
+    return target / "index"
+
+
+def chroma_client(settings: Settings, path: Path | None = None):
+    """A client of the server, or of the local index at `path` (default: index_dir)."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -24,7 +58,7 @@ def chroma_client(settings: Settings):
             )
             _bound_timeouts(client)
             return client
-        return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+        return chromadb.PersistentClient(path=str(path or settings.index_dir), settings=chroma_settings)
     except Exception as exc:  # chromadb raises plain ValueError/ConnectionError for an unreachable server
         if settings.chroma_url:
             raise StoreError(unreachable_message(settings.chroma_url, exc)) from None
@@ -38,7 +72,7 @@ OPEN_TIMEOUT_S = 120.0
 def opening(settings: Settings) -> Iterator[None]:
     """Two processes creating a fresh index/ at once race on Chroma's sqlite schema ("table collections
     already exists"): opening the client and its collections is serialised by a lock file beside it."""
-    if settings.chroma_url:
+    if settings.chroma_url or read_only(settings):  # a read-only index is opened in a private copy: no race
         yield
         return
     from filelock import FileLock, Timeout

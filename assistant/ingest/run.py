@@ -11,7 +11,7 @@ from assistant.ingest.chunk import chunk_document
 from assistant.ingest.corrections import Corrections
 from assistant.ingest.describe import describe
 from assistant.index.embed import Embedder, require_model
-from assistant.core.errors import IndexBusyError, LoadError
+from assistant.core.errors import IndexBusyError, LoadError, StoreError
 from assistant.index.keyword import indexed_text
 from assistant.ingest.load import discover, load_document
 from assistant.ingest.sentences import document_sentences
@@ -29,8 +29,11 @@ _EMBED_GROUP = 256
 def ingest_lock(settings: Settings):
     from filelock import FileLock, Timeout
 
+    from assistant.index.client import read_only
     from assistant.index.keyword import server_key
 
+    if read_only(settings):
+        raise StoreError(f"the index at {settings.index_dir} is read-only: stats and ask work, changing it needs write access")
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     # With a Chroma server the lock is per server (index_dir only holds caches then). It is a local file:
     # ingest into one server from one machine (or one shared index_dir) at a time.

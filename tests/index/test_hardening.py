@@ -2,14 +2,16 @@
 a full disk fails an ingest in one line and leaves the index answering."""
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from assistant.core.settings import RetrievalSettings
 from assistant.pipeline import Assistant
-from tests.conftest import CORPUS, build_settings
+from tests.conftest import CORPUS, build_settings, cli_command, cli_env
 
 CASEFILE = (
     "Case audit note\n\nIn case record DURDOC287 the MASH passed the contact on to the assessment team after four "
@@ -56,3 +58,51 @@ def test_common_capitals_are_no_identifier(with_casefile):
     plain = with_casefile.settings.model_copy(update={"retrieval": RetrievalSettings(exact_max_chunks=0)})
     question = "How were contacts and referrals in the MASH handled?"
     assert _ranked(with_casefile, question) == _ranked(Assistant(plain, embedder=with_casefile.embedder), question)
+
+
+def _as_unprivileged() -> list[str]:
+    """A prefix that makes a command obey file permissions. Root ignores them; the venv's interpreter lives under
+    /root (mode 700), so 'nobody' cannot start it: root without the capabilities that override permissions stands in."""
+    if os.geteuid() != 0:
+        return []
+    if not shutil.which("setpriv"):
+        pytest.skip("running as root and setpriv (util-linux) is missing: nothing would obey the read-only modes")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--"]
+
+
+def _read_only_tree(root: Path, writable: bool) -> None:
+    for path in [root, *root.rglob("*")]:
+        mode = path.stat().st_mode
+        path.chmod(mode | 0o200 if writable else mode & ~0o222)
+
+
+def test_a_read_only_index_answers_and_refuses_ingest_in_one_line(make_settings, tmp_path, shared_embedder):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for path in sorted(CORPUS.glob("*.txt"))[1:3]:
+        shutil.copy(path, docs / path.name)
+    settings = make_settings(tmp_path, corpus_dir=docs)
+    assert Assistant(settings, embedder=shared_embedder).ingest().count("indexed") == 2
+    before = sorted((p.relative_to(settings.index_dir), p.stat().st_mtime_ns) for p in settings.index_dir.rglob("*"))
+    prefix = _as_unprivileged()
+    _read_only_tree(settings.index_dir, writable=False)
+    try:
+        def run(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run(prefix + cli_command() + list(args), env=cli_env(settings), cwd=tmp_path,
+                                  capture_output=True, text=True, timeout=300)
+
+        stats = run("stats")
+        assert stats.returncode == 0, stats.stderr
+        assert "documents: 2" in stats.stdout and "Wirral: 1" in stats.stdout
+        ask = run("ask", "What did inspectors find in Wirral?")
+        assert ask.returncode == 0, ask.stderr
+        assert "Sources:" in ask.stdout and "002_" in ask.stdout
+        ingest = run("ingest")
+        assert ingest.returncode == 1 and "Traceback" not in ingest.stderr
+        assert ingest.stderr.strip() == (
+            f"error: the index at {settings.index_dir} is read-only: stats and ask work, changing it needs write access"
+        )
+    finally:
+        _read_only_tree(settings.index_dir, writable=True)
+    after = sorted((p.relative_to(settings.index_dir), p.stat().st_mtime_ns) for p in settings.index_dir.rglob("*"))
+    assert after == before  # nothing in the user's folder was written
