@@ -12,7 +12,7 @@ def test_browser_library_corrects_a_report(app_server):  # noqa: F811
 
     with app_page(app_server) as page:
         page.get_by_role("tab", name="Library").click()
-        expect(page.locator("#library")).to_contain_text(MASH, timeout=30_000)
+        expect(page.locator("#library")).to_contain_text("OFSTED VISIT UPDATE", timeout=30_000)
         expect(page.locator("#library")).not_to_contain_text("North Somerset")
 
         page.locator("#correct-choice input").click()

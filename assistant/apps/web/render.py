@@ -9,7 +9,7 @@ the index (`render_filter_bar`, `header_html`) ask the Assistant for counts only
 import html
 import re
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
@@ -52,23 +52,21 @@ def _render(template: str, **values: Any) -> Markup:
 # ---------------------------------------------------------------- chat
 
 
-def marker_info(citation: Mapping[str, Any]) -> tuple[str, str]:
-    """A citation marker's (report name, preview): the preview, shown on hover or focus, is the name and the
-    start of the quote."""
-    name = report_name(citation.get("title"), citation.get("metadata") or {})
+def preview(citation: Mapping[str, Any]) -> str:
+    """What hovering or focusing a citation marker shows: the report's name and the start of the quote."""
     quote = " ".join(str(citation.get("quote", "")).split())
     if len(quote) > PREVIEW_CHARS:
         quote = quote[:PREVIEW_CHARS].rsplit(" ", 1)[0] + "…"
-    return name, f"{name}: “{quote}”"
+    return f"{report_name(citation.get('title'), citation.get('metadata') or {})}: “{quote}”"
 
 
-def _answer_sentence(sentence: Mapping[str, Any], markers: Mapping[int, tuple[str, str]]) -> dict[str, Any]:
+def _answer_sentence(sentence: Mapping[str, Any], previews: Mapping[int, str]) -> dict[str, Any]:
     """One sentence for answer.html: its text split around the answering span, and its markers."""
     text = str(sentence.get("text", ""))
     start, end = answer_span(sentence) or (len(text), len(text))
     numbers = [int(n) for n in sentence.get("citations", [])]
     return {"before": text[:start], "span": text[start:end], "after": text[end:],
-            "citations": [(n, *markers.get(n, ("the cited report", f"Citation {n}"))) for n in numbers]}
+            "citations": [(n, previews.get(n, f"Citation {n}")) for n in numbers]}
 
 
 def render_answer_body(turn_index: int, answer: Mapping[str, Any]) -> str:
@@ -76,8 +74,8 @@ def render_answer_body(turn_index: int, answer: Mapping[str, Any]) -> str:
     the label of the report they come from; an abstention as an honest notice."""
     groups: list[tuple[str, list[dict[str, Any]]]] = []
     if not answer.get("abstained"):
-        markers = {int(c["n"]): marker_info(c) for c in answer.get("citations") or []}
-        groups = [(label, [_answer_sentence(s, markers) for s in sentences])
+        previews = {int(c["n"]): preview(c) for c in answer.get("citations") or []}
+        groups = [(label, [_answer_sentence(s, previews) for s in sentences])
                   for label, sentences in label_groups(answer.get("sentences") or [])]
     return _render("answer.html", turn=turn_index, groups=groups, text=answer.get("answer"))
 
