@@ -35,8 +35,10 @@ _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\s*%?|\b(?:one|two|three|four|five|six|s
                      r"twenty|thirty|forty|fifty|hundred|half|third|quarter|none|no)\b", re.I)
 _DATE = re.compile(rf"{YEAR.pattern}|\b{MONTH}(?!\w)")  # "may" the verb is no month
 _GRADE = re.compile(rf"\b(?:{GRADE}|{SCOTTISH_GRADE})\b", re.I)
-# A person: a title before a capitalised word, or two capitalised words that are not the sentence's start.
-_PERSON = re.compile(rf"\b{TITLE}\s+[A-Z][\w'-]+|(?<=[a-z,;:] )[A-Z][a-z]+\s+(?:[A-Z]\.?\s+)?[A-Z][a-z'-]+")
+# A person: a title before a capitalised word, or two capitalised words not at the sentence's start, or at
+# its start when a comma follows ("Jane Smith, director of ..."), which a heading or opening phrase lacks.
+_NAME = r"[A-Z][a-z]+\s+(?:[A-Z]\.?\s+)?[A-Z][a-z'-]+"
+_PERSON = re.compile(rf"\b{TITLE}\s+[A-Z][\w'-]+|(?<=[a-z,;:] ){_NAME}|^\W*{_NAME}(?=,)")
 _FINDS = {"number": _NUMBER, "date": _DATE, "person": _PERSON, "grade": _GRADE}
 
 

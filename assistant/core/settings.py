@@ -32,6 +32,9 @@ class AnswerSettings(BaseModel):
     redundancy: float = Field(
         0.9, ge=0, le=1, description="a further sentence this similar (cosine) to a chosen one adds nothing and is left out"
     )
+    require_wanted: bool = Field(
+        True, description="abstain when the question asks for a date or a figure and no chosen sentence holds one"
+    )
     summary_sentences: int = Field(12, ge=1, le=30, description="sentences a summary of one report holds at most")
     compare_sentences: int = Field(4, ge=1, le=20, description="sentences a comparison across reports holds at most")
     compare_ratio: float = Field(

@@ -11,7 +11,7 @@ import pytest
 from assistant.answer.cite import DraftSentence, verify
 from assistant.answer.extractive import RankedSentence, answer_span, compose
 from assistant.answer.features import FEATURE_NAMES, Candidate
-from assistant.answer.profile import profile
+from assistant.answer.profile import answer_spans, profile
 from assistant.answer.ranker import DEFAULT_MODEL, SentenceRanker
 from assistant.answer.training import holds_quote, labelled_sets
 from assistant.core.errors import InputError
@@ -134,3 +134,22 @@ def test_an_authority_the_metadata_missed_is_answered_from_the_text(tmp_path, sh
     assert not answer.abstained and "strategy meetings" in answer.answer
     missing = helper.ask("What did inspectors find in Cornwall?")
     assert missing.abstained and "mentions Cornwall" in missing.answer
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("How many strategy meetings did health attend?", "number"),
+    ("When did social workers say they feel supported?", "date"),
+])
+def test_a_question_wanting_a_figure_or_date_abstains_when_no_chosen_sentence_holds_one(ingested, question, kind):
+    lacking = [p for p in ingested.ask(question).retrieved if not answer_spans(kind, p.chunk.text)]
+    assert lacking, "some retrieved passages hold no answer of the kind"
+    generator, original = ingested.extractive, ingested.extractive.settings
+    # Every sentence passes the probability threshold, so only the rule can leave the answer empty.
+    lenient = original.model_copy(update={"min_probability": 0.0})
+    try:
+        generator.settings = lenient
+        assert generator.generate(question, lacking) == []
+        generator.settings = lenient.model_copy(update={"require_wanted": False})
+        assert generator.generate(question, lacking), "without the rule the same passages answer"
+    finally:
+        generator.settings = original
