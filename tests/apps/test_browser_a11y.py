@@ -70,6 +70,14 @@ def test_axe_finds_no_serious_violation(app_server):  # noqa: F811
         page.locator("#question textarea").focus()  # where a keyboard user types the next question
         _viewport_screenshot(page, "desktop-ask.png")
         found = {"Ask": _serious_violations(page)}
+        # The same tab with the source viewer open and a filter on (the filter bar shows).
+        page.locator('#chat .cite-marker[data-cite="1"]').first.click()
+        expect(page.locator("#source mark.quote")).to_be_visible(timeout=15_000)
+        page.locator("#filters").get_by_text("Filters").first.click()
+        page.locator("#filter-authority input").click()
+        page.get_by_role("option", name="Warrington (2)").click()
+        expect(page.locator("#filter-bar .filter-bar.on")).to_contain_text("Warrington", timeout=15_000)
+        found["Ask, source and filters"] = _serious_violations(page)
         _open_tab(page, "Library", "#library")
         expect(page.locator("#library")).to_contain_text("Warrington", timeout=15_000)
         found["Library"] = _serious_violations(page)
