@@ -290,7 +290,7 @@ def test_browser_session(app_server, tmp_path):
         page.get_by_role("option", name="Rutland focused visit", exact=False).click()
         page.once("dialog", lambda dialog: dialog.accept())
         page.locator("#delete").click()
-        expect(page.locator("#delete-status")).to_contain_text("Deleted Rutland focused visit", timeout=30_000)
+        expect(page.locator("#delete-status")).to_contain_text("Deleted “Rutland focused visit” (Rutland, ", timeout=30_000)
         expect(page.locator("#app-header")).to_contain_text("5 reports")
         expect(page.locator("#library")).not_to_contain_text("Rutland")
         assert not (app_server["data"] / "uploads" / "Rutland_focused_visit.txt").exists()

@@ -3,8 +3,6 @@ import pytest
 
 from tests.apps.test_browser import ARTIFACTS, app_page, app_server  # noqa: F401  (the app fixture)
 
-MASH = "003_c058eaba94c55f19.txt"
-
 
 @pytest.mark.browser
 def test_browser_library_corrects_a_report(app_server):  # noqa: F811
@@ -16,7 +14,7 @@ def test_browser_library_corrects_a_report(app_server):  # noqa: F811
         expect(page.locator("#library")).not_to_contain_text("North Somerset")
 
         page.locator("#correct-choice input").click()
-        page.get_by_role("option", name=MASH, exact=False).click()
+        page.get_by_role("option", name="OFSTED VISIT UPDATE", exact=False).click()
         page.locator("#correct-field input").click()
         page.get_by_role("option", name="Date", exact=True).click()
         page.locator("#correct-value textarea").fill("2018-13")

@@ -31,5 +31,5 @@ def correct_report(helper: Any, doc_id: str | None, field: str | None, value: st
         log.exception("correction failed")
         return f"Not corrected: something went wrong ({one_line(exc)})"
     label = dict((f, name) for name, f in FIELD_CHOICES)[field].lower()
-    return (f"Corrected the {label} of {document.title} ({document.source}) to {document.metadata[field]}; "
+    return (f"Corrected the {label} of “{document.title}” to {document.metadata[field]}; "
             "it is kept when the report is indexed again.")

@@ -158,8 +158,8 @@ def library_rows(helper: Any) -> list[list[Any]]:
 
 
 def library_choices(helper: Any) -> list[tuple[str, str]]:
-    """(label, doc_id) for the delete dropdown."""
-    return [(f"{meta.get('title', doc_id)} ({meta.get('source', doc_id)})", doc_id) for doc_id, meta in _by_source(helper)]
+    """(label, doc_id) for the correct and delete dropdowns: each report by its name, not its file."""
+    return [(report_name(meta.get("title", doc_id), meta), doc_id) for doc_id, meta in _by_source(helper)]
 
 
 # ---------------------------------------------------------------- uploads and deletes
@@ -283,7 +283,7 @@ def delete_report(helper: Any, doc_id: str | None) -> str:
     source = source_root(helper.settings) / str(meta.get("source", ""))
     if source.name and _directly_in(source, uploads_dir(helper.settings)):
         source.unlink(missing_ok=True)
-    return f"Deleted {meta.get('title', doc_id)} ({meta.get('source', doc_id)}) from the index."
+    return f"Deleted {report_name(meta.get('title', doc_id), meta)} from the index."
 
 
 # ---------------------------------------------------------------- feedback
