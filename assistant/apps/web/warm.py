@@ -2,8 +2,9 @@
 
 Without it the first question pays for loading the embedding model (torch, the weights, the first encode),
 opening the Chroma collections, reading the BM25 index and the ranker: ~10 s against ~0.5 s afterwards.
-One real question, asked in a background thread right after the server is up, walks that whole path; the
-page shows "loading" until it is done (pages/ask.py).
+One real question, asked in a background thread right after the server is up and rendered as the page
+renders it (so the templates are compiled too), walks that whole path; the page shows "loading" until it is
+done (pages/ask.py).
 """
 
 import logging
@@ -11,7 +12,9 @@ import threading
 import time
 from typing import Any
 
+from assistant.apps.web.handlers import answer_question
 from assistant.apps.web.labels import one_line
+from assistant.apps.web.render import render_chat, render_citations
 from assistant.apps.web.welcome import examples_for
 from assistant.core.errors import AssistantError
 
@@ -48,7 +51,11 @@ class Warmup:
             documents = self.helper.documents()
             # An empty index has nothing to search: the first upload loads the model anyway.
             if documents:
-                self.helper.ask((examples_for(documents) or (FALLBACK_QUESTION,))[0])
+                question = (examples_for(documents) or (FALLBACK_QUESTION,))[0]
+                conversation = answer_question(self.helper, question, [])
+                render_chat(conversation)
+                render_citations(conversation)
+                self.error = conversation[-1].get("error")
         except AssistantError as exc:
             self.error = one_line(exc)
         except Exception as exc:  # the app still serves; the first question will show what is wrong
