@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from assistant.answer.cite import render
+from assistant.answer.coverage import uncovered_sides
 from assistant.answer.evidence import unanswerable_reason
 from assistant.answer.profile import profile
 from assistant.answer.extractive import ExtractiveGenerator
@@ -164,8 +165,8 @@ class Assistant:
                 k, self.settings.candidates, mode, self.settings.retrieval,
             )
         answer_started = time.perf_counter()
-        reason = unanswerable_reason(standalone, profile(standalone, self.extractive.idf).weights,
-                                     [p.chunk.text for p in retrieved])
+        asked = profile(standalone, self.extractive.idf)
+        reason = unanswerable_reason(standalone, asked.weights, [p.chunk.text for p in retrieved])
         sentences, citations = (), ()
         if reason is None:
             sentences, citations = respond(
@@ -184,7 +185,9 @@ class Assistant:
             reason = (f"no indexed report mentions {', '.join(missing)}" if missing
                       else area.notes[0] if not area.doc_ids and area.notes else reason)
             return Answer(answer=_abstention(reason), abstained=True, **common)
-        return Answer(answer=render(sentences), abstained=False, sentences=sentences, citations=citations, **common)
+        uncovered = uncovered_sides(asked, citations, documents)
+        return Answer(answer=" ".join((render(sentences), *uncovered)), abstained=False, sentences=sentences,
+                      citations=citations, uncovered=uncovered, **common)
 
 
 def _abstention(reason: str | None) -> str:

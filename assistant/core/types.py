@@ -113,6 +113,8 @@ class Answer:
     id: str | None = None
     # Notes for humans (filters that matched nothing, reports searched); not part of the JSON contract.
     notes: tuple[str, ...] = ()
+    # Uncited lines after the sentences: the sides of a comparison that no citation speaks for.
+    uncovered: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The Answer JSON contract of DESIGN.md; field names are stable."""
@@ -137,6 +139,7 @@ class Answer:
                 for p in self.retrieved
             ],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            **({"uncovered": list(self.uncovered)} if self.uncovered else {}),
         }
 
 

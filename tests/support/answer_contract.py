@@ -108,6 +108,7 @@ ANSWER_SCHEMA: dict[str, Any] = {
             "properties": {"retrieve": _NUMBER, "answer": _NUMBER, "total": _NUMBER},
             "additionalProperties": _NUMBER,
         },
+        "uncovered": {"type": "array", "minItems": 1, "items": _TEXT},
     },
 }
 
@@ -198,4 +199,6 @@ def check_contract(data: dict[str, Any], helper) -> None:
     assert {int(n) for n in _MARKER.findall(data["answer"])} == used
     unmarked = " ".join(re.sub(r"\s*\[\d+\]", "", data["answer"]).split())
     labelled = " ".join((f"{s['label']}: " if s.get("label") else "") + s["text"] for s in sentences)
-    assert unmarked == " ".join(labelled.split())
+    uncovered = data.get("uncovered", [])
+    assert all(isinstance(line, str) and line and not _MARKER.search(line) for line in uncovered)
+    assert unmarked == " ".join(" ".join([labelled, *uncovered]).split()), "then the uncited lines on missing sides"
