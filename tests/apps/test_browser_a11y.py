@@ -107,6 +107,9 @@ def test_headings_labels_and_focus_rings(app_server):  # noqa: F811
         _assert_focus_ring(page, "Ask button")
         page.locator("#citations .cite-card").first.focus()
         _assert_focus_ring(page, "citation card")
+        _open_tab(page, "Library", "#library")
+        assert page.locator("#tab-library h2").all_inner_texts() == ["Add reports", "Indexed reports",
+                                                                     "Correct a report"]
         _open_tab(page, "Briefing note", "#brief-build")
         assert page.get_by_role("heading", level=2, name="Build a briefing note").is_visible()
 

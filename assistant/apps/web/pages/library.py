@@ -24,19 +24,19 @@ class LibraryPage:
         settings = self.helper.settings
         with gr.Tab("Library", id="library", elem_id="tab-library"):
             gr.Markdown(
-                f"**Add reports**: {', '.join(SUPPORTED_EXTENSIONS)} files up to {settings.max_file_mb:g} MB "
+                f"## Add reports\n\n{', '.join(SUPPORTED_EXTENSIONS)} files up to {settings.max_file_mb:g} MB "
                 "each. They are copied into the data folder and indexed; files that cannot be read are listed "
                 "with the reason."
             )
-            self.upload = gr.File(label="Drop report files here or click to choose", file_count="multiple",
+            self.upload = gr.File(label="Report files", file_count="multiple",
                                   type="filepath", elem_id="upload", height=140)
             self.upload_status = gr.Markdown(elem_id="upload-status")
             self.upload_table = gr.Dataframe(headers=UPLOAD_HEADERS, value=[], interactive=False, wrap=True,
                                              visible=False, elem_id="upload-results", label="Upload results")
-            gr.Markdown("**Indexed reports**")
+            gr.Markdown("## Indexed reports")
             # HTML rather than a Dataframe: each cell carries its column name (data-label) for the phone layout.
             self.table = gr.HTML(self.library_html(), elem_id="library")
-            gr.Markdown("**Correct a report**: what you set replaces what was read from the text, in answers, "
+            gr.Markdown("## Correct a report\n\nWhat you set replaces what was read from the text, in answers, "
                         "filters and this table, and is kept when the report is indexed again.")
             with gr.Row(equal_height=True):
                 self.to_correct = gr.Dropdown(library_choices(self.helper), value=None, label="Report to correct",
