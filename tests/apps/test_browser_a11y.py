@@ -98,6 +98,7 @@ def test_headings_labels_and_focus_rings(app_server):  # noqa: F811
         page.set_viewport_size(DESKTOP)
         _ask(page)
         assert page.locator("h1").all_inner_texts() == ["Inspection report assistant"]
+        assert page.get_by_role("heading", level=2, name="Sources for answer 1").is_visible()
         assert page.get_by_role("textbox", name="Question", exact=True).count() == 1, "the question box has a label"
         # Keyboard focus: the question box, Tab to the Ask button, then a citation card.
         page.locator("#question textarea").focus()
