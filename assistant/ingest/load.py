@@ -45,7 +45,7 @@ def check_file(path: Path, max_bytes: int, name: str | None = None) -> int:
     except OSError as exc:
         raise LoadError(f"cannot read file: {exc.strerror or exc}") from None
     if size > max_bytes:
-        raise LoadError(f"file is {_human_size(size)}, over the {_human_size(max_bytes)} limit (ASSISTANT_MAX_FILE_MB)")
+        raise LoadError(f"file is {human_size(size)}, over the {human_size(max_bytes)} limit (ASSISTANT_MAX_FILE_MB)")
     return size
 
 
@@ -58,7 +58,7 @@ def load_document(path: Path, max_bytes: int, root: Path | None = None) -> Docum
     except OSError as exc:
         raise LoadError(f"cannot read file: {exc.strerror or exc}") from None
     if len(raw) > max_bytes:  # grew since it was checked
-        raise LoadError(f"file is {_human_size(len(raw))}, over the {_human_size(max_bytes)} limit (ASSISTANT_MAX_FILE_MB)")
+        raise LoadError(f"file is {human_size(len(raw))}, over the {human_size(max_bytes)} limit (ASSISTANT_MAX_FILE_MB)")
     if not raw:
         raise LoadError("empty file (0 bytes)")
     if not raw.strip():
@@ -79,7 +79,7 @@ def load_document(path: Path, max_bytes: int, root: Path | None = None) -> Docum
     )
 
 
-def _human_size(size: int) -> str:
+def human_size(size: int) -> str:
     if size < 1024:
         return f"{size} bytes"
     if size < 1024 * 1024:

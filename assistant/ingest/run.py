@@ -15,6 +15,7 @@ from assistant.core.errors import IndexBusyError, LoadError, StoreError
 from assistant.index.keyword import indexed_text
 from assistant.ingest.load import discover, load_document
 from assistant.ingest.sentences import document_sentences
+from assistant.ingest.space import check_room, reporting_disk_full
 from assistant.core.settings import Settings
 from assistant.index.chroma import Store
 from assistant.core.types import Chunk, Document, FileOutcome, IngestReport
@@ -86,20 +87,24 @@ def ingest_files(
     # One copy of each content: a file whose bytes another document (or an earlier file of this run) already
     # holds is reported as that document's duplicate rather than indexed twice.
     holders = {str(meta.get("content_hash")): str(meta.get("source")) for meta in committed.values()}
+    disk = None if settings.chroma_url else settings.index_dir  # a server's disk is not ours to measure
 
     def flush() -> None:
         everything = [c for _, _, chunks in pending for c in chunks]
         vectors = embedder.embed_documents([indexed_text(c) for c in everything])
         sentence_rows = [s for _, _, chunks in pending for s in document_sentences(chunks)]
         sentence_vectors = embedder.embed_documents([s.text for s in sentence_rows])
-        for _, document, _ in pending:
-            if document.id in committed:  # a changed file: its old chunks go (repair() removed any others)
-                store.delete_document(document.id)
-        # Written and committed as a group: chunks first, then every commit record in one write.
-        hashes = {d.id: d.content_hash for _, d, _ in pending}
-        store.add_chunks(everything, vectors, hashes)
-        store.add_sentences(sentence_rows, sentence_vectors, hashes)
-        store.commit_documents([(document, len(chunks)) for _, document, chunks in pending])
+        texts = [c.text for c in everything] + [s.text for s in sentence_rows]
+        needed = check_room(disk, texts, vectors.shape[1] if len(everything) else 0)
+        with reporting_disk_full(disk, needed):
+            for _, document, _ in pending:
+                if document.id in committed:  # a changed file: its old chunks go (repair() removed any others)
+                    store.delete_document(document.id)
+            # Written and committed as a group: chunks first, then every commit record in one write.
+            hashes = {d.id: d.content_hash for _, d, _ in pending}
+            store.add_chunks(everything, vectors, hashes)
+            store.add_sentences(sentence_rows, sentence_vectors, hashes)
+            store.commit_documents([(document, len(chunks)) for _, document, chunks in pending])
         outcomes.extend(
             FileOutcome(str(path), "indexed", len(chunks), doc_id=document.id) for path, document, chunks in pending
         )

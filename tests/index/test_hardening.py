@@ -106,3 +106,56 @@ def test_a_read_only_index_answers_and_refuses_ingest_in_one_line(make_settings,
         _read_only_tree(settings.index_dir, writable=True)
     after = sorted((p.relative_to(settings.index_dir), p.stat().st_mtime_ns) for p in settings.index_dir.rglob("*"))
     assert after == before  # nothing in the user's folder was written
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 3 MB tmpfs: room for an index of two reports, not for twenty more."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here ({done.stderr.strip() or 'mount failed'}); needs root")
+    try:
+        yield mount
+    finally:
+        # Lazily: this process's Chroma client keeps the index files open until it is collected.
+        subprocess.run(["umount", "--lazy", str(mount)], check=True)
+
+
+def test_a_full_disk_stops_ingest_in_one_line_and_the_index_still_answers(make_settings, tmp_path, small_disk,
+                                                                          shared_embedder):
+    from assistant.ingest.space import free_bytes
+
+    docs, more = tmp_path / "docs", tmp_path / "more"
+    docs.mkdir()
+    more.mkdir()
+    sources = sorted(CORPUS.glob("*.txt"))
+    for path in sources[1:3]:
+        shutil.copy(path, docs / path.name)
+    for i in range(20):  # different texts: nothing is unchanged or a duplicate
+        (more / f"copy_{i:02d}.txt").write_text(f"Copy {i}.\n\n{sources[i % 5].read_text('utf-8')}\nEdition {i}.\n", "utf-8")
+    settings = make_settings(tmp_path, index_dir=small_disk / "index", corpus_dir=docs)
+    assert Assistant(settings, embedder=shared_embedder).ingest().count("indexed") == 2
+    free = free_bytes(small_disk)
+
+    run = lambda *args: subprocess.run(cli_command() + list(args), env=cli_env(settings), cwd=tmp_path,  # noqa: E731
+                                       capture_output=True, text=True, timeout=300)
+    full = run("ingest", str(more))
+    assert full.returncode == 1 and "Traceback" not in full.stderr
+    (line,) = full.stderr.strip().splitlines()
+    assert line.startswith(f"error: disk full: {settings.index_dir} has ") and " free and the next passages need " in line
+    assert free_bytes(small_disk) >= free - 64 * 1024  # stopped before writing, not part-way through
+    stats = run("stats")
+    assert stats.returncode == 0 and "documents: 2" in stats.stdout, stats.stderr
+    ask = run("ask", "What did inspectors find in Wirral?")
+    assert ask.returncode == 0 and "002_" in ask.stdout, ask.stderr
+
+
+def test_a_write_that_fills_the_disk_anyway_says_disk_full(small_disk):
+    from assistant.core.errors import StoreError
+    from assistant.ingest.space import reporting_disk_full
+
+    with pytest.raises(StoreError, match=rf"^disk full: {small_disk} has [\d.]+ (bytes|KB) free"):
+        with reporting_disk_full(small_disk, 0):
+            (small_disk / "filler").write_bytes(b"x" * 4 * 1024 * 1024)  # more than the 3 MB the disk holds
