@@ -276,6 +276,7 @@ def test_browser_session(app_server, tmp_path):
 
         # A new conversation offers the examples again; clicking one asks it.
         page.set_viewport_size({"width": 1280, "height": 800})
+        page.once("dialog", lambda dialog: dialog.accept())  # it asks before discarding a non-empty chat
         page.locator("#new-conversation").click()
         example = page.locator("#chat .example").first
         expect(example).to_be_visible(timeout=15_000)

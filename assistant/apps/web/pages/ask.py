@@ -33,7 +33,17 @@ class AskPage:
             self.filters.build()
             with gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=340):
-                    self.status = gr.Markdown(self._status_text(), elem_id="app-status")
+                    # A rating's comment box opens above the conversation buttons, at the top of the column: in
+                    # view without scrolling whatever the length of the chat.
+                    self.feedback.build_box()
+                    with gr.Row(equal_height=True, elem_id="conversation-bar"):
+                        with gr.Column(scale=1, min_width=200):
+                            self.status = gr.Markdown(self._status_text(), elem_id="app-status")
+                        self.new_button = gr.Button("New conversation", size="sm", elem_id="new-conversation",
+                                                    scale=0, min_width=140)
+                        self.export_button = gr.DownloadButton("Export conversation (Markdown)", size="sm",
+                                                               interactive=False, elem_id="export", scale=0,
+                                                               min_width=220)
                     self.chat = gr.HTML(render_chat([], welcome(self.helper)), elem_id="chat",
                                         js_on_load=read_asset("chat.js"))
                     with gr.Row(equal_height=True):
@@ -42,12 +52,7 @@ class AskPage:
                                                    label="Question", autofocus=True, interactive=self._ready())
                         self.ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask",
                                                     interactive=self._ready())
-                    with gr.Row():
-                        self.new_button = gr.Button("New conversation", size="sm", elem_id="new-conversation",
-                                                    min_width=120)
-                        self.export_button = gr.DownloadButton("Export conversation (Markdown)", size="sm",
-                                                               interactive=False, elem_id="export", min_width=120)
-                    self.feedback.build()
+                    self.feedback.build_status()
                 with gr.Column(scale=2, min_width=300):
                     self.sources.build()
 
@@ -118,9 +123,15 @@ class AskPage:
         sources = self.sources
         feedback_outputs, feedback_values = self.feedback.cleared()
 
-        def on_new():
+        outputs = [self.conversation, self.chat, sources.citations, sources.source, sources.tabs, self.export_button,
+                   *feedback_outputs]
+
+        def on_new(question):
+            # confirm_new.js passes None when the user chose to keep a non-empty chat (the box's text otherwise).
+            if question is None:
+                return (gr.update(),) * len(outputs)
             return ([], render_chat([], welcome(self.helper)), render_citations([]), empty_source(),
                     gr.Tabs(selected="citations"), gr.update(value=None, interactive=False), *feedback_values)
 
-        self.new_button.click(on_new, outputs=[self.conversation, self.chat, sources.citations, sources.source,
-                                               sources.tabs, self.export_button, *feedback_outputs], **PRIVATE)
+        self.new_button.click(on_new, inputs=self.question, outputs=outputs, js=read_asset("confirm_new.js"),
+                              **PRIVATE)

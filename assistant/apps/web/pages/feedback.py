@@ -15,12 +15,19 @@ class FeedbackPanel:
     def __init__(self, helper: Any) -> None:
         self.settings = helper.settings
 
-    def build(self) -> None:
-        with gr.Group(visible=False, elem_id="comment-box") as self.comment_box:
-            self.comment = gr.Textbox(label="Add a comment to your rating (optional)", lines=2, elem_id="comment")
-            with gr.Row():
-                self.send = gr.Button("Send comment", size="sm", variant="primary", elem_id="send-comment")
-                self.skip = gr.Button("No comment", size="sm", elem_id="skip-comment")
+    def build_box(self) -> None:
+        """The comment box, hidden until a rating: one line with its buttons, so opening it moves the chat
+        below it only a little."""
+        with gr.Column(visible=False, elem_id="comment-box") as self.comment_box:
+            with gr.Row(equal_height=True):
+                self.comment = gr.Textbox(label="Add a comment to your rating (optional)", show_label=False,
+                                          placeholder="Add a comment to your rating (optional)", lines=1,
+                                          max_lines=4, scale=4, min_width=200, elem_id="comment")
+                self.send = gr.Button("Send comment", size="sm", variant="primary", elem_id="send-comment",
+                                      scale=0, min_width=110)
+                self.skip = gr.Button("No comment", size="sm", elem_id="skip-comment", scale=0, min_width=100)
+
+    def build_status(self) -> None:
         self.status = gr.Markdown(elem_id="feedback-status")
         # The last rating's entry: a comment is recorded under the same feedback_id.
         self.last = gr.State(None)
