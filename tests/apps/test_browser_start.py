@@ -37,8 +37,8 @@ def test_first_answer_after_start_is_as_fast_as_later_ones(app_server):
 
     with app_page(app_server) as page:
         status = page.locator("#app-status")
-        expect(status).to_contain_text("Loading", timeout=30_000) if "Ready" not in status.inner_text() else None
-        if "Loading" in status.inner_text():
+        expect(status).not_to_be_empty(timeout=30_000)
+        if "Loading" in status.inner_text():  # the warm-up may be over by the time Chromium has opened
             expect(page.locator("#question textarea")).to_be_disabled()
             expect(page.locator("#ask")).to_be_disabled()
         expect(status).to_contain_text("Ready", timeout=180_000)
@@ -71,3 +71,75 @@ def test_welcome_card_shows_what_is_loaded_and_its_examples_answer(app_server):
         answer = page.locator('#chat [data-answer="0"]')
         expect(answer).to_be_visible(timeout=60_000)
         expect(answer.locator(".cite-marker").first).to_be_visible()
+
+
+@pytest.mark.browser
+def test_new_conversation_asks_first_and_the_comment_box_opens_by_the_buttons(app_server):
+    from playwright.sync_api import expect
+
+    with app_page(app_server) as page:
+        expect(page.locator("#app-status")).to_contain_text("Ready", timeout=180_000)
+        dialogs: list[str] = []
+        answer = {"accept": False}
+
+        def on_dialog(dialog) -> None:
+            dialogs.append(dialog.message)
+            dialog.accept() if answer["accept"] else dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+
+        # An empty chat is replaced without a question.
+        page.locator("#new-conversation").click()
+        expect(page.locator("#chat .welcome")).to_be_visible()
+        page.wait_for_timeout(500)
+        assert dialogs == []
+
+        _ask(page, QUESTIONS[0], 0)
+        page.locator('#chat [data-rating="down"][data-turn="0"]').click()
+        comment = page.locator("#comment textarea")
+        expect(comment).to_be_visible(timeout=15_000)
+        page.screenshot(path=str(ARTIFACTS / "13-comment-box-1280x800.png"))
+        # Visible without scrolling, right above the conversation buttons.
+        for shown in (comment, page.locator("#send-comment"), page.locator("#export"), page.locator("#question")):
+            expect(shown).to_be_in_viewport(ratio=1)
+        box, export = comment.bounding_box(), page.locator("#export").bounding_box()
+        assert 0 < export["y"] - (box["y"] + box["height"]) < 60, (box, export)
+
+        # Cancelled: the conversation stays.
+        page.locator("#new-conversation").click()
+        page.wait_for_timeout(1000)
+        assert len(dialogs) == 1 and "discarded" in dialogs[0]
+        expect(page.locator('#chat [data-answer="0"]')).to_be_visible()
+        expect(page.locator("#chat .welcome")).to_have_count(0)
+
+        # Confirmed: the welcome card again.
+        answer["accept"] = True
+        page.locator("#new-conversation").click()
+        expect(page.locator("#chat .welcome")).to_be_visible(timeout=15_000)
+        assert len(dialogs) == 2
+        expect(page.locator('#chat [data-answer="0"]')).to_have_count(0)
+
+
+def test_api_info_describes_every_parameter_and_filter_key(app_server):
+    import json
+    import urllib.request
+
+    from gradio_client import Client
+
+    from assistant.retrieval.hybrid import FILTER_KEYS
+
+    with urllib.request.urlopen(app_server["url"] + "gradio_api/info", timeout=30) as response:
+        info = json.load(response)["named_endpoints"]
+    ask = {p["parameter_name"]: p["python_type"]["description"] for p in info["/ask"]["parameters"]}
+    assert list(ask) == ["question", "history", "filters", "k"]
+    assert all(len(text) > 30 for text in ask.values()), ask
+    assert "role" in ask["history"] and "1 to 100" in ask["k"]
+    for key in FILTER_KEYS:
+        assert key in ask["filters"] and key in info["/ask"]["description"], key
+    assert "Args:" not in info["/ask"]["description"]
+    brief = info["/brief"]["parameters"]
+    assert [p["parameter_name"] for p in brief] == ["topic"] and "authority" in brief[0]["python_type"]["description"]
+
+    # What a script author reads: view_api prints each parameter with its description.
+    shown = Client(app_server["url"], verbose=False).view_api(print_info=False, return_format="str")
+    assert ask["filters"] in shown and ask["history"] in shown and brief[0]["python_type"]["description"] in shown

@@ -36,6 +36,18 @@ def _shown_as_gradio_errors(function: Callable[..., Any], fallback_message: str)
     return inner
 
 
+def _describe_parameters(demo: Any, api_name: str) -> None:
+    """Give each parameter of an endpoint the description its docstring's Args section holds. gradio reads that
+    section for MCP tools only; /gradio_api/info (view_api, the "Use via API" page) shows a parameter's
+    `additional_description`, which gr.api leaves empty."""
+    from gradio.utils import get_function_description
+
+    block_fn = next(fn for fn in demo.fns.values() if fn.api_name == api_name)
+    _, described, _ = get_function_description(block_fn.fn)
+    for component, text in zip(block_fn.inputs, described.values()):
+        component.api_info().update(description=text, additional_description=text)
+
+
 def build_app(helper: Any, warmup: Warmup | None = None):
     """The Blocks app over one Assistant. Pass `launch_options()` to `.launch()` for the theme and CSS; with a
     `warmup`, the page shows "loading" (question box disabled) until it has finished."""
@@ -78,14 +90,37 @@ def build_app(helper: Any, warmup: Warmup | None = None):
 
         def ask(question: str, history: list[dict] | None = None, filters: dict | None = None,
                 k: int | None = None) -> dict:
-            """Answer one question; returns the Answer JSON of the contract (DESIGN.md)."""
+            """Answer one question from the indexed reports; returns the Answer JSON of the contract (DESIGN.md):
+            answer, sentences with their citation numbers, citations (verbatim passages with report, offsets and
+            metadata), retrieved passages, abstained and timings_ms. Filter keys (all optional, combined with AND):
+            authority (e.g. "Warrington"), inspection_type (e.g. "focused visit"), inspectorate ("Ofsted", "CQC",
+            "HMICFRS", "HMI Probation"), judgement ("good", "inadequate", ...), date_from and date_to (YYYY,
+            YYYY-MM or YYYY-MM-DD; reports stating no date are left out) and source (a report's file name or path).
+
+            Args:
+                question: the question in plain words, at most 2,000 characters; a follow-up may lean on history.
+                history: earlier turns, oldest first, as [{"role": "user" | "assistant", "content": "..."}]; used to read a follow-up such as "What about Wirral?" as a standalone question.
+                filters: restricts the reports searched, e.g. {"authority": "Wirral", "date_from": "2016"}; keys authority, inspection_type, inspectorate, judgement, date_from, date_to, source; an unknown key is an error.
+                k: how many retrieved passages the answer returns as evidence, 1 to 100 (default: the server's top_k setting).
+            Returns:
+                The Answer JSON; a bad question, history or filter is an error with a one-line message.
+            """
             return ask_json(helper, question, history, filters, k)
 
         gr.api(_shown_as_gradio_errors(ask, "could not answer"), api_name="ask")
+        _describe_parameters(demo, "ask")
 
         def brief(topic: str) -> str:
-            """A briefing note on an authority or a topic: Markdown whose every point has [^n] footnotes."""
+            """A briefing note on an authority or a topic: Markdown whose every point has [^n] footnotes quoting
+            the reports verbatim, the footnote definitions at the end.
+
+            Args:
+                topic: an authority named in the index (e.g. "Warrington") for its judgements, strengths and areas for improvement, or a theme (e.g. "care leavers") for what the reports say about it; at most 200 characters.
+            Returns:
+                The note as Markdown; an empty topic is an error.
+            """
             return brief_markdown(helper, topic)
 
         gr.api(_shown_as_gradio_errors(brief, "could not build the briefing note"), api_name="brief")
+        _describe_parameters(demo, "brief")
     return demo
