@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import re
 import subprocess
+from pathlib import Path
 from dataclasses import replace
 
 import pytest
@@ -254,9 +255,12 @@ def test_docx_has_headings_and_a_sources_table(ingested, briefs):
     assert level1 == SECTION_HEADINGS
     assert ("Heading 2", "Date not stated: multi-agency pilot inspection, Warrington") in headings
     sources = document.tables[-1]
-    assert [c.text for c in sources.rows[0].cells] == ["File", "Title", "Authority", "Inspection type", "Date"]
-    files_cited = sorted(row.cells[0].text.rsplit("/", 1)[-1] for row in sources.rows[1:])
-    assert files_cited == [WARRINGTON_PILOT, WARRINGTON_FOCUSED]
+    # Readers see reports by title: the table names no server file.
+    assert [c.text for c in sources.rows[0].cells] == ["Title", "Authority", "Inspection type", "Date"]
+    titles = {Path(str(meta["source"])).name: str(meta["title"]) for meta in ingested.documents().values()}
+    assert sorted(row.cells[0].text for row in sources.rows[1:]) == sorted(
+        titles[name] for name in (WARRINGTON_PILOT, WARRINGTON_FOCUSED))
+    assert not any(".txt" in cell.text for row in sources.rows for cell in row.cells)
     assert document.core_properties.title == "Briefing note: Warrington"
 
 
