@@ -37,7 +37,8 @@ def readable_copy(index_dir: Path) -> Path:
             path.chmod(path.stat().st_mode | 0o200)  # the copies keep the originals' read-only modes
         (target / "index").chmod(0o700)
     except OSError as exc:
-        raise StoreError(f"the index at {index_dir} is read-only and could not be copied to {target}: {exc.strerror or exc}") from None
+        reason = exc.strerror or exc
+        raise StoreError(f"the index at {index_dir} is read-only and could not be copied to {target}: {reason}") from None
     return target / "index"
 
 

@@ -34,7 +34,9 @@ def ingest_lock(settings: Settings):
     from assistant.index.keyword import server_key
 
     if read_only(settings):
-        raise StoreError(f"the index at {settings.index_dir} is read-only: stats and ask work, changing it needs write access")
+        raise StoreError(
+            f"the index at {settings.index_dir} is read-only: stats and ask work, changing it needs write access"
+        )
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     # With a Chroma server the lock is per server (index_dir only holds caches then). It is a local file:
     # ingest into one server from one machine (or one shared index_dir) at a time.
@@ -121,11 +123,12 @@ def ingest_files(
             if previous and previous.get("content_hash") == document.content_hash:
                 outcomes.append(FileOutcome(str(path), "unchanged", int(previous.get("chunks", 0)), doc_id=document.id))
             elif document.content_hash in holders and (root / holders[document.content_hash]).exists():
-                # (A holder whose file is gone was moved or renamed: its new name is indexed, and --prune drops the old.)
+                # (A holder whose file is gone was moved or renamed: its new name is indexed; --prune drops the old.)
                 if previous:  # this file held other content before: that old version is no longer what it holds
                     store.delete_document(document.id)
                 first = holders[document.content_hash]
-                outcomes.append(FileOutcome(str(path), "duplicate", reason=f"same content as {first}", doc_id=document.id))
+                reason = f"same content as {first}"
+                outcomes.append(FileOutcome(str(path), "duplicate", reason=reason, doc_id=document.id))
             else:
                 document, chunks = prepare(document, settings, sites.repeated(source_host(document.text)))
                 refusal = _too_many(len(chunks), settings.limits.chunks_per_document)

@@ -113,7 +113,8 @@ def small_disk(tmp_path):
     """A 3 MB tmpfs: room for an index of two reports, not for twenty more."""
     mount = tmp_path / "small"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], capture_output=True, text=True)
+    command = ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)]
+    done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here ({done.stderr.strip() or 'mount failed'}); needs root")
     try:
@@ -134,7 +135,8 @@ def test_a_full_disk_stops_ingest_in_one_line_and_the_index_still_answers(make_s
     for path in sources[1:3]:
         shutil.copy(path, docs / path.name)
     for i in range(20):  # different texts: nothing is unchanged or a duplicate
-        (more / f"copy_{i:02d}.txt").write_text(f"Copy {i}.\n\n{sources[i % 5].read_text('utf-8')}\nEdition {i}.\n", "utf-8")
+        text = sources[i % 5].read_text("utf-8")
+        (more / f"copy_{i:02d}.txt").write_text(f"Copy {i}.\n\n{text}\nEdition {i}.\n", "utf-8")
     settings = make_settings(tmp_path, index_dir=small_disk / "index", corpus_dir=docs)
     assert Assistant(settings, embedder=shared_embedder).ingest().count("indexed") == 2
     free = free_bytes(small_disk)
@@ -144,7 +146,8 @@ def test_a_full_disk_stops_ingest_in_one_line_and_the_index_still_answers(make_s
     full = run("ingest", str(more))
     assert full.returncode == 1 and "Traceback" not in full.stderr
     (line,) = full.stderr.strip().splitlines()
-    assert line.startswith(f"error: disk full: {settings.index_dir} has ") and " free and the next passages need " in line
+    assert line.startswith(f"error: disk full: {settings.index_dir} has ")
+    assert " free and the next passages need about " in line
     assert free_bytes(small_disk) >= free - 64 * 1024  # stopped before writing, not part-way through
     stats = run("stats")
     assert stats.returncode == 0 and "documents: 2" in stats.stdout, stats.stderr

@@ -10,7 +10,10 @@ from assistant.ingest.load import load_document
 from assistant.pipeline import Assistant
 
 MB = 1024 * 1024
-WESTERN = "The council\u2019s \u201cgood\u201d rating \u2013 a na\u00efve caf\u00e9 r\u00e9sum\u00e9 of the Wirral visit, \u00a32 million."
+WESTERN = (
+    "The council\u2019s \u201cgood\u201d rating \u2013 a na\u00efve caf\u00e9 r\u00e9sum\u00e9 of the Wirral visit, "
+    "\u00a32 million."
+)
 
 
 @pytest.mark.parametrize("codec", ["cp1252", "latin-1"])
