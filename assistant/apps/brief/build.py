@@ -51,14 +51,14 @@ def _mode(helper: "Assistant") -> str:
 
 
 def _sources_section(footnotes: Sequence[Footnote]) -> Section:
-    """A table of the reports the footnotes cite, one row each, by file name."""
-    rows = [tuple(Cell(h) for h in ("File", "Title", "Authority", "Inspection type", "Date"))]
+    """A table of the reports the footnotes cite, one row each, by title (readers never see file paths)."""
+    rows = [tuple(Cell(h) for h in ("Title", "Authority", "Inspection type", "Date"))]
     seen: set[str] = set()
-    for note in sorted(footnotes, key=lambda f: f.source):
+    for note in sorted(footnotes, key=lambda f: (squash(f.title), f.source)):
         if note.doc_id not in seen:
             seen.add(note.doc_id)
             rows.append(tuple(Cell(text) for text in (
-                note.source, squash(note.title), authority_label(note.authority), kind_label(note.inspection_type),
+                squash(note.title), authority_label(note.authority), kind_label(note.inspection_type),
                 date_label(note.date),
             )))
     return Section("Sources", table=tuple(rows))

@@ -7,47 +7,19 @@ the brief numbers its footnotes in reading order too, so the two agree. A number
 (a table cell and the point it summarises) is a plain superscript number: a second reference would make
 Word print a second, duplicate footnote. python-docx is imported when a DOCX is written.
 
-A Word reader knows a report by its title, authority, inspection type and date, which every line naming a
-report already gives; the brief's file paths (kept for the Markdown note, whose readers are scripts and the
-CLI) are left out of the document: corpus files are named by hash, and the path may be the server's.
 """
 from __future__ import annotations
 
 import io
-import re
 from typing import Any, Sequence
 
-from assistant.apps.brief.model import Brief, Cell, Footnote, Section, authority_label, date_label, file_name, kind_label
+from assistant.apps.brief.model import Brief, Footnote, Section, footnote_label
 from assistant.text import squash
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _NOTE_SIZE = "18"  # half-points: 9 pt footnote text
 # Word requires the two separator footnotes (ids -1 and 0) before any real one.
 _SEPARATORS = (("-1", "separator", "separator"), ("0", "continuationSeparator", "continuationSeparator"))
-
-
-class _ForReaders:
-    """The brief's text without its file paths: " (path)" and " (file name)" asides go, and so does a table
-    column that holds nothing but paths."""
-
-    def __init__(self, brief: Brief) -> None:
-        self.paths = {r.source for r in brief.searched} | {f.source for f in brief.footnotes}
-        names = sorted(self.paths | {file_name(p) for p in self.paths}, key=len, reverse=True)
-        self._aside = re.compile(r" ?\((?:" + "|".join(map(re.escape, names)) + r")\)") if names else None
-
-    def text(self, value: str) -> str:
-        return self._aside.sub("", value) if self._aside else value
-
-    def table(self, rows: Sequence[Sequence[Cell]]) -> list[list[Cell]]:
-        body = rows[1:]
-        keep = [c for c in range(len(rows[0])) if not body or not all(row[c].text in self.paths for row in body)]
-        return [[row[c] for c in keep] for row in rows]
-
-
-def reader_label(note: Footnote) -> str:
-    """A footnote's report as a reader names it: “title”, authority, inspection type, date."""
-    return (f"\u201c{squash(note.title)}\u201d, {authority_label(note.authority)}, {kind_label(note.inspection_type)}, "
-            f"{date_label(note.date)}")
 
 
 class _Footnotes:
@@ -93,7 +65,7 @@ class _Footnotes:
         for footnote in self.footnotes:
             paragraph = etree.SubElement(etree.SubElement(root, _w("footnote"), {_w("id"): str(footnote.n)}), _w("p"))
             _note_run(paragraph, None)  # the footnote's own number, which Word fills in
-            _note_run(paragraph, " " + reader_label(footnote) + ": ")
+            _note_run(paragraph, " " + footnote_label(footnote) + ": ")
             _note_run(paragraph, f"\u201c{squash(footnote.quote)}\u201d", italic=True)
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
@@ -119,22 +91,21 @@ def _note_run(paragraph: Any, text: str | None, italic: bool = False) -> None:
     etree.SubElement(run, _w("t"), {"{http://www.w3.org/XML/1998/namespace}space": "preserve"}).text = text
 
 
-def _docx_section(document: Any, section: Section, level: int, notes: _Footnotes, shown: _ForReaders) -> None:
+def _docx_section(document: Any, section: Section, level: int, notes: _Footnotes) -> None:
     from docx.shared import Pt
 
-    document.add_heading(shown.text(section.heading), level=min(level, 9))
+    document.add_heading(section.heading, level=min(level, 9))
     if section.intro:
         paragraph = document.add_paragraph()
-        run = paragraph.add_run(shown.text(section.intro))
+        run = paragraph.add_run(section.intro)
         run.italic = True
     if section.table:
-        cells_shown = shown.table(section.table)
-        table = document.add_table(rows=len(cells_shown), cols=len(cells_shown[0]))
+        table = document.add_table(rows=len(section.table), cols=len(section.table[0]))
         table.style = "Table Grid"
-        for r, cells in enumerate(cells_shown):
+        for r, cells in enumerate(section.table):
             for c, cell in enumerate(cells):
                 paragraph = table.cell(r, c).paragraphs[0]
-                run = paragraph.add_run(shown.text(cell.text))
+                run = paragraph.add_run(cell.text)
                 run.font.size = Pt(9)
                 if r == 0 or c == 0:
                     run.bold = True
@@ -142,15 +113,15 @@ def _docx_section(document: Any, section: Section, level: int, notes: _Footnotes
     for point in section.points:
         paragraph = document.add_paragraph(style="List Bullet")
         if point.lead:
-            paragraph.add_run(shown.text(point.lead) + ": ").bold = True
-        paragraph.add_run(shown.text(point.text))
+            paragraph.add_run(point.lead + ": ").bold = True
+        paragraph.add_run(point.text)
         notes.refer(paragraph, point.footnotes)
     for line in section.notes:
         paragraph = document.add_paragraph(style="List Bullet")
-        run = paragraph.add_run(shown.text(line))
+        run = paragraph.add_run(line)
         run.italic = bool(section.points)  # beside cited points, an uncited remark is set apart
     for sub in section.subsections:
-        _docx_section(document, sub, level + 1, notes, shown)
+        _docx_section(document, sub, level + 1, notes)
 
 
 def render_docx(brief: Brief) -> bytes:
@@ -167,13 +138,12 @@ def render_docx(brief: Brief) -> bytes:
     normal.font.name = "Arial"  # metric-compatible stand-ins exist everywhere (Liberation Sans, Arimo)
     for name in ("Title", "Heading 1", "Heading 2", "Heading 3", "Heading 4"):
         document.styles[name].font.name = "Arial"
-    shown = _ForReaders(brief)
-    document.add_heading(shown.text(brief.title), level=0)
+    document.add_heading(brief.title, level=0)
     intro = document.add_paragraph()
-    intro.add_run(shown.text(brief.summary)).italic = True
+    intro.add_run(brief.summary).italic = True
     notes = _Footnotes(brief.footnotes)
     for section in brief.sections:
-        _docx_section(document, section, 1, notes, shown)
+        _docx_section(document, section, 1, notes)
     if brief.footnotes:
         notes.attach(document)
     buffer = io.BytesIO()

@@ -132,18 +132,15 @@ def date_label(iso: str) -> str:
     return f"{value.day} {calendar.month_name[value.month]} {value.year}"
 
 
-def authority_label(authority: str, source: str = "") -> str:
+def authority_label(authority: str, title: str = "") -> str:
+    """The authority as a reader names it; an unnamed one by its report's title, never by a file name."""
     if authority and authority != UNKNOWN:
         return authority
-    return f"Unnamed authority ({file_name(source)})" if source else "Unnamed authority"
+    return f"Unnamed authority (\u201c{squash(title)}\u201d)" if title.strip() else "Unnamed authority"
 
 
 def kind_label(inspection_type: str) -> str:
     return inspection_type if inspection_type != UNKNOWN else "type not stated"
-
-
-def file_name(source: str) -> str:
-    return source.rsplit("/", 1)[-1]
 
 
 def years(text: str) -> list[int]:
@@ -160,8 +157,7 @@ def joined(items: Sequence[str]) -> str:
 
 
 def footnote_label(note: Footnote) -> str:
-    return (
-        f"\u201c{squash(note.title)}\u201d, {authority_label(note.authority)}, "
-        f"{kind_label(note.inspection_type)}, {date_label(note.date)}; {note.source}, "
-        f"characters {note.quote_start}\u2013{note.quote_end} (passage {note.start}\u2013{note.end})"
-    )
+    """A footnote's report as a reader names it: \u201ctitle\u201d, authority, inspection type, date (no file path:
+    the Footnote keeps source and offsets for tools)."""
+    return (f"\u201c{squash(note.title)}\u201d, {authority_label(note.authority)}, {kind_label(note.inspection_type)}, "
+            f"{date_label(note.date)}")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from assistant.answer.cite import SUPPORT_THRESHOLD, support
-from assistant.apps.brief.model import Footnote, Point, authority_label, date_label, file_name, years
+from assistant.apps.brief.model import Footnote, Point, authority_label, date_label, years
 from assistant.core.types import Chunk, Document
 from assistant.ingest.describe import describe, judgement_spans
 from assistant.text import squash
@@ -60,10 +60,8 @@ class Report:
 
     @property
     def label(self) -> str:
-        """E.g. 'Warrington, focused visit, date not stated'; an unnamed authority's report also gives its file."""
-        name = authority_label(self.authority)
-        suffix = f" ({file_name(self.document.source)})" if self.authority == UNKNOWN else ""
-        return f"{name}, {self.kind}, {date_label(self.date)}{suffix}"
+        """E.g. 'Warrington, focused visit, date not stated'; an unnamed authority's report is named by its title."""
+        return f"{authority_label(self.authority, self.document.title)}, {self.kind}, {date_label(self.date)}"
 
     def chunk_for(self, start: int, end: int) -> Chunk | None:
         """The first stored chunk that holds the span whole and is verbatim in the document."""

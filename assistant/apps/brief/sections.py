@@ -13,7 +13,7 @@ from assistant.apps.brief.classify import candidate_spans, classified
 from assistant.apps.brief.gather import Library, Resolved, Spans
 from assistant.apps.brief.model import (
     ACTIONS, CATEGORIES, CONTEXT, IMPROVEMENTS, STRENGTHS, Point, ReportRef, Section, authority_label, date_label,
-    file_name, joined, kind_label,
+    joined, kind_label,
 )
 from assistant.apps.brief.rephrase import rephrased_points, uses_chat_model
 from assistant.apps.brief.report import Event, Notes, Report, quote_point, supersedes
@@ -56,7 +56,7 @@ def headline(library: Library, reports: Sequence[Report], notes: Notes) -> tuple
 
 def _judgement_point(notes: Notes, event: Event, headline: bool = False, later: Event | None = None) -> Point | None:
     report = event.report
-    name = authority_label(report.authority, report.document.source)
+    name = authority_label(report.authority, report.document.title)
     facts = [event.grade] + ([str(event.year)] if event.year else [])
     if headline:
         if event.own:
@@ -102,7 +102,7 @@ def history(library: Library, reports: Sequence[Report], notes: Notes, used: set
         evidence = _date_or_summary(report, notes, used)
         if evidence is not None:
             points.insert(0, evidence) if evidence.lead.startswith("Date") else points.append(evidence)
-        intro = f"\u201c{squash(report.document.title)}\u201d ({report.document.source})."
+        intro = f"\u201c{squash(report.document.title)}\u201d."
         if not report.date_ord:
             year = report.latest_year_mentioned
             intro += " Date not stated; " + (
@@ -217,7 +217,7 @@ def scope_section(refs: Sequence[ReportRef], extra: Sequence[str], kind: str) ->
         lines.append(
             f"{'Matched' if ref.matched else 'Not matched'}: {authority_label(ref.authority)}, "
             f"{kind_label(ref.inspection_type)}, "
-            f"{date_label(ref.date)} ({ref.source})"
+            f"{date_label(ref.date)} (\u201c{squash(ref.title)}\u201d)"
         )
     return Section("Scope", notes=tuple(lines))
 
@@ -235,8 +235,8 @@ def open_questions(library: Library, reports: Sequence[Report], standing: Mappin
         if report.inspection_type == UNKNOWN:
             gaps.append("does not say what kind of inspection it was")
         if gaps:
-            suffix = "" if report.authority == UNKNOWN else f" ({file_name(report.document.source)})"
-            lines.append(f"{report.label}{suffix}: the report {joined(gaps)}.")
+            lines.append(f"{report.label} (\u201c{squash(report.document.title)}\u201d): the report {joined(gaps)}."
+                         if report.authority != UNKNOWN else f"{report.label}: the report {joined(gaps)}.")
     by_authority: dict[str, list[Report]] = {}
     for report in reports:
         if report.authority != UNKNOWN:
