@@ -140,3 +140,14 @@ def test_the_real_answer_marks_inadequate_and_shows_no_path(ingested, warrington
     for page in shown:
         assert not PATHS.search(page) and "characters" not in page
     assert "Child protection good – but could be better" in shown[1] and "Warrington" in shown[1]
+
+
+def test_a_comparisons_uncovered_side_follows_the_cited_sentences_in_page_copy_and_export():
+    line = "Nothing was found on <strategy> meetings in Warrington's reports."
+    answer = {**answer_of([{"text": HOSTILE, "citations": [1]}]), "uncovered": [line]}
+    body = render.render_answer_body(0, answer)
+    shown = f'<p class="answer-text uncovered">{html.escape(line)}</p>'
+    assert shown in body and body.index("cite-marker") < body.index(shown), "escaped, after the cited sentence"
+    copied = export.plain_answer(answer)
+    assert copied.index(HOSTILE) < copied.index(line) < copied.index("Sources:")
+    assert line in export.export_markdown([{"question": "q", "answer": answer}])

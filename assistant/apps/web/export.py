@@ -28,7 +28,8 @@ def answer_paragraphs(
     for label, sentences in label_groups(answer.get("sentences") or []):
         text = " ".join(f"{s.get('text', '')}{refs([int(n) for n in s.get('citations', [])])}" for s in sentences)
         paragraphs.append(f"{lead(label) if label else ''}{text}")
-    return paragraphs
+    # The sides of a comparison no citation speaks for, after the cited paragraphs, as the answer gives them.
+    return paragraphs + [str(line) for line in answer.get("uncovered") or []]
 
 
 def plain_answer(answer: Mapping[str, Any]) -> str:

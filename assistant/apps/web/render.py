@@ -77,7 +77,8 @@ def render_answer_body(turn_index: int, answer: Mapping[str, Any]) -> str:
         previews = {int(c["n"]): preview(c) for c in answer.get("citations") or []}
         groups = [(label, [_answer_sentence(s, previews) for s in sentences])
                   for label, sentences in label_groups(answer.get("sentences") or [])]
-    return _render("answer.html", turn=turn_index, groups=groups, text=answer.get("answer"))
+    return _render("answer.html", turn=turn_index, groups=groups, text=answer.get("answer"),
+                   uncovered=answer.get("uncovered") or [])
 
 
 def _chat_turn(index: int, turn: Mapping[str, Any]) -> dict[str, Any]:
