@@ -166,7 +166,7 @@ class Assistant:
             )
         answer_started = time.perf_counter()
         asked = profile(standalone, self.extractive.idf)
-        reason = unanswerable_reason(standalone, asked.weights, [p.chunk.text for p in retrieved])
+        reason = unanswerable_reason(asked, [p.chunk.text for p in retrieved])
         sentences, citations = (), ()
         if reason is None:
             sentences, citations = respond(

@@ -1,11 +1,15 @@
 """The evidence rules kept beside the ranker (`assistant train` reports cv_right with and without them):
 a figure or year the question asks about that no retrieved passage contains, and a question that shares
-no word with any retrieved passage ("What is the capital of France?"), cannot be answered from them."""
+no word with any retrieved passage ("What is the capital of France?"), cannot be answered from them. A
+summary is exempt from the second: "the main weaknesses in Warrington" asks about a report as a whole, in
+words its text need not use."""
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from typing import Sequence
 
+from assistant.answer.profile import QuestionProfile
+from assistant.answer.route import route
 from assistant.text import content_terms
 
 _FIGURE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?%?)(?![\w])")
@@ -21,12 +25,12 @@ def unmentioned_figure(question: str, texts: Sequence[str]) -> str | None:
     return None
 
 
-def unanswerable_reason(question: str, terms: Iterable[str], texts: Sequence[str]) -> str | None:
+def unanswerable_reason(question: QuestionProfile, texts: Sequence[str]) -> str | None:
     """Why the texts cannot answer, or None: a figure none holds, or none of the question's terms in any."""
-    figure = unmentioned_figure(question, texts)
+    figure = unmentioned_figure(question.text, texts)
     if figure is not None:
         return f"no retrieved passage mentions {figure}"
-    wanted = set(terms)
-    if wanted and texts and not any(wanted & set(content_terms(t)) for t in texts):
+    wanted = set(question.weights)
+    if wanted and texts and route(question) != "summary" and not any(wanted & set(content_terms(t)) for t in texts):
         return "no retrieved passage shares a word with the question"
     return None

@@ -184,7 +184,8 @@ def report_label(meta: Mapping[str, Any]) -> str:
     known = [str(meta.get(key, "")) for key in ("inspection_type", "date")]
     known = [v[:4] if key == "date" else v for key, v in zip(("inspection_type", "date"), known)
              if v and v != UNKNOWN]
-    authority = str(meta.get("authority", "")) or UNKNOWN
+    authority = str(meta.get("authority", ""))
+    authority = authority if authority and authority != UNKNOWN else "Unnamed authority"
     return f"{authority} ({', '.join(known)})" if known else authority
 
 

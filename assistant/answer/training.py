@@ -55,8 +55,7 @@ class Case:
     def example(self) -> "Example":
         return Example(self.qid, self.answerable, self.kind, feature_matrix(self.question, self.vector, self.candidates),
                        self.labels, self.candidates, self.must, route(self.question),
-                       unanswerable_reason(self.question.text, self.question.weights,
-                                           [c.sentence.text for c in self.candidates]) is not None)
+                       unanswerable_reason(self.question, [c.sentence.text for c in self.candidates]) is not None)
 
 
 @dataclass(frozen=True)

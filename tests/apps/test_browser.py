@@ -131,7 +131,8 @@ def test_gradio_client_brief(app_server):
     references = {int(n) for n in re.findall(r"\[\^(\d+)\](?!:)", note)}
     definitions = {int(n) for n in re.findall(r"^\[\^(\d+)\]: ", note, re.M)}
     assert references and references == definitions
-    assert "004_0054459c75a45910.txt" in note  # the Warrington focused visit is a source
+    assert "Child-centred support provided to families in Warrington" in note  # the focused visit, by title
+    assert "004_0054459c75a45910.txt" not in note, "readers see titles, not file names"
     with pytest.raises(AppError, match="the topic is empty"):
         client.predict("  ", api_name="/brief")
 

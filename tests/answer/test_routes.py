@@ -1,0 +1,25 @@
+"""Questions by form on the shipped corpus: a summary of one authority's weaknesses answers although its
+words ("main weaknesses") need not occur in the text; an unnamed authority's group is labelled as such."""
+from __future__ import annotations
+
+from assistant.answer.extractive import report_authorities
+from tests.support.answer_contract import check_contract
+
+
+def test_the_main_weaknesses_of_an_authority_are_answered_from_its_reports(ingested):
+    answer = ingested.ask("What were the main weaknesses in Warrington?")
+    assert not answer.abstained, answer.answer
+    assert all("Warrington" in report_authorities(c.metadata) for c in answer.citations)
+    assert len(answer.sentences) > 3, "a summary takes more than a fact's three sentences"
+    check_contract(answer.to_dict(), ingested)
+
+
+def test_a_question_that_shares_no_word_with_the_reports_still_abstains(ingested):
+    assert ingested.ask("What is the capital of France?").abstained
+
+
+def test_an_unnamed_authoritys_group_is_labelled_unnamed_not_unknown(ingested):
+    answer = ingested.ask("Across the inspections, where was health attendance at strategy meetings a concern?")
+    labels = [s.label for s in answer.sentences if s.label]
+    assert any(label.startswith("Unnamed authority (") for label in labels), labels
+    assert not any(label.lower().startswith("unknown") for label in labels), labels
