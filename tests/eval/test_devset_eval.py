@@ -45,6 +45,7 @@ def _figures(groups: dict) -> list[float]:
             if isinstance(v, float) and not k.endswith("_n")]
 
 
+@pytest.mark.slow  # a devset index, subprocesses or a big file: in `make test`, not in `make test-fast`
 @needs_devset
 def test_devset_run_answers_every_id_and_keeps_the_splits_apart(tmp_path, shared_embedder):
     devset = _subset(tmp_path / "devset")

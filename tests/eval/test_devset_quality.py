@@ -20,6 +20,7 @@ FLOORS = {
 }
 
 
+@pytest.mark.slow  # a devset index, subprocesses or a big file: in `make test`, not in `make test-fast`
 @pytest.mark.skipif(not (DEVSET / "score.py").is_file(), reason="the devset is not beside the repository")
 def test_held_out_figures_hold(shared_embedder):
     from assistant.eval.devset import run_devset

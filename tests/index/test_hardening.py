@@ -76,6 +76,7 @@ def _read_only_tree(root: Path, writable: bool) -> None:
         path.chmod(mode | 0o200 if writable else mode & ~0o222)
 
 
+@pytest.mark.slow  # a devset index, subprocesses or a big file: in `make test`, not in `make test-fast`
 def test_a_read_only_index_answers_and_refuses_ingest_in_one_line(make_settings, tmp_path, shared_embedder):
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -124,6 +125,7 @@ def small_disk(tmp_path):
         subprocess.run(["umount", "--lazy", str(mount)], check=True)
 
 
+@pytest.mark.slow  # a devset index, subprocesses or a big file: in `make test`, not in `make test-fast`
 def test_a_full_disk_stops_ingest_in_one_line_and_the_index_still_answers(make_settings, tmp_path, small_disk,
                                                                           shared_embedder):
     from assistant.ingest.space import free_bytes

@@ -97,6 +97,7 @@ def test_shipped_reports_chunks_hold_no_furniture(make_settings, tmp_path):
         assert widget not in seen
 
 
+@pytest.mark.slow  # a devset index, subprocesses or a big file: in `make test`, not in `make test-fast`
 @pytest.mark.skipif(not (DEVSET / "corpus").is_dir(), reason="the devset (../shared/devset) is not beside the repo")
 def test_devset_chunks_hold_no_furniture_and_titles_are_headings(make_settings, tmp_path):
     settings = make_settings(tmp_path)
@@ -136,6 +137,7 @@ def test_ingest_learns_a_sites_template_across_the_batch(make_settings, tmp_path
     assert not SiteLines(settings.index_dir / SITE_LINES_FILE).repeated("council-news.example")  # one page left
 
 
+@pytest.mark.slow  # a devset index, subprocesses or a big file: in `make test`, not in `make test-fast`
 @pytest.mark.skipif(not (DEVSET / "questions.jsonl").is_file(), reason="the devset (../shared/devset) is not beside the repo")
 def test_devset_answers_cite_no_furniture(make_settings, tmp_path, shared_embedder):
     """Every citation of answers to a quarter of the devset questions avoids every furniture line."""

@@ -94,6 +94,7 @@ def test_identical_content_under_two_names_is_indexed_once(make_settings, tmp_pa
     assert [Path(m["source"]).name for m in helper.documents().values()] == ["b_copy_of_report.txt"]
 
 
+@pytest.mark.slow  # a devset index, subprocesses or a big file: in `make test`, not in `make test-fast`
 def test_a_five_megabyte_line_is_refused_quickly_naming_the_limit(make_settings, tmp_path, shared_embedder):
     import random
     import time
