@@ -182,8 +182,7 @@ class Assistant:
         common = dict(question=question, standalone_question=standalone, retrieved=tuple(retrieved),
                       timings_ms=timings, id=id, notes=notes)
         if not sentences:
-            reason = (f"no indexed report mentions {', '.join(missing)}" if missing
-                      else area.notes[0] if not area.doc_ids and area.notes else reason)
+            reason = f"no indexed report mentions {', '.join(missing)}" if missing else area.empty_reason() or reason
             return Answer(answer=_abstention(reason), abstained=True, **common)
         uncovered = uncovered_sides(asked, citations, documents)
         return Answer(answer=" ".join((render(sentences), *uncovered)), abstained=False, sentences=sentences,

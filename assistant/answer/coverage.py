@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping, Sequence
 
-from assistant.answer.extractive import report_authorities
+from assistant.ingest.describe import report_authorities
 from assistant.answer.profile import QuestionProfile
 from assistant.answer.route import route
 from assistant.core.types import Citation

@@ -17,6 +17,7 @@ from assistant.answer.route import route
 from assistant.core.settings import AnswerSettings
 from assistant.core.types import Chunk, Passage, StoredSentence
 from assistant.index.embed import Embedder
+from assistant.ingest.describe import report_authorities
 from assistant.text.patterns import UNKNOWN
 
 # The sentences stored inside these chunks, with their vectors (the sentence index, filled at ingest).
@@ -202,12 +203,6 @@ def _side_bests(ranked: Sequence[RankedSentence], named: Sequence[str]) -> list[
         for side in sides:
             bests.setdefault(side, r)
     return list({id(r): r for r in bests.values()}.values())
-
-
-def report_authorities(meta: Mapping[str, Any]) -> tuple[str, ...]:
-    """The main authority of a chunk's report, then every other one its text is about."""
-    listed = [a.strip() for a in str(meta.get("authorities", "")).split(";") if a.strip()]
-    return tuple(dict.fromkeys([str(meta.get("authority", ""))] + listed))
 
 
 def answer_span(wants: Sequence[str], text: str) -> tuple[int, int] | None:

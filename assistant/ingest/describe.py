@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any, Mapping
 
 from assistant.ingest.authorities import authorities_in, find_authority, locate
 from assistant.ingest.dates import read_dates, ordinal, year_of
@@ -70,6 +71,12 @@ class Description:
 
 def _judgement_text(judgement: Judgement) -> str:
     return f"{judgement.grade} ({judgement.year})" if judgement.year else judgement.grade
+
+
+def report_authorities(meta: Mapping[str, Any]) -> tuple[str, ...]:
+    """The main authority of a report (its stored metadata), then every other one its text is about."""
+    listed = [a.strip() for a in str(meta.get("authorities", "")).split(";") if a.strip()]
+    return tuple(dict.fromkeys([str(meta.get("authority", ""))] + listed))
 
 
 def flag(kind: str, value: str) -> str:

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from assistant.ingest.describe import UNKNOWN, authorities_in, flag
+from assistant.ingest.describe import UNKNOWN, authorities_in, flag, report_authorities
 from assistant.index.embed import Embedder
 from assistant.core.errors import InputError
 from assistant.index.keyword import KeywordIndex
@@ -33,6 +33,13 @@ class Scope:
     named_authorities: tuple[str, ...] = ()
     unknown_authorities: tuple[str, ...] = ()
     filters: Mapping[str, str] = field(default_factory=dict)
+    excluded_authorities: tuple[str, ...] = ()  # named, indexed, and left out by the filters
+
+    def empty_reason(self) -> str | None:
+        """Why the filters leave nothing to answer from, when they are the reason."""
+        if not self.doc_ids and self.notes:
+            return self.notes[0]
+        return _left_out(self.excluded_authorities) if self.excluded_authorities else None
 
 
 def parse_filters(pairs: list[str] | None) -> dict[str, str]:
@@ -86,6 +93,10 @@ def _matches(meta: Mapping[str, Any], key: str, value: str) -> bool:
     return ordinal >= bound if key == "date_from" else ordinal <= bound
 
 
+def _left_out(authorities: tuple[str, ...]) -> str:
+    return f"the filters leave out every report about {', '.join(authorities)}"
+
+
 def scope(documents: Mapping[str, Mapping[str, Any]], question: str, filters: Mapping[str, Any]) -> Scope:
     check_filters(filters)
     selected = dict(documents)
@@ -97,6 +108,10 @@ def scope(documents: Mapping[str, Mapping[str, Any]], question: str, filters: Ma
         selected = narrowed
     indexed_authorities = {str(m.get("authority")) for m in documents.values()}
     named = tuple(authorities_in(question, any_case=True))
+    kept = {name for meta in selected.values() for name in report_authorities(meta)}
+    excluded = tuple(a for a in named if a in indexed_authorities and a not in kept) if filters else ()
+    if excluded:
+        notes.append(_left_out(excluded))
     return Scope(
         doc_ids=frozenset(selected),
         searched=len(selected),
@@ -104,6 +119,7 @@ def scope(documents: Mapping[str, Mapping[str, Any]], question: str, filters: Ma
         named_authorities=tuple(a for a in named if a in indexed_authorities),
         unknown_authorities=tuple(a for a in named if a not in indexed_authorities),
         filters={k: str(v) for k, v in filters.items()},
+        excluded_authorities=excluded,
     )
 
 

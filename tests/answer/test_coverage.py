@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.coverage import topic_of, uncovered_sides
-from assistant.answer.extractive import report_authorities
+from assistant.ingest.describe import report_authorities
 from assistant.answer.profile import profile
 from tests.support.answer_contract import check_contract
 

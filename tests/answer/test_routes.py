@@ -2,7 +2,7 @@
 words ("main weaknesses") need not occur in the text; an unnamed authority's group is labelled as such."""
 from __future__ import annotations
 
-from assistant.answer.extractive import report_authorities
+from assistant.ingest.describe import report_authorities
 from tests.support.answer_contract import check_contract
 
 
@@ -23,3 +23,11 @@ def test_an_unnamed_authoritys_group_is_labelled_unnamed_not_unknown(ingested):
     labels = [s.label for s in answer.sentences if s.label]
     assert any(label.startswith("Unnamed authority (") for label in labels), labels
     assert not any(label.lower().startswith("unknown") for label in labels), labels
+
+
+def test_an_abstention_under_a_filter_says_the_filter_left_out_the_authority_asked_about(ingested):
+    answer = ingested.ask("What judgement did Warrington receive in 2009?", filters={"authority": "Wirral"})
+    assert answer.abstained
+    assert "the filters leave out every report about Warrington" in answer.answer
+    unfiltered = ingested.ask("What judgement did Warrington receive in 2009?")
+    assert not unfiltered.abstained and not any("leave out" in note for note in unfiltered.notes)

@@ -151,3 +151,12 @@ def test_a_comparisons_uncovered_side_follows_the_cited_sentences_in_page_copy_a
     copied = export.plain_answer(answer)
     assert copied.index(HOSTILE) < copied.index(line) < copied.index("Sources:")
     assert line in export.export_markdown([{"question": "q", "answer": answer}])
+
+
+@pytest.mark.parametrize("filtered", [False, True])
+def test_an_abstentions_hint_mentions_filters_only_when_some_are_on(filtered):
+    abstention = {"question": "q", "answer": "The indexed reports do not answer this question.", "abstained": True,
+                  "sentences": [], "citations": []}
+    body = render.render_answer_body(0, abstention, filtered=filtered)
+    assert "No answer in the reports." in body
+    assert ("clearing the filters" in body) is filtered

@@ -69,7 +69,7 @@ def _answer_sentence(sentence: Mapping[str, Any], previews: Mapping[int, str]) -
             "citations": [(n, previews.get(n, f"Citation {n}")) for n in numbers]}
 
 
-def render_answer_body(turn_index: int, answer: Mapping[str, Any]) -> str:
+def render_answer_body(turn_index: int, answer: Mapping[str, Any], filtered: bool = False) -> str:
     """Answer sentences with the answering words marked and clickable [n] markers after each, grouped under
     the label of the report they come from; an abstention as an honest notice."""
     groups: list[tuple[str, list[dict[str, Any]]]] = []
@@ -78,7 +78,7 @@ def render_answer_body(turn_index: int, answer: Mapping[str, Any]) -> str:
         groups = [(label, [_answer_sentence(s, previews) for s in sentences])
                   for label, sentences in label_groups(answer.get("sentences") or [])]
     return _render("answer.html", turn=turn_index, groups=groups, text=answer.get("answer"),
-                   uncovered=answer.get("uncovered") or [])
+                   uncovered=answer.get("uncovered") or [], filtered=filtered)
 
 
 def _chat_turn(index: int, turn: Mapping[str, Any]) -> dict[str, Any]:
@@ -89,7 +89,7 @@ def _chat_turn(index: int, turn: Mapping[str, Any]) -> dict[str, Any]:
     if answer and not shown["pending"] and not shown["error"]:
         standalone = answer.get("standalone_question") or ""
         shown.update(
-            body=render_answer_body(index, answer), abstained=answer.get("abstained"), copy_text=plain_answer(answer),
+            body=render_answer_body(index, answer, bool(shown["filters"])), abstained=answer.get("abstained"), copy_text=plain_answer(answer),
             read_as=standalone if standalone != answer.get("question") else "", notes=answer.get("notes") or [],
             rating=turn.get("rating"),
         )
