@@ -89,6 +89,9 @@ class LimitsSettings(BaseModel):
     chunks_per_document: int = Field(
         2000, ge=1, description="passages one file may become; a file that would make more is refused at ingest"
     )
+    saved_conversations: int = Field(
+        30, ge=1, le=500, description="conversations the app keeps in the browser (localStorage); older ones drop off"
+    )
 
 
 class Settings(BaseSettings):

@@ -108,7 +108,7 @@ def test_new_conversation_asks_first_and_the_comment_box_opens_by_the_buttons(ap
         # Cancelled: the conversation stays.
         page.locator("#new-conversation").click()
         page.wait_for_timeout(1000)
-        assert len(dialogs) == 1 and "discarded" in dialogs[0]
+        assert len(dialogs) == 1 and dialogs[0].startswith("Start a new conversation?")
         expect(page.locator('#chat [data-answer="0"]')).to_be_visible()
         expect(page.locator("#chat .welcome")).to_have_count(0)
 
@@ -143,3 +143,57 @@ def test_api_info_describes_every_parameter_and_filter_key(app_server):
     # What a script author reads: view_api prints each parameter with its description.
     shown = Client(app_server["url"], verbose=False).view_api(print_info=False, return_format="str")
     assert ask["filters"] in shown and ask["history"] in shown and brief[0]["python_type"]["description"] in shown
+
+
+@pytest.mark.browser
+def test_conversations_are_kept_in_the_browser_and_can_be_renamed_and_deleted(app_server):
+    from playwright.sync_api import expect
+
+    with app_page(app_server) as page:
+        page.on("dialog", lambda dialog: dialog.accept())
+        expect(page.locator("#app-status")).to_contain_text("Ready", timeout=180_000)
+        _ask(page, QUESTIONS[1], 0)
+        _ask(page, QUESTIONS[2], 1)
+        page.locator("#new-conversation").click()
+        expect(page.locator("#chat .welcome")).to_be_visible(timeout=15_000)
+        _ask(page, QUESTIONS[3], 0)
+        page.locator("#saved-conversations").get_by_text("Saved conversations").first.click()
+        page.locator("#saved-choice input").click()
+        expect(page.get_by_role("option")).to_have_count(2, timeout=15_000)  # listed as soon as answered
+
+        # A reload (a new session on the server) still lists both, newest first, from localStorage.
+        page.reload(wait_until="domcontentloaded")
+        page.locator("#saved-conversations").get_by_text("Saved conversations").first.click()
+        page.locator("#saved-choice input").click()
+        options = page.get_by_role("option")
+        expect(options).to_have_count(2, timeout=15_000)
+        labels = options.all_inner_texts()
+        assert labels[0].startswith(QUESTIONS[3]) and "1 question" in labels[0], labels
+        assert labels[1].startswith(QUESTIONS[1]) and "2 questions" in labels[1], labels
+
+        # Open the older one: its turns, answers and citations come back.
+        options.nth(1).click()
+        expect(page.locator('#chat [data-answer="1"]')).to_be_visible(timeout=15_000)
+        expect(page.locator("#chat .msg.user .bubble").first).to_have_text(QUESTIONS[1])
+        expect(page.locator("#citations .cite-card").first).to_be_visible()
+        assert page.locator("#export").is_enabled()
+
+        # Rename it; the new name survives a reload.
+        page.locator("#saved-name input").fill("Care leavers and early help")
+        page.locator("#saved-rename").click()
+        expect(page.locator("#saved-status")).to_contain_text("Renamed", timeout=15_000)
+        page.reload(wait_until="domcontentloaded")
+        page.locator("#saved-conversations").get_by_text("Saved conversations").first.click()
+        page.locator("#saved-choice input").click()
+        expect(page.get_by_role("option", name="Care leavers and early help", exact=False)).to_have_count(1,
+                                                                                                         timeout=15_000)
+        page.get_by_role("option", name="Care leavers and early help", exact=False).click()
+        expect(page.locator('#chat [data-answer="1"]')).to_be_visible(timeout=15_000)
+
+        # Delete it (after a confirmation): one is left.
+        page.locator("#saved-delete").click()
+        expect(page.locator("#saved-status")).to_contain_text("Deleted", timeout=15_000)
+        page.locator("#saved-choice input").click()
+        expect(page.get_by_role("option")).to_have_count(1, timeout=15_000)
+        expect(page.get_by_role("option").first).to_contain_text(QUESTIONS[3])
+        page.screenshot(path=str(ARTIFACTS / "14-saved-conversations-1280x800.png"))

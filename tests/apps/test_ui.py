@@ -350,3 +350,49 @@ def test_launch_options_carry_auth_and_limits(tmp_path):
     assert options["auth"] == ("staff", "s3cret")
     assert options["max_file_size"] == 2 * 1024 * 1024
     assert launch.launch_options(build_settings(tmp_path))["auth"] is None
+
+
+def test_saved_conversations_keep_update_rename_delete_and_cap(mash):
+    convo = mash + [{"question": "And then?", "pending": True, "filters": {}}]
+    saved, first = state.save_conversation([], None, convo, 3, "2026-12-04T10:00:00+00:00")
+    assert len(saved) == 1 and first == saved[0]["id"]
+    entry = saved[0]
+    assert entry["title"] == "What did inspectors say about the MASH?" and entry["updated"].startswith("2026-12-04")
+    assert len(entry["turns"]) == 1, "a pending turn is not kept"
+    assert "retrieved" not in entry["turns"][0]["answer"] and entry["turns"][0]["answer"]["citations"]
+    assert "retrieved" in mash[0]["answer"], "the conversation itself is left as it was"
+    assert state.save_conversation(saved, None, [], 3, "later") == (saved, None), "an empty chat is not saved"
+
+    # Saved again under its id: updated in place, moved first; a new one gets its own id.
+    saved, second = state.save_conversation(saved, None, mash, 3, "2026-12-04T11:00:00+00:00")
+    assert second != first and [e["id"] for e in saved] == [second, first]
+    saved, same = state.save_conversation(saved, first, mash + mash, 3, "2026-12-04T12:00:00+00:00")
+    assert same == first and [e["id"] for e in saved] == [first, second] and len(saved[0]["turns"]) == 2
+    assert state.saved_choices(saved)[0] == (
+        "What did inspectors say about the MASH? · 2 questions · 2026-12-04", first)
+
+    # A name sticks through later saves; a blank name goes back to the first question.
+    saved = state.rename_saved(saved, first, "  MASH   notes ")
+    saved, _ = state.save_conversation(saved, first, mash, 3, "2026-12-05T09:00:00+00:00")
+    assert saved[0]["title"] == "MASH notes" and state.saved_choices(saved)[0][0].startswith("MASH notes · 1 question ·")
+    assert state.rename_saved(saved, first, " ")[0]["title"] == "What did inspectors say about the MASH?"
+
+    # At most `limit` kept, oldest dropped; delete removes by id; junk from the browser is ignored.
+    for hour in range(3):
+        saved, _ = state.save_conversation(saved, None, mash, 3, f"2026-12-06T0{hour}:00:00+00:00")
+    assert len(saved) == 3 and first not in {e["id"] for e in saved}
+    gone = saved[1]["id"]
+    assert gone not in {e["id"] for e in state.delete_saved(saved, gone)} and len(state.delete_saved(saved, gone)) == 2
+    junk = ["x", {"id": 3, "turns": []}, {"id": "ok", "turns": "no"}, *saved]
+    assert state.saved_choices(junk) == state.saved_choices(saved)
+    assert state.find_saved(junk, saved[0]["id"]) == saved[0] and state.find_saved("nonsense", "x") is None
+    long = [{"question": "word " * 40, "answer": mash[0]["answer"], "filters": {}}]
+    assert state.title_of(long).endswith("…") and len(state.title_of(long)) <= state.TITLE_CHARS + 1
+
+
+def test_browser_state_key_is_kept_across_restarts(tmp_path):
+    from assistant.apps.web.pages.conversations import browser_secret
+
+    key = browser_secret(tmp_path / "data")
+    assert len(key) == 32 and browser_secret(tmp_path / "data") == key
+    assert browser_secret(tmp_path / "other") != key

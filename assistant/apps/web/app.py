@@ -73,7 +73,7 @@ def build_app(helper: Any, warmup: Warmup | None = None):
             brief_page.build()
 
         views = [header, library, ask_page.filters, brief_page]
-        ask_page.wire()
+        ask_page.wire(demo)
         brief_page.wire()
         library.wire(ask_page, views)
 

@@ -1,4 +1,5 @@
-"""The conversation the app keeps in `gr.State`, and the filter values: what every handler and page reads.
+"""The conversation the app keeps in `gr.State`, the filter values, and the conversations the browser keeps:
+what every handler and page reads.
 
 A conversation is a list of turns (plain dicts, so gradio can copy them between events):
 `{"question", "answer" (Answer JSON + "notes"), "filters", "rating"}`, `{"question", "error", "filters"}`
@@ -72,3 +73,85 @@ def latest_answered(conversation: Conversation | None) -> int:
         if conversation[index].get("answer"):
             return index
     return -1
+
+
+# ---------------------------------------------------------------- conversations kept in the browser
+# The browser keeps earlier conversations (gr.BrowserState, localStorage) as a list, newest first:
+# `{"id", "title", "named" (True once renamed), "updated" (ISO time), "turns"}`. The list comes back from the
+# browser, so every reader below takes what it can use and skips what it cannot.
+
+TITLE_CHARS = 60
+
+
+def _entries(saved: Any) -> list[dict[str, Any]]:
+    """The well-formed entries of a saved list (anything else the browser sent is ignored)."""
+    if not isinstance(saved, list):
+        return []
+    return [e for e in saved if isinstance(e, dict) and isinstance(e.get("id"), str) and isinstance(e.get("turns"), list)]
+
+
+def kept_turns(conversation: Conversation | None) -> Conversation:
+    """The turns worth keeping: settled ones, without the retrieved passages (the browser's storage is small and
+    nothing shown or exported reads them)."""
+    turns = []
+    for turn in settled(conversation):
+        turn = dict(turn)
+        if isinstance(turn.get("answer"), dict):
+            turn["answer"] = {k: v for k, v in turn["answer"].items() if k != "retrieved"}
+        turns.append(turn)
+    return turns
+
+
+def title_of(conversation: Conversation) -> str:
+    """A conversation's default name: its first question, shortened at a word."""
+    first = " ".join(str(conversation[0].get("question", "")).split()) if conversation else ""
+    if len(first) > TITLE_CHARS:
+        first = first[:TITLE_CHARS].rsplit(" ", 1)[0] + "…"
+    return first or "Untitled conversation"
+
+
+def save_conversation(
+    saved: Any, conversation_id: str | None, conversation: Conversation | None, limit: int, now: str,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The saved list with this conversation first (new, or updated under its id) and at most `limit` entries;
+    returns the list and the conversation's id (None, and the list unchanged, for an empty conversation)."""
+    import uuid
+
+    entries = _entries(saved)
+    turns = kept_turns(conversation)
+    if not turns:
+        return entries, conversation_id
+    earlier = next((e for e in entries if e["id"] == conversation_id), None)
+    named = bool(earlier and earlier.get("named"))
+    entry = {"id": conversation_id if earlier else uuid.uuid4().hex[:12],
+             "title": str(earlier["title"]) if named else title_of(turns), "named": named, "updated": now,
+             "turns": turns}
+    return [entry] + [e for e in entries if e["id"] != entry["id"]][: max(0, limit - 1)], entry["id"]
+
+
+def rename_saved(saved: Any, conversation_id: str | None, name: str | None) -> list[dict[str, Any]]:
+    """The saved list with that conversation renamed (a blank name restores the first question)."""
+    name = " ".join(str(name or "").split())[:200]
+    return [
+        {**e, "title": name or title_of(e["turns"]), "named": bool(name)} if e["id"] == conversation_id else e
+        for e in _entries(saved)
+    ]
+
+
+def delete_saved(saved: Any, conversation_id: str | None) -> list[dict[str, Any]]:
+    return [e for e in _entries(saved) if e["id"] != conversation_id]
+
+
+def find_saved(saved: Any, conversation_id: str | None) -> dict[str, Any] | None:
+    return next((e for e in _entries(saved) if e["id"] == conversation_id), None)
+
+
+def saved_choices(saved: Any) -> list[tuple[str, str]]:
+    """(label, id) for the saved-conversations list: "name · 3 questions · 2026-12-04"."""
+    choices = []
+    for entry in _entries(saved):
+        count = len(entry["turns"])
+        day = str(entry.get("updated", ""))[:10]
+        label = f"{entry.get('title') or 'Untitled conversation'} · {count} question{'s' if count != 1 else ''}"
+        choices.append((f"{label} · {day}" if day else label, entry["id"]))
+    return choices

@@ -1,1 +1,1 @@
-(question) => (document.querySelector('#chat .msg.user') && !window.confirm('Start a new conversation? The current one will be discarded (export it first to keep it).')) ? null : (question ?? '')
+(question) => (document.querySelector('#chat .msg.user') && !window.confirm('Start a new conversation? This one leaves the screen (it stays under Saved conversations in this browser).')) ? null : (question ?? '')

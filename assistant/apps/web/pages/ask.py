@@ -7,6 +7,7 @@ import gradio as gr
 from assistant.apps.web.export import write_export
 from assistant.apps.web.handlers import answer_question
 from assistant.apps.web.pages.base import PRIVATE, event_data
+from assistant.apps.web.pages.conversations import ConversationsPanel
 from assistant.apps.web.pages.feedback import FeedbackPanel
 from assistant.apps.web.pages.filters import FilterPanel
 from assistant.apps.web.pages.sources import SourcesPanel
@@ -27,6 +28,7 @@ class AskPage:
         self.filters = FilterPanel(helper)
         self.feedback = FeedbackPanel(helper)
         self.sources = SourcesPanel(helper)
+        self.conversations = ConversationsPanel(helper)
 
     def build(self) -> None:
         with gr.Tab("Ask", id="ask", elem_id="tab-ask"):
@@ -54,6 +56,7 @@ class AskPage:
                                                     interactive=self._ready())
                     self.feedback.build_status()
                 with gr.Column(scale=2, min_width=300):
+                    self.conversations.build()
                     self.sources.build()
 
     def welcome_if_empty(self, convo: list) -> Any:
@@ -83,12 +86,13 @@ class AskPage:
             self.warmup.wait()
             yield values()
 
-    def wire(self) -> None:
+    def wire(self, demo: gr.Blocks) -> None:
         self.filters.wire()
         self.feedback.wire(self.chat, self.conversation)
         self.sources.wire(self.chat, self.conversation)
         self._wire_asking()
         self._wire_new_conversation()
+        self.conversations.wire(demo, self)
 
     def _wire_asking(self) -> None:
         sources = self.sources
@@ -111,27 +115,29 @@ class AskPage:
                    self.ask_button]
         ask = dict(fn=on_ask, inputs=[self.question, self.conversation, *self.filters.controls], outputs=outputs,
                    show_progress="hidden", **PRIVATE)
-        self.ask_button.click(**ask)
-        self.question.submit(**ask)
 
         def on_example(evt: gr.EventData):
             return str(event_data(evt).get("question", ""))
 
-        self.chat.example(on_example, outputs=self.question, **PRIVATE).then(**ask)
+        # Each way of asking; the saved-conversations panel chains its save onto them.
+        self.asked = [self.ask_button.click(**ask), self.question.submit(**ask),
+                      self.chat.example(on_example, outputs=self.question, **PRIVATE).then(**ask)]
 
     def _wire_new_conversation(self) -> None:
         sources = self.sources
         feedback_outputs, feedback_values = self.feedback.cleared()
+        saved_outputs, saved_values = self.conversations.cleared()
 
         outputs = [self.conversation, self.chat, sources.citations, sources.source, sources.tabs, self.export_button,
-                   *feedback_outputs]
+                   *feedback_outputs, *saved_outputs]
 
         def on_new(question):
             # confirm_new.js passes None when the user chose to keep a non-empty chat (the box's text otherwise).
             if question is None:
                 return (gr.update(),) * len(outputs)
             return ([], render_chat([], welcome(self.helper)), render_citations([]), empty_source(),
-                    gr.Tabs(selected="citations"), gr.update(value=None, interactive=False), *feedback_values)
+                    gr.Tabs(selected="citations"), gr.update(value=None, interactive=False), *feedback_values,
+                    *saved_values)
 
         self.new_button.click(on_new, inputs=self.question, outputs=outputs, js=read_asset("confirm_new.js"),
                               **PRIVATE)
