@@ -23,7 +23,8 @@ _ASKING = frozenset(
 )
 
 _WANTS = {
-    "number": re.compile(r"\bhow\s+(?:many|much|long|often|old)\b|\bwhat\s+(?:number|figure|amount|proportion|"
+    # "how much better" asks for a degree, told in words ("little progress"), not a quantity.
+    "number": re.compile(r"\bhow\s+(?:many|much(?!\s+(?:better|worse|further)\b)|long|often|old)\b|\bwhat\s+(?:number|figure|amount|proportion|"
                          r"percentage|share|rate|age|ages)\b|\bper\s*cent\b", re.I),
     "date": re.compile(r"^\s*when\b|\bwhat\s+(?:date|year|month|day)\b|\bin\s+which\s+(?:year|month)\b", re.I),
     "person": re.compile(r"^\s*who\b|\bwhose\b|\bname\s+of\b|\bwhat\s+is\s+the\s+name\b", re.I),
@@ -40,6 +41,17 @@ _GRADE = re.compile(rf"\b(?:{GRADE}|{SCOTTISH_GRADE})\b", re.I)
 _NAME = r"[A-Z][a-z]+\s+(?:[A-Z]\.?\s+)?[A-Z][a-z'-]+"
 _PERSON = re.compile(rf"\b{TITLE}\s+[A-Z][\w'-]+|(?<=[a-z,;:] ){_NAME}|^\W*{_NAME}(?=,)")
 _FINDS = {"number": _NUMBER, "date": _DATE, "person": _PERSON, "grade": _GRADE}
+
+
+# Days of a date ("20 and 21 February", "11th February"): numbers that count nothing.
+_DAYS = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s*(?:and|-|\u2013|to)\s*\d{{1,2}}(?:st|nd|rd|th)?)?\s+{MONTH}")
+
+
+def counts(text: str) -> list[tuple[int, int]]:
+    """Where `text` states a quantity: its number spans without years and the days of dates."""
+    dated = [m.span() for m in YEAR.finditer(text)] + [m.span() for m in _DAYS.finditer(text)]
+    spans = [(s, s + len(text[s:e].rstrip())) for s, e in answer_spans("number", text)]
+    return [(s, e) for s, e in spans if not any(a <= s and e <= b for a, b in dated)]
 
 
 def answer_spans(kind: str, text: str) -> list[tuple[int, int]]:

@@ -11,7 +11,7 @@ import pytest
 from assistant.answer.cite import DraftSentence, verify
 from assistant.answer.extractive import RankedSentence, answer_span, compose
 from assistant.answer.features import FEATURE_NAMES, Candidate
-from assistant.answer.profile import answer_spans, profile
+from assistant.answer.profile import answer_spans, counts, profile
 from assistant.answer.ranker import DEFAULT_MODEL, SentenceRanker
 from assistant.answer.training import holds_quote, labelled_sets
 from assistant.core.errors import InputError
@@ -28,6 +28,8 @@ from tests.conftest import DEVSET, REPO
     ("What rating did Ofsted give the service?", ("grade",)),
     ("Did the council accept the recommendations?", ("polar",)),
     ("What did inspectors say about strategy meetings?", ()),
+    ("How much better had practice become?", ()),  # a degree, told in words
+    ("How much did the review cost?", ("number",)),
 ])
 def test_the_form_of_a_question_says_what_kind_of_answer_it_wants(question, wants):
     assert profile(question, idf=lambda t: 1.0).wants == wants
@@ -134,6 +136,15 @@ def test_an_authority_the_metadata_missed_is_answered_from_the_text(tmp_path, sh
     assert not answer.abstained and "strategy meetings" in answer.answer
     missing = helper.ask("What did inspectors find in Cornwall?")
     assert missing.abstained and "mentions Cornwall" in missing.answer
+
+
+@pytest.mark.parametrize("text, quantities", [
+    ("The inspection took place on 20 and 21 February 2024.", []),
+    ("Cabinet decision of 11th February 2010 on a 3 year programme", ["3"]),
+    ("Only 65.5% were on time; 59 recommendations were made.", ["65.5%", "59"]),
+])
+def test_a_count_is_a_number_that_is_no_year_and_no_day_of_a_date(text, quantities):
+    assert [text[s:e] for s, e in counts(text)] == quantities
 
 
 @pytest.mark.parametrize("question, kind", [
