@@ -47,6 +47,14 @@ _FINDS = {"number": _NUMBER, "date": _DATE, "person": _PERSON, "grade": _GRADE}
 _DAYS = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s*(?:and|-|\u2013|to)\s*\d{{1,2}}(?:st|nd|rd|th)?)?\s+{MONTH}")
 
 
+# "Who was the director ...?" asks for one person's name; "Who do the plans include?" may be a group.
+_NAMED_ONE = re.compile(r"^\s*who\s+(?:is|was)\b|\bname\s+of\b|\bwhat\s+is\s+the\s+name\b", re.I)
+
+
+def asks_for_a_name(question: str) -> bool:
+    return bool(_NAMED_ONE.search(question))
+
+
 def counts(text: str) -> list[tuple[int, int]]:
     """Where `text` states a quantity: its number spans without years and the days of dates."""
     dated = [m.span() for m in YEAR.finditer(text)] + [m.span() for m in _DAYS.finditer(text)]

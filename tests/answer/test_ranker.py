@@ -11,7 +11,7 @@ import pytest
 from assistant.answer.cite import DraftSentence, verify
 from assistant.answer.extractive import RankedSentence, answer_span, compose
 from assistant.answer.features import FEATURE_NAMES, Candidate
-from assistant.answer.profile import answer_spans, counts, profile
+from assistant.answer.profile import answer_spans, asks_for_a_name, counts, profile
 from assistant.answer.ranker import DEFAULT_MODEL, SentenceRanker
 from assistant.answer.training import holds_quote, labelled_sets
 from assistant.core.errors import InputError
@@ -164,3 +164,13 @@ def test_a_question_wanting_a_figure_or_date_abstains_when_no_chosen_sentence_ho
         assert generator.generate(question, lacking), "without the rule the same passages answer"
     finally:
         generator.settings = original
+
+
+@pytest.mark.parametrize("question, named", [
+    ("Who was Dudley's Director of Children's Services in 2016?", True),
+    ("What is the name of the lead inspector?", True),
+    ("Who do early help plans appropriately include?", False),  # a group may answer
+    ("Who are children allocated to after the MASH?", False),
+])
+def test_only_a_question_for_one_persons_name_needs_a_name_in_the_answer(question, named):
+    assert asks_for_a_name(question) is named
