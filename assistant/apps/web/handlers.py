@@ -92,14 +92,6 @@ def open_citation(helper: Any, conversation: Conversation | None, turn_index: An
 # ---------------------------------------------------------------- what the index holds
 
 
-def report_count(helper: Any) -> int | None:
-    """How many reports are indexed (None when the index cannot be read)."""
-    try:
-        return len(helper.documents())
-    except AssistantError:
-        return None
-
-
 def filter_options(helper: Any) -> dict[str, Any]:
     """Choices for the filter controls, from the metadata of the indexed reports."""
     documents = helper.documents()
