@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,7 +34,7 @@ class AnswerSettings(BaseModel):
         0.9, ge=0, le=1, description="a further sentence this similar (cosine) to a chosen one adds nothing and is left out"
     )
     require_wanted: bool = Field(
-        True, description="abstain when the question asks for a date or a figure and no chosen sentence holds one"
+        True, description="abstain when the question asks for a date, a figure or a person's name and no chosen sentence holds one"
     )
     summary_sentences: int = Field(12, ge=1, le=30, description="sentences a summary of one report holds at most")
     compare_sentences: int = Field(4, ge=1, le=20, description="sentences a comparison across reports holds at most")
@@ -107,6 +108,14 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(64, ge=1, description="texts encoded at once")
     chunk_size: int = Field(700, ge=100, le=8000, description="characters a passage holds at most (part of the index identity)")
     chunk_overlap: int = Field(150, ge=0, description="characters neighbouring passages share (part of the index identity)")
+    chunk_vectors: Literal["encode", "sentence_mean"] = Field(
+        "encode", description="a passage's vector: its own encoding, or the mean of its sentences' vectors plus its "
+        "report context's (no second encode of the same text at ingest; part of the index identity)",
+    )
+    chunk_context_weight: float = Field(
+        0.5, ge=0, le=10, description="with sentence_mean: the weight of the report context's vector beside the "
+        "sentences' mean (part of the index identity)",
+    )
     max_file_mb: float = Field(50.0, gt=0, description="larger files are refused at ingest")
     top_k: int = Field(8, ge=1, le=100, description="passages an answer returns as retrieved evidence")
     candidates: int = Field(40, ge=1, le=1000, description="passages each search (dense, keyword) brings to the fusion")
@@ -154,6 +163,8 @@ class Settings(BaseSettings):
     def fingerprint(self) -> str:
         """Identity of everything that shapes stored vectors and chunks."""
         key = f"{self.embed_model}|{self.chunk_size}|{self.chunk_overlap}|v{INDEX_SCHEMA_VERSION}"
+        if self.chunk_vectors != "encode":  # appended only then, so the indexes built before it keep their names
+            key += f"|{self.chunk_vectors}:{self.chunk_context_weight}"
         return hashlib.sha1(key.encode()).hexdigest()[:10]
 
     @property
