@@ -154,6 +154,9 @@ def test_conversations_are_kept_in_the_browser_and_can_be_renamed_and_deleted(ap
         expect(page.locator("#app-status")).to_contain_text("Ready", timeout=180_000)
         _ask(page, QUESTIONS[1], 0)
         _ask(page, QUESTIONS[2], 1)
+        page.locator('#chat [data-rating="up"][data-turn="1"]').click()
+        expect(page.locator("#comment textarea")).to_be_visible(timeout=15_000)
+        page.wait_for_timeout(1000)  # the save that follows the rating is not shown on the page
         page.locator("#new-conversation").click()
         expect(page.locator("#chat .welcome")).to_be_visible(timeout=15_000)
         _ask(page, QUESTIONS[3], 0)
@@ -176,6 +179,7 @@ def test_conversations_are_kept_in_the_browser_and_can_be_renamed_and_deleted(ap
         expect(page.locator('#chat [data-answer="1"]')).to_be_visible(timeout=15_000)
         expect(page.locator("#chat .msg.user .bubble").first).to_have_text(QUESTIONS[1])
         expect(page.locator("#citations .cite-card").first).to_be_visible()
+        expect(page.locator('#chat [data-rating="up"][data-turn="1"]')).to_have_attribute("aria-pressed", "true")
         assert page.locator("#export").is_enabled()
 
         # Rename it; the new name survives a reload.

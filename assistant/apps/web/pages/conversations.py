@@ -65,8 +65,9 @@ class ConversationsPanel:
             saved, current = save_conversation(saved, current, convo, limit, now)
             return saved, current, listed(saved, current)
 
-        for asked in page.asked:
-            asked.then(on_answered, inputs=[page.conversation, self.current, self.saved],
+        # Saved after every answer, and after a rating (a reopened answer shows it).
+        for changed in (*page.asked, page.feedback.rated):
+            changed.then(on_answered, inputs=[page.conversation, self.current, self.saved],
                        outputs=[self.saved, self.current, self.choice], **PRIVATE)
 
         shown = [page.conversation, page.chat, page.sources.citations, page.sources.source, page.export_button]

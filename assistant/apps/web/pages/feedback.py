@@ -51,8 +51,9 @@ class FeedbackPanel:
             return (convo, render_chat(convo), gr.update(visible=True),
                     f"Thanks: answer {entry['turn'] + 1} marked {mark}.", entry)
 
-        chat.rate(on_rate, inputs=conversation, outputs=[conversation, chat, self.comment_box, self.status, self.last],
-                  show_progress="hidden", **PRIVATE)
+        self.rated = chat.rate(on_rate, inputs=conversation,
+                               outputs=[conversation, chat, self.comment_box, self.status, self.last],
+                               show_progress="hidden", **PRIVATE)
 
         def on_comment(convo, text, entry):
             if not entry or not (text or "").strip():
