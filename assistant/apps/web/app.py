@@ -88,6 +88,7 @@ def build_app(helper: Any, warmup: Warmup | None = None):
                   outputs=[*index_outputs(views), ask_page.chat, *ask_page.readiness_outputs()],
                   show_progress="hidden", concurrency_limit=None, **PRIVATE)
 
+        # Each Args entry stays on one line: gradio takes a parameter's description from that line only.
         def ask(question: str, history: list[dict] | None = None, filters: dict | None = None,
                 k: int | None = None) -> dict:
             """Answer one question from the indexed reports; returns the Answer JSON of the contract (DESIGN.md):

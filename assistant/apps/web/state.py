@@ -87,7 +87,8 @@ def _entries(saved: Any) -> list[dict[str, Any]]:
     """The well-formed entries of a saved list (anything else the browser sent is ignored)."""
     if not isinstance(saved, list):
         return []
-    return [e for e in saved if isinstance(e, dict) and isinstance(e.get("id"), str) and isinstance(e.get("turns"), list)]
+    return [e for e in saved
+            if isinstance(e, dict) and isinstance(e.get("id"), str) and isinstance(e.get("turns"), list)]
 
 
 def kept_turns(conversation: Conversation | None) -> Conversation:

@@ -2,8 +2,8 @@
 questions built from that metadata, so they always fit the reports actually loaded (never a fixed list that
 names reports someone may have deleted)."""
 
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
 
 from assistant.apps.web.labels import known
 from assistant.core.errors import AssistantError
@@ -17,7 +17,7 @@ class Welcome:
     authorities: tuple[str, ...] = ()
     inspection_types: tuple[str, ...] = ()
     years: tuple[str, ...] = ()
-    examples: tuple[str, ...] = field(default_factory=tuple)
+    examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def _reports(documents: Mapping[str, Mapping[str, Any]]) -> list[_Report]:
     return sorted(reports, key=lambda r: (r.authority == "", r.authority, r.inspection_type, r.year))
 
 
-def _pick(reports: list[_Report], wanted: Any, taken: set[str]) -> _Report | None:
+def _pick(reports: list[_Report], wanted: Callable[[_Report], Any], taken: set[str]) -> _Report | None:
     """The first report meeting `wanted`, preferring an authority no earlier example named."""
     fitting = [r for r in reports if wanted(r)]
     fresh = [r for r in fitting if r.authority not in taken]
