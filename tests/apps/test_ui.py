@@ -238,8 +238,10 @@ def test_upload_copies_into_the_data_folder_and_reports_rejections_like_the_cli(
     progress = []
     result = handlers.upload_reports(scratch, [str(good), str(bad), str(empty), sneaky], lambda d, t, p: progress.append((d, t)))
     uploads = Path(scratch.settings.data_dir) / "uploads"
-    statuses = {row[0]: (row[1], row[3]) for row in result.rows}
+    statuses = {row[0]: (row[1], row[3]) for row in result.rows if row[1] != "duplicate"}
     assert statuses["Rutland focused visit (2024).txt"][0] == "indexed"
+    # The same file again (by another path) is the indexed report's duplicate: reported, not kept.
+    assert sorted(row[1] for row in result.rows if row[0] == "Rutland focused visit (2024).txt") == ["duplicate", "indexed"]
     assert statuses["virus.exe"][0] == "failed"
     assert statuses["empty.md"][0] == "failed"
     # The same reasons the CLI prints: they come from the loader, not from the UI.
@@ -249,7 +251,7 @@ def test_upload_copies_into_the_data_folder_and_reports_rejections_like_the_cli(
         assert statuses[path.name][1] == str(raised.value)
     assert progress and progress[-1][0] == progress[-1][1]
     saved = sorted(p.name for p in uploads.iterdir())
-    assert saved == ["Rutland_focused_visit_2024-2.txt", "Rutland_focused_visit_2024.txt"]  # failures not kept
+    assert saved == ["Rutland_focused_visit_2024.txt"]  # failures and duplicates not kept
     assert all(p.resolve().parent == uploads.resolve() for p in uploads.iterdir())
     assert "indexed" in result.message and "failed" in result.message
 

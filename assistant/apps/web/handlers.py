@@ -250,8 +250,9 @@ def upload_reports(
         for outcome in report.outcomes:
             path = Path(outcome.path)
             rows.append([names.get(str(path.resolve()), path.name), outcome.status, outcome.chunks, outcome.reason])
-            if outcome.status == "failed" and path.resolve().is_relative_to(folder.resolve()):
-                path.unlink(missing_ok=True)  # keep nothing that was not indexed
+            # Keep nothing that was not indexed: a duplicate's report is already in the index under its first file.
+            if outcome.status in ("failed", "duplicate") and path.resolve().is_relative_to(folder.resolve()):
+                path.unlink(missing_ok=True)
     counts: dict[str, int] = {}
     for row in rows:
         counts[row[1]] = counts.get(row[1], 0) + 1
