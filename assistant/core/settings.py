@@ -93,6 +93,9 @@ class LimitsSettings(BaseModel):
     saved_conversations: int = Field(
         30, ge=1, le=500, description="conversations the app keeps in the browser (localStorage); older ones drop off"
     )
+    temp_file_age_s: int = Field(
+        3600, ge=1, description="seconds gradio keeps its temporary files (exports, uploads) at most; checked as often"
+    )
 
 
 class Settings(BaseSettings):

@@ -294,7 +294,7 @@ def test_feedback_lines_are_appended(ingested, mash, tmp_path):
         handlers.record_feedback(settings, mash, 0, "meh")
 
 
-def test_markdown_export_has_footnotes(ingested, mash):
+def test_markdown_export_has_footnotes(ingested, mash, tmp_path):
     conversation = handlers.answer_question(ingested, "What is the capital of France?", mash, {})
     text = export.export_markdown(conversation)
     citations = mash[0]["answer"]["citations"]
@@ -305,11 +305,12 @@ def test_markdown_export_has_footnotes(ingested, mash):
     assert len(re.findall(r"^\[\^\d+\]: ", text, re.M)) == len(citations)
     assert " ".join(citations[0]["quote"].split()) in text
     assert "## 2. What is the capital of France?" in text and "do not answer" in text
-    path = export.write_export(conversation)
+    exports = export.SessionExports(tmp_path)
+    path = exports.write(conversation, "session")
     assert path and path.endswith(".md")
     exported = Path(path).read_text(encoding="utf-8")
     assert exported.splitlines()[4:] == text.splitlines()[4:]  # all but the export time
-    assert export.write_export([]) is None
+    assert exports.write([], "session") is None
 
 
 def test_copy_text_carries_sources(mash):

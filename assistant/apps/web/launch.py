@@ -77,6 +77,9 @@ def launch(settings: Settings, helper: Any | None = None, prevent_thread_lock: b
               "use the app and upload reports", file=sys.stderr, flush=True)
     warmup = Warmup(helper)
     demo = build_app(helper, warmup)
+    # What Blocks(delete_cache=...) sets; gradio reads it when launch builds its server. Uploads and exports
+    # older than the age go, checked as often (and all of them when the server stops).
+    demo.delete_cache = (settings.limits.temp_file_age_s, settings.limits.temp_file_age_s)
     demo.queue(default_concurrency_limit=2)
     result = demo.launch(
         server_name=settings.host, server_port=settings.port, prevent_thread_lock=True, quiet=True,

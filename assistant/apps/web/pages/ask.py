@@ -1,10 +1,12 @@
 """The Ask tab: filters, the chat with its question box, feedback, and the citations/source side panel."""
 
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio import utils as gradio_utils
 
-from assistant.apps.web.export import write_export
+from assistant.apps.web.export import SessionExports
 from assistant.apps.web.handlers import answer_question
 from assistant.apps.web.pages.base import PRIVATE, event_data
 from assistant.apps.web.pages.conversations import ConversationsPanel
@@ -25,6 +27,9 @@ class AskPage:
         self.helper = helper
         self.warmup = warmup  # None: nothing to wait for
         self.conversation = conversation
+        # Inside gradio's upload folder: served from there (no second copy in its cache), and its delete_cache
+        # schedule removes what a session that never closed cleanly left behind.
+        self.exports = SessionExports(Path(gradio_utils.get_upload_folder()) / "assistant-exports")
         self.filters = FilterPanel(helper)
         self.feedback = FeedbackPanel(helper)
         self.sources = SourcesPanel(helper)
@@ -94,10 +99,15 @@ class AskPage:
         self._wire_new_conversation()
         self.conversations.wire(demo, self)
 
+        def on_unload(request: gr.Request) -> None:
+            self.exports.discard(request.session_hash)
+
+        demo.unload(on_unload)
+
     def _wire_asking(self) -> None:
         sources = self.sources
 
-        def on_ask(text, convo, *filter_values):
+        def on_ask(request: gr.Request, text, convo, *filter_values):  # gradio fills request in: not an input
             # Two steps: the question shows as pending at once, the answer replaces it when it is ready.
             filters = clean_filters(filter_values)
             if not (text or "").strip():
@@ -107,7 +117,7 @@ class AskPage:
             yield ("", waiting, render_chat(waiting), gr.update(), gr.update(), gr.update(),
                    gr.update(interactive=False))
             done = answer_question(self.helper, text, convo, filters)
-            path = write_export(done)
+            path = self.exports.write(done, request.session_hash)
             yield ("", done, render_chat(done), render_citations(done), gr.Tabs(selected="citations"),
                    gr.update(value=path, interactive=path is not None), gr.update(interactive=True))
 

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from assistant.apps.web.export import write_export
 from assistant.apps.web.pages.base import PRIVATE
 from assistant.apps.web.render import empty_source, read_asset, render_chat, render_citations
 from assistant.apps.web.state import delete_saved, find_saved, rename_saved, save_conversation, saved_choices
@@ -72,12 +71,12 @@ class ConversationsPanel:
 
         shown = [page.conversation, page.chat, page.sources.citations, page.sources.source, page.export_button]
 
-        def on_open(chosen, saved):
+        def on_open(chosen, saved, request: gr.Request):
             entry = find_saved(saved, chosen)
             if entry is None:
                 return (gr.update(),) * (len(shown) + 3) + ("That conversation is no longer saved.",)
             turns = entry["turns"]
-            path = write_export(turns)
+            path = page.exports.write(turns, request.session_hash)
             return (turns, render_chat(turns), render_citations(turns), empty_source(),
                     gr.update(value=path, interactive=path is not None), entry["id"], entry.get("title", ""),
                     gr.update(), "")

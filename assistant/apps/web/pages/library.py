@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio import utils as gradio_utils
 
 from assistant.apps.web.corrections import FIELD_CHOICES, VALUE_HINT, correct_report
 from assistant.apps.web.handlers import (
@@ -14,6 +15,20 @@ from assistant.apps.web.pages.ask import AskPage
 from assistant.apps.web.pages.base import PRIVATE, ShowsIndex, index_outputs, index_values
 from assistant.apps.web.render import read_asset, render_library
 from assistant.core.settings import SUPPORTED_EXTENSIONS
+
+
+def discard_gradio_copies(files: list[str] | None) -> None:
+    """Remove gradio's copies of uploaded files (kept in its folder, served by URL, until delete_cache would
+    remove them): the data folder's copy is the one the index uses, and a deleted report leaves none behind."""
+    folder = Path(gradio_utils.get_upload_folder()).resolve()
+    for item in files or []:
+        path = Path(str(item)).resolve()
+        if path.is_relative_to(folder) and path.parent != folder:
+            path.unlink(missing_ok=True)
+            try:  # gradio gives each upload a folder of its own
+                path.parent.rmdir()
+            except OSError:
+                pass
 
 
 class LibraryPage:
@@ -80,6 +95,7 @@ class LibraryPage:
                 progress((done, total), desc=f"Indexing {Path(path).name}")
 
             result = upload_reports(self.helper, files, tick)
+            discard_gradio_copies(files)
             return (None, result.message, gr.update(value=result.rows, visible=bool(result.rows)),
                     *index_values(views), filters.bar_for(*filter_values))
 

@@ -1,0 +1,203 @@
+"""Issue 17, the web app: what gradio keeps and serves (uploads, exports) and login throttling, against real
+apps started by `launch` on loopback, driven over HTTP as the browser drives them (no Chromium)."""
+import json
+import os
+import socket
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import httpx
+import pytest
+
+from assistant.apps.web import launch as server
+from tests.conftest import CORPUS, build_settings
+
+QUESTION = "What did inspectors say about the MASH?"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def gradio_dir(tmp_path_factory):
+    """gradio's upload folder, private to this module, so what it holds can be listed exactly."""
+    folder = tmp_path_factory.mktemp("gradio")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GRADIO_TEMP_DIR", str(folder))
+        yield folder
+
+
+@pytest.fixture(scope="module")
+def serve(gradio_dir, shared_embedder):
+    """serve(helper, **settings) -> (base URL, demo): `launch` on a free loopback port; all closed at the end."""
+    built = []
+    real_build = server.build_app
+
+    def start(helper, **overrides):
+        settings = helper.settings.model_copy(update={"port": _free_port(), **overrides})
+        facade = SimpleNamespace(**{name: getattr(helper, name) for name in (
+            "documents", "document", "ask", "stats", "ingest", "delete")}, settings=settings)
+        server.build_app = lambda h, warmup=None: built.append(real_build(h, warmup)) or built[-1]
+        try:
+            server.launch(settings, helper=facade, prevent_thread_lock=True)
+        finally:
+            server.build_app = real_build
+        return f"http://127.0.0.1:{settings.port}", built[-1]
+
+    yield start
+    for demo in built:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def helper(tmp_path_factory, shared_embedder, gradio_dir):
+    """An Assistant over its own index of the corpus (uploads and deletes here touch no other test)."""
+    from assistant.pipeline import Assistant
+
+    assistant = Assistant(build_settings(tmp_path_factory.mktemp("hardening")), embedder=shared_embedder)
+    assert assistant.ingest().ok
+    return assistant
+
+
+@pytest.fixture(scope="module")
+def app(serve, helper):
+    return serve(helper)
+
+
+def _fn_index(demo, name: str) -> int:
+    """The first event running the page function `name` ("LibraryPage.on_delete": its class and its name)."""
+    owner, _, function = name.rpartition(".")
+    return next(i for i, fn in demo.fns.items()
+                if getattr(fn.fn, "__name__", "") == function and owner in getattr(fn.fn, "__qualname__", ""))
+
+
+def _run(base: str, demo, name: str, data: list, session: str, client: httpx.Client | None = None) -> list:
+    """Run the page event whose function is `name` as the browser does (queue/join, then the SSE stream)."""
+    client = client or httpx.Client(timeout=120)
+    index = _fn_index(demo, name)
+    joined = client.post(f"{base}/gradio_api/queue/join",
+                         json={"data": data, "fn_index": index, "session_hash": session, "trigger_id": None,
+                               "event_data": None})
+    assert joined.status_code == 200, joined.text
+    with client.stream("GET", f"{base}/gradio_api/queue/data", params={"session_hash": session}) as stream:
+        for line in stream.iter_lines():
+            if not line.startswith("data:"):
+                continue
+            message = json.loads(line[5:])
+            if message.get("msg") == "process_completed":
+                assert message.get("success"), message
+                return message["output"]["data"]
+    raise AssertionError(f"{name} never completed")
+
+
+def _inputs(demo, name: str, **values) -> list:
+    """The event's inputs at their defaults (None for state), with `values` by elem_id or label."""
+    fn = demo.fns[_fn_index(demo, name)]
+    row = []
+    for component in fn.inputs:
+        key = component.elem_id or getattr(component, "label", None)
+        row.append(values[key] if key in values else (None if component.stateful else component.value))
+    return row
+
+
+def _export_path(output: list) -> str:
+    found = [json.dumps(o) for o in output if ".md" in json.dumps(o)]
+    assert found, output
+    return json.loads(found[0])["value"]["path"]
+
+
+def _ask(base, demo, session: str) -> str:
+    name = "AskPage.on_ask"
+    return _export_path(_run(base, demo, name, _inputs(demo, name, question=QUESTION), session))
+
+
+def _served(base: str, path: str | Path, client: httpx.Client | None = None) -> int:
+    return (client or httpx).get(f"{base}/gradio_api/file={path}").status_code
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def test_temp_files_are_deleted_on_a_schedule(app):
+    _, demo = app
+    # Issue 17: without delete_cache gradio keeps every upload and export until the server stops.
+    assert demo.delete_cache == (3600, 3600)
+
+
+def test_an_export_lives_in_its_session_folder_until_the_next_export_or_the_session_ends(app, gradio_dir):
+    base, demo = app
+    first = _ask(base, demo, "session-a")
+    assert Path(first).is_relative_to(gradio_dir) and Path(first).read_text().startswith("# Conversation")
+    assert _served(base, first) == 200
+    other = _ask(base, demo, "session-b")
+    assert Path(other).parent != Path(first).parent  # each session its own unguessable folder
+    second = _ask(base, demo, "session-a")
+    assert Path(second).parent == Path(first).parent
+    assert not Path(first).exists() and _served(base, first) in (403, 404)  # the next export replaced it
+    assert _files(Path(first).parent) == [Path(second)]
+
+    # The tab closes (its heartbeat connection drops): the session's folder goes, the other session's stays.
+    with httpx.Client(timeout=10) as client:
+        with client.stream("GET", f"{base}/gradio_api/heartbeat/session-a") as beat:
+            next(beat.iter_lines())
+    deadline = time.monotonic() + 20
+    while Path(second).parent.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not Path(second).parent.exists() and _served(base, second) in (403, 404)
+    assert Path(other).exists() and _served(base, other) == 200
+
+
+def test_files_outside_what_gradio_produced_are_not_served(app, helper, tmp_path):
+    base, _ = app
+    stray = Path("/tmp") / f"hardening-{os.getpid()}.txt"
+    stray.write_text("not for the web")
+    try:
+        assert _served(base, stray) == 403
+    finally:
+        stray.unlink()
+    assert _served(base, next(CORPUS.glob("*.txt")).resolve()) == 403  # the project folder is not served
+    assert _served(base, Path(helper.settings.index_dir).resolve() / "..") == 403
+    assert _served(base, "/etc/passwd") == 403
+    assert _served(base, "../../../../etc/passwd") in (403, 404)
+
+
+def _upload(base: str, demo, path: Path, session: str) -> list:
+    with path.open("rb") as handle:
+        sent = httpx.post(f"{base}/gradio_api/upload", files=[("files", (path.name, handle))], timeout=60)
+    assert sent.status_code == 200, sent.text
+    [copy] = sent.json()
+    assert Path(copy).exists() and _served(base, copy) == 200  # gradio's copy, while the upload is handled
+    files = [{"path": copy, "orig_name": path.name, "meta": {"_type": "gradio.FileData"}}]
+    output = _run(base, demo, "LibraryPage.on_upload", _inputs(demo, "LibraryPage.on_upload", upload=files), session)
+    assert not Path(copy).exists() and _served(base, copy) in (403, 404)  # the data folder's copy is the one kept
+    return output
+
+
+def test_uploads_leave_no_gradio_copy_duplicates_are_not_kept_and_delete_removes_the_copy(app, helper, tmp_path,
+                                                                                         gradio_dir):
+    base, demo = app
+    uploads = Path(helper.settings.data_dir) / "uploads"
+    report = tmp_path / "Rutland focused visit.txt"
+    report.write_text("Rutland focused visit\n\nOfsted carried out a focused visit to Rutland County Council "
+                      "children's services. Inspectors found that care leavers in Rutland receive timely support "
+                      "from personal advisers.\n", encoding="utf-8")
+    assert "1 indexed" in json.dumps(_upload(base, demo, report, "uploader"))
+    assert [p.name for p in uploads.iterdir()] == ["Rutland_focused_visit.txt"]
+    assert _served(base, uploads / "Rutland_focused_visit.txt") == 403
+
+    # The same content as an indexed corpus report: reported as its duplicate, and nothing of it kept.
+    duplicate = tmp_path / "copy of a corpus report.txt"
+    duplicate.write_bytes(next(CORPUS.glob("*.txt")).read_bytes())
+    assert "1 duplicate" in json.dumps(_upload(base, demo, duplicate, "uploader"))
+    assert [p.name for p in uploads.iterdir()] == ["Rutland_focused_visit.txt"]
+
+    doc_id = next(d for d, meta in helper.documents().items() if "Rutland" in str(meta.get("source")))
+    output = _run(base, demo, "LibraryPage.on_delete", [doc_id], "uploader")
+    assert "Deleted" in json.dumps(output)
+    assert list(uploads.iterdir()) == []
+    assert not [p for p in _files(gradio_dir) if "Rutland" in p.name]  # no temp copy either
