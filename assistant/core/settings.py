@@ -96,6 +96,8 @@ class LimitsSettings(BaseModel):
     temp_file_age_s: int = Field(
         3600, ge=1, description="seconds gradio keeps its temporary files (exports, uploads) at most; checked as often"
     )
+    login_failures: int = Field(5, ge=1, description="failed logins one client address may make in login_window_s")
+    login_window_s: float = Field(300, gt=0, description="seconds a client address's failed logins count against it")
 
 
 class Settings(BaseSettings):

@@ -201,3 +201,26 @@ def test_uploads_leave_no_gradio_copy_duplicates_are_not_kept_and_delete_removes
     assert "Deleted" in json.dumps(output)
     assert list(uploads.iterdir()) == []
     assert not [p for p in _files(gradio_dir) if "Rutland" in p.name]  # no temp copy either
+
+
+def _login(base: str, client: httpx.Client, password: str) -> int:
+    return client.post(f"{base}/login", data={"username": "staff", "password": password}).status_code
+
+
+def test_failed_logins_are_throttled_per_client_until_the_window_passes(serve, helper):
+    window = 2.0
+    base, _ = serve(helper, auth="staff:s3cret",
+                    limits=helper.settings.limits.model_copy(update={"login_failures": 5, "login_window_s": window}))
+    with httpx.Client(timeout=30) as client:
+        started = time.monotonic()
+        assert [_login(base, client, "wrong") for _ in range(5)] == [400] * 5
+        refused = client.post(f"{base}/login", data={"username": "staff", "password": "wrong"})
+        assert refused.status_code == 429 and "try again" in refused.json()["detail"]
+        assert int(refused.headers["retry-after"]) >= 1
+        assert _login(base, client, "s3cret") == 429  # even the right password, within the window
+        assert time.monotonic() - started < window, "too slow to check the window on this machine"
+        time.sleep(window + 0.2)
+        assert _login(base, client, "s3cret") == 200
+        assert client.get(f"{base}/gradio_api/info").status_code == 200  # signed in
+        # A success clears the count: the next typing error is one failure, not the sixth.
+        assert _login(base, client, "wrong") == 400 and _login(base, client, "s3cret") == 200

@@ -15,14 +15,19 @@ from assistant.core.settings import Settings
 
 
 def launch_options(settings: Settings) -> dict[str, Any]:
-    """Theme, CSS and limits for Blocks.launch (Gradio 6 takes them at launch, not in Blocks())."""
+    """Theme, CSS, auth (throttled) and limits for Blocks.launch (Gradio 6 takes them at launch, not in Blocks())."""
     import gradio as gr
+    from starlette.middleware import Middleware
+
+    from assistant.apps.web.throttle import LoginThrottle
 
     # System fonts: nothing fetched from the network, and crisp on every platform.
     sans = ("system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "Liberation Sans",
             "DejaVu Sans", "sans-serif")
     mono = ("ui-monospace", "SFMono-Regular", "Consolas", "Liberation Mono", "DejaVu Sans Mono", "monospace")
     theme = gr.themes.Default(primary_hue="indigo", neutral_hue="slate", font=sans, font_mono=mono)
+    limits = settings.limits
+    throttle = Middleware(LoginThrottle, limit=limits.login_failures, window_s=limits.login_window_s)
     return {
         "theme": theme,
         "css": read_asset("app.css"),
@@ -32,6 +37,8 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         "footer_links": ["api"],
         "ssr_mode": False,
         "show_error": False,
+        # Passed to gradio's FastAPI app: middleware added after it has started would be refused.
+        "app_kwargs": {"middleware": [throttle]} if settings.auth_pair else {},
     }
 
 
