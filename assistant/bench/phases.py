@@ -90,6 +90,9 @@ def child_ingest(workdir: Path, chunks: int, seed: int, encode_sample: int) -> d
             "chunks": stored, "ingest_s": round(ingest_s, 3),
             "ingest_chunks_per_s": round(stored / ingest_s, 2),
             "ingest_embed_s": round(timed.seconds, 3),
+            # Texts ingest encoded (sentences, and chunks or context lines as chunk_vectors says) per stored chunk.
+            "chunk_vectors": settings.chunk_vectors,
+            "ingest_texts_per_chunk": round(timed.texts / max(stored, 1), 2),
             "ingest_other_s": round(ingest_s - timed.seconds, 3),
             "ingest_vs_encode": round((stored / ingest_s) / (encoded / encode_s), 3),
             # CPU seconds of this process: less sensitive than wall time to other load on a shared machine.

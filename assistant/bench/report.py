@@ -12,6 +12,8 @@ COLUMNS = (
     ("encode_sentences_per_s", "raw encode sent/s", "{:.1f}"),
     ("ingest_vs_encode", "ingest/encode", "{:.2f}"),
     ("ingest_vs_encode_cpu", "ingest/encode (CPU s)", "{:.2f}"),
+    ("chunk_vectors", "chunk vectors", "{}"),
+    ("ingest_texts_per_chunk", "ingest: texts encoded per chunk", "{:.2f}"),
     ("ingest_embed_s", "ingest: embedding s", "{:.0f}"),
     ("ingest_other_s", "ingest: everything else s", "{:.0f}"),
     ("warm_ms.p50", "warm p50 ms", "{:.0f}"),

@@ -114,8 +114,8 @@ class Settings(BaseSettings):
     chunk_size: int = Field(700, ge=100, le=8000, description="characters a passage holds at most (part of the index identity)")
     chunk_overlap: int = Field(150, ge=0, description="characters neighbouring passages share (part of the index identity)")
     chunk_vectors: Literal["encode", "sentence_mean"] = Field(
-        "encode", description="a passage's vector: its own encoding, or the mean of its sentences' vectors plus its "
-        "report context's (no second encode of the same text at ingest; part of the index identity)",
+        "sentence_mean", description="a passage's vector: the mean of its sentences' vectors plus its report "
+        "context's (each text encoded once at ingest), or its own encoding (part of the index identity)",
     )
     chunk_context_weight: float = Field(
         0.5, ge=0, le=10, description="with sentence_mean: the weight of the report context's vector beside the "
@@ -168,7 +168,8 @@ class Settings(BaseSettings):
     def fingerprint(self) -> str:
         """Identity of everything that shapes stored vectors and chunks."""
         key = f"{self.embed_model}|{self.chunk_size}|{self.chunk_overlap}|v{INDEX_SCHEMA_VERSION}"
-        if self.chunk_vectors != "encode":  # appended only then, so the indexes built before it keep their names
+        # Appended only then, so an index built before the setting stays readable with chunk_vectors=encode.
+        if self.chunk_vectors != "encode":
             key += f"|{self.chunk_vectors}:{self.chunk_context_weight}"
         return hashlib.sha1(key.encode()).hexdigest()[:10]
 

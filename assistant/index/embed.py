@@ -1,16 +1,18 @@
 """Embedders: the Protocol, the sentence-transformers implementation and a deterministic fake."""
 from __future__ import annotations
 
+import bisect
 import hashlib
 import importlib
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from pathlib import Path
 from typing import Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
 from assistant.core.errors import ConfigurationError
+from assistant.core.types import Chunk, StoredSentence
 from assistant.text import content_terms
 
 
@@ -80,6 +82,33 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
+
+
+def sentence_means(
+    chunks: Sequence[Chunk], sentences: Sequence[StoredSentence], vectors: np.ndarray, context: np.ndarray
+) -> tuple[np.ndarray, list[int]]:
+    """Each chunk's vector as the L2-normalised mean of the vectors of the sentences lying wholly inside it
+    (`vectors[i]` is `sentences[i]`'s) plus its row of `context`, and the positions of the chunks that hold no
+    whole sentence (their rows are left zero: the caller encodes those few itself)."""
+    out = np.zeros((len(chunks), vectors.shape[1]), dtype=np.float32)
+    by_doc: dict[str, list[int]] = defaultdict(list)
+    for i in sorted(range(len(sentences)), key=lambda i: sentences[i].start):
+        by_doc[sentences[i].doc_id].append(i)
+    # Sentences of a document never overlap, so sorted by start they are sorted by end too: two bisections
+    # give a chunk's run of whole sentences.
+    starts = {d: [sentences[i].start for i in rows] for d, rows in by_doc.items()}
+    ends = {d: [sentences[i].end for i in rows] for d, rows in by_doc.items()}
+    orphans = []
+    for position, chunk in enumerate(chunks):
+        rows = by_doc.get(chunk.doc_id, [])
+        low = bisect.bisect_left(starts.get(chunk.doc_id, []), chunk.start)
+        high = bisect.bisect_right(ends.get(chunk.doc_id, []), chunk.end)
+        if high <= low:
+            orphans.append(position)
+            continue
+        mean = vectors[rows[low:high]].mean(axis=0) + context[position]
+        out[position] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+    return out, orphans
 
 
 class HashingEmbedder:

@@ -66,13 +66,17 @@ def state_of(committed: Mapping[str, Mapping]) -> str:
     return hashlib.sha1("\n".join([f"tokenizer:{TOKENIZER_VERSION}", *items]).encode()).hexdigest()
 
 
-def indexed_text(chunk: Chunk) -> str:
-    """What BM25 and the embedder see: the passage plus the report context a passage rarely repeats."""
+def context_line(chunk: Chunk) -> str:
+    """The report context a passage rarely repeats (authority, inspection type, title): the same for every
+    passage of a document."""
     meta = chunk.metadata
-    context = " ".join(
-        str(meta.get(k)) for k in _CONTEXT if meta.get(k) and meta.get(k) != "unknown"
-    )
-    return f"{context}. {chunk.title}.\n{chunk.text}" if context else f"{chunk.title}.\n{chunk.text}"
+    context = " ".join(str(meta.get(k)) for k in _CONTEXT if meta.get(k) and meta.get(k) != "unknown")
+    return f"{context}. {chunk.title}." if context else f"{chunk.title}."
+
+
+def indexed_text(chunk: Chunk) -> str:
+    """What BM25 and the embedder see: the passage after its report context."""
+    return f"{context_line(chunk)}\n{chunk.text}"
 
 
 class KeywordIndex:

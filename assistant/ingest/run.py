@@ -6,19 +6,21 @@ import logging
 from pathlib import Path
 from typing import Callable, Sequence
 
+import numpy as np
+
 from assistant.ingest.boilerplate import SITE_LINES_FILE, SiteLines, furniture_spans, preload_sites, source_host
 from assistant.ingest.chunk import chunk_document
 from assistant.ingest.corrections import Corrections
 from assistant.ingest.describe import describe
-from assistant.index.embed import Embedder, require_model
+from assistant.index.embed import Embedder, require_model, sentence_means
 from assistant.core.errors import IndexBusyError, LoadError, StoreError
-from assistant.index.keyword import indexed_text
+from assistant.index.keyword import context_line, indexed_text
 from assistant.ingest.load import discover, load_document
 from assistant.ingest.sentences import document_sentences
 from assistant.ingest.space import check_room, reporting_disk_full
 from assistant.core.settings import Settings
 from assistant.index.chroma import Store
-from assistant.core.types import Chunk, Document, FileOutcome, IngestReport
+from assistant.core.types import Chunk, Document, FileOutcome, IngestReport, StoredSentence
 
 log = logging.getLogger(__name__)
 
@@ -93,9 +95,9 @@ def ingest_files(
 
     def flush() -> None:
         everything = [c for _, _, chunks in pending for c in chunks]
-        vectors = embedder.embed_documents([indexed_text(c) for c in everything])
         sentence_rows = [s for _, _, chunks in pending for s in document_sentences(chunks)]
         sentence_vectors = embedder.embed_documents([s.text for s in sentence_rows])
+        vectors = chunk_vectors(everything, sentence_rows, sentence_vectors, embedder, settings)
         texts = [c.text for c in everything] + [s.text for s in sentence_rows]
         needed = check_room(disk, texts, vectors.shape[1] if len(everything) else 0)
         with reporting_disk_full(disk, needed):
@@ -151,6 +153,27 @@ def ingest_files(
     if sites.sites:
         sites.save()
     return IngestReport(tuple(outcomes))
+
+
+def chunk_vectors(
+    chunks: Sequence[Chunk], sentences: Sequence[StoredSentence], sentence_vectors: np.ndarray, embedder: Embedder,
+    settings: Settings,
+) -> np.ndarray:
+    """The chunks' vectors: encoded (`indexed_text`) or, with "sentence_mean", made from the sentence vectors
+    ingest computes anyway, so each text is encoded once (issue 13's ingest speed). The report context
+    `indexed_text` puts first is encoded once per document and added with `chunk_context_weight`: without it
+    tune accuracy fell from 0.845 to 0.762 (docs/benchmarks.md, 2026-12-04). A chunk holding no whole sentence
+    (a cut of one very long sentence) is still encoded."""
+    if settings.chunk_vectors == "encode" or not sentences:
+        return embedder.embed_documents([indexed_text(c) for c in chunks])
+    lines = [context_line(c) for c in chunks]
+    distinct = list(dict.fromkeys(lines))
+    by_line = dict(zip(distinct, embedder.embed_documents(distinct) * settings.chunk_context_weight))
+    context = np.stack([by_line[line] for line in lines])
+    vectors, orphans = sentence_means(chunks, sentences, sentence_vectors, context)
+    if orphans:
+        vectors[orphans] = embedder.embed_documents([indexed_text(chunks[i]) for i in orphans])
+    return vectors
 
 
 def _too_many(chunks: int, limit: int) -> str | None:

@@ -112,7 +112,8 @@ def test_write_markdown_keeps_the_prose(tmp_path):
 EXPECTED_SIZE_KEYS = {
     "chunks", "documents", "ingest_s", "ingest_chunks_per_s", "encode_sentences_per_s", "ingest_vs_encode",
     "ingest_embed_s", "open_ms", "first_query_ms", "cold_ms", "warm_ms", "warm_retrieve_ms", "baseline_ms",
-    "warm_p50_vs_baseline", "ingest_peak_rss_mib", "query_peak_rss_mib", "peak_rss_mib",
+    "warm_p50_vs_baseline", "ingest_peak_rss_mib", "query_peak_rss_mib", "peak_rss_mib", "chunk_vectors",
+    "ingest_texts_per_chunk",
 }
 
 
@@ -138,6 +139,8 @@ def test_bench_cli_at_a_tiny_size(tmp_path):
         assert {"p50", "p95", "p99", "n"} <= set(size[key]), key
         assert size[key]["p50"] > 0 and size[key]["p99"] >= size[key]["p50"], key
     assert size["warm_ms"]["n"] == 3 and size["cold_ms"]["n"] == 1
+    # Every sentence is encoded besides (or instead of) the chunks: more texts than chunks either way.
+    assert size["chunk_vectors"] == Settings.model_fields["chunk_vectors"].default and size["ingest_texts_per_chunk"] > 1
     assert result["help"]["median_s"] > 0
     assert set(result["targets"]) == {"ingest >= 80% of raw encode", "warm p50 <= 1.2x LangChain query",
                                       "p95 at 100k <= 3x p95 at 1k", "peak RSS at 100k < 1.5 GiB"}

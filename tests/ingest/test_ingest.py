@@ -119,15 +119,21 @@ def test_stored_document_round_trips(ingested, corpus_dir):
 def test_dense_search_matches_brute_force_over_stored_vectors(ingested, shared_embedder):
     import numpy as np
 
-    from assistant.index.keyword import indexed_text
+    from assistant.ingest.run import chunk_vectors
+    from assistant.ingest.sentences import document_sentences
 
     chunks = ingested.store.all_chunks()
     stored = ingested.store._chunks.get(ids=[c.id for c in chunks], include=["embeddings"])
     stored_by_id = dict(zip(stored["ids"], stored["embeddings"]))
     vectors = np.array([stored_by_id[c.id] for c in chunks], dtype=np.float32)
-    sample = chunks[::5]  # each stored vector belongs to its own chunk's text (a sample keeps this quick)
-    for chunk, fresh in zip(sample, shared_embedder.embed_documents([indexed_text(c) for c in sample])):
-        assert float(np.dot(stored_by_id[chunk.id], fresh)) > 0.999, chunk.id
+    # Each stored vector belongs to its own chunk's text, as chunk_vectors makes it from fresh encodes (a
+    # sample of chunks and their sentences keeps this quick).
+    sample = chunks[::5]
+    rows = document_sentences(sample)
+    fresh = chunk_vectors(sample, rows, shared_embedder.embed_documents([r.text for r in rows]), shared_embedder,
+                          ingested.settings)
+    for chunk, vector in zip(sample, fresh):
+        assert float(np.dot(stored_by_id[chunk.id], vector)) > 0.999, chunk.id
     for question in ("waiting list for child and adolescent mental health services",
                      "MASH strategy meetings and health specialists"):
         query = shared_embedder.embed_query(question)
@@ -214,7 +220,7 @@ def test_changed_file_is_replaced(make_settings, tmp_path, corpus_copy, shared_e
     # The new chunk's vector is stored under the new id: its own text finds it first.
     (fresh,) = [c for c in helper.store.chunks_by_id(sorted(new_ids)) if "trampoline" in c.text]
     dense = helper.store.query(shared_embedder.embed_query(indexed_text(fresh)), 1, None)
-    assert dense[0][0].id == fresh.id and dense[0][1] > 0.99
+    assert dense[0][0].id == fresh.id and dense[0][1] > 0.8
     (hit_id, _), *_ = helper.keyword.search("trampoline", 5)
     assert hit_id in new_ids
     assert_consistent(helper)
