@@ -2,7 +2,6 @@
 (Playwright, no `playwright install`) and by gradio_client. Screenshots go to test-artifacts/."""
 import json
 import os
-import socket
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -30,17 +29,11 @@ RUTLAND = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory):
     """`python app.py --port N` on loopback with a fresh index (so it ingests corpus/ on start); stopped by pid."""
     root = tmp_path_factory.mktemp("app")
-    port = _free_port()
+    port = procs.free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     env.update(
         ASSISTANT_INDEX_DIR=str(root / "index"), ASSISTANT_DATA_DIR=str(root / "data"),

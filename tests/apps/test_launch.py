@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from assistant.apps.web import launch as server
+from tests.support import procs
 from tests.conftest import build_settings
 
 
@@ -89,12 +90,6 @@ def test_bad_auth_setting_is_a_clear_error(monkeypatch, tmp_path):
         server.serve()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _outward_address() -> str | None:
     """This machine's non-loopback address, if it has one (no packet is sent)."""
     try:
@@ -117,7 +112,7 @@ def _reachable(host: str, port: int) -> bool:
 def test_real_app_enforces_auth_and_stays_on_loopback(ingested, monkeypatch):
     from gradio_client import Client
 
-    port = _free_port()
+    port = procs.free_port()
     settings = ingested.settings.model_copy(update={"port": port, "auth": "staff:s3cret"})
     helper = SimpleNamespace(settings=settings, documents=ingested.documents, ask=ingested.ask,
                              document=ingested.document, stats=ingested.stats, ingest=ingested.ingest,

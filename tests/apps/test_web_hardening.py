@@ -2,7 +2,6 @@
 apps started by `launch` on loopback, driven over HTTP as the browser drives them (no Chromium)."""
 import json
 import os
-import socket
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -11,15 +10,10 @@ import httpx
 import pytest
 
 from assistant.apps.web import launch as server
+from tests.support import procs
 from tests.conftest import CORPUS, build_settings
 
 QUESTION = "What did inspectors say about the MASH?"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +32,7 @@ def serve(gradio_dir, shared_embedder):
     real_build = server.build_app
 
     def start(helper, **overrides):
-        settings = helper.settings.model_copy(update={"port": _free_port(), **overrides})
+        settings = helper.settings.model_copy(update={"port": procs.free_port(), **overrides})
         facade = SimpleNamespace(**{name: getattr(helper, name) for name in (
             "documents", "document", "ask", "stats", "ingest", "delete")}, settings=settings)
         server.build_app = lambda h, warmup=None: built.append(real_build(h, warmup)) or built[-1]

@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -27,12 +26,6 @@ from tests.conftest import CORPUS, build_settings, cli_command, cli_env
 
 REPO = CORPUS.parent
 MASH = "What did inspectors say about the MASH?"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def chroma_command() -> str:
@@ -82,7 +75,7 @@ class ChromaServer:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("chroma-server")
-    chroma = ChromaServer(root / "data", _free_port(), root / "chroma.log")
+    chroma = ChromaServer(root / "data", procs.free_port(), root / "chroma.log")
     chroma.start()
     try:
         yield chroma
@@ -198,7 +191,7 @@ def test_two_servers_never_share_a_keyword_cache(tmp_path):
 
 
 def test_unreachable_server_at_start_is_one_clear_line(tmp_path):
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{procs.free_port()}"
     settings = build_settings(tmp_path, chroma_url=url)
     with pytest.raises(StoreError) as raised:
         Assistant(settings, embedder=None)
@@ -215,7 +208,7 @@ def test_server_outage_mid_session_is_a_clear_error_and_recovers(remote, server,
 
     from assistant.apps.web import app, handlers, launch, render
 
-    port = _free_port()
+    port = procs.free_port()
     demo = app.build_app(remote)
     demo.queue()
     options = {k: v for k, v in launch.launch_options(remote.settings).items() if k not in ("theme", "css")}
