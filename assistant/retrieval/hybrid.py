@@ -33,13 +33,11 @@ class Scope:
     named_authorities: tuple[str, ...] = ()
     unknown_authorities: tuple[str, ...] = ()
     filters: Mapping[str, str] = field(default_factory=dict)
-    excluded_authorities: tuple[str, ...] = ()  # named, indexed, and left out by the filters
+    left_out: str | None = None  # the note that the filters leave out every report of an authority named
 
     def empty_reason(self) -> str | None:
         """Why the filters leave nothing to answer from, when they are the reason."""
-        if not self.doc_ids and self.notes:
-            return self.notes[0]
-        return _left_out(self.excluded_authorities) if self.excluded_authorities else None
+        return self.notes[0] if not self.doc_ids and self.notes else self.left_out
 
 
 def parse_filters(pairs: list[str] | None) -> dict[str, str]:
@@ -93,10 +91,6 @@ def _matches(meta: Mapping[str, Any], key: str, value: str) -> bool:
     return ordinal >= bound if key == "date_from" else ordinal <= bound
 
 
-def _left_out(authorities: tuple[str, ...]) -> str:
-    return f"the filters leave out every report about {', '.join(authorities)}"
-
-
 def scope(documents: Mapping[str, Mapping[str, Any]], question: str, filters: Mapping[str, Any]) -> Scope:
     check_filters(filters)
     selected = dict(documents)
@@ -108,10 +102,13 @@ def scope(documents: Mapping[str, Mapping[str, Any]], question: str, filters: Ma
         selected = narrowed
     indexed_authorities = {str(m.get("authority")) for m in documents.values()}
     named = tuple(authorities_in(question, any_case=True))
-    kept = {name for meta in selected.values() for name in report_authorities(meta)}
-    excluded = tuple(a for a in named if a in indexed_authorities and a not in kept) if filters else ()
-    if excluded:
-        notes.append(_left_out(excluded))
+    left_out = None
+    if filters and named:
+        kept = {name for meta in selected.values() for name in report_authorities(meta)}
+        excluded = [a for a in named if a in indexed_authorities and a not in kept]
+        if excluded:
+            left_out = f"the filters leave out every report about {', '.join(excluded)}"
+            notes.append(left_out)
     return Scope(
         doc_ids=frozenset(selected),
         searched=len(selected),
@@ -119,7 +116,7 @@ def scope(documents: Mapping[str, Mapping[str, Any]], question: str, filters: Ma
         named_authorities=tuple(a for a in named if a in indexed_authorities),
         unknown_authorities=tuple(a for a in named if a not in indexed_authorities),
         filters={k: str(v) for k, v in filters.items()},
-        excluded_authorities=excluded,
+        left_out=left_out,
     )
 
 
@@ -173,7 +170,7 @@ def retrieve(
             if by_id[chunk_id].metadata.get("authority") in area.named_authorities:
                 fused[chunk_id] += 1.0 / (tuning.rrf_k + 1)
     if mode != "dense":
-        exact = _exact_matches(question, keyword, store, documents, tuning.exact_max_chunks)
+        exact = _exact_matches(question, keyword, store, documents, tuning.exact_max_chunks, by_id)
         # Dense search cannot see a code it never learnt, so a passage holding it is found by BM25 alone and loses
         # in fusion to passages both searches like: first place in every list (and above an authority's boost).
         lead = (len(rankings) + 1) / (tuning.rrf_k + 1)
@@ -185,17 +182,20 @@ def retrieve(
 
 
 def _exact_matches(
-    question: str, keyword: KeywordIndex, store: Store, documents: Mapping[str, Mapping[str, Any]], most: int
+    question: str, keyword: KeywordIndex, store: Store, documents: Mapping[str, Mapping[str, Any]], most: int,
+    known: Mapping[str, Chunk],
 ) -> list[Chunk]:
     """The chunks holding an identifier of the question, for identifiers in at most `most` chunks (a common
-    acronym such as MASH is no identifier of a passage)."""
+    acronym such as MASH is no identifier of a passage); those the searches fetched already are not read again."""
     ids: list[str] = []
     for word in _IDENTIFIER.findall(question):
         for term in content_terms(word):
             holders = keyword.postings(term)
             if len(holders) <= most:
                 ids.extend(holders)
-    return store.chunks_by_id(dict.fromkeys(ids), documents)
+    wanted = list(dict.fromkeys(ids))
+    fetched = {c.id: c for c in store.chunks_by_id([i for i in wanted if i not in known], documents)}
+    return [known.get(i) or fetched[i] for i in wanted if i in known or i in fetched]
 
 
 def unmentioned(names: tuple[str, ...], keyword: KeywordIndex, store: Store,

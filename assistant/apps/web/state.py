@@ -122,7 +122,7 @@ def save_conversation(
     turns = kept_turns(conversation)
     if not turns:
         return entries, conversation_id
-    earlier = next((e for e in entries if e["id"] == conversation_id), None)
+    earlier = find_saved(entries, conversation_id)
     named = bool(earlier and earlier.get("named"))
     entry = {"id": conversation_id if earlier else uuid.uuid4().hex[:12],
              "title": str(earlier["title"]) if named else title_of(turns), "named": named, "updated": now,

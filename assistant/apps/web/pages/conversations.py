@@ -26,8 +26,9 @@ def browser_secret(data_dir: Path) -> str:
         return path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(16), encoding="utf-8")
-        return path.read_text(encoding="utf-8").strip()
+        secret = secrets.token_hex(16)
+        path.write_text(secret, encoding="utf-8")
+        return secret
 
 
 class ConversationsPanel:
