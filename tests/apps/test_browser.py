@@ -1,17 +1,13 @@
 """The app as users and scripts meet it: `python app.py` in a subprocess, driven by Debian chromium
 (Playwright, no `playwright install`) and by gradio_client. Screenshots go to test-artifacts/."""
 import json
-import os
-import subprocess
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from tests.support import procs
-from tests.conftest import CORPUS, REAL_MODEL
+from tests.conftest import CORPUS
 
 REPO = CORPUS.parent
 ARTIFACTS = REPO / "test-artifacts"
@@ -27,32 +23,6 @@ RUTLAND = (
     "keep in touch with them regularly. Pathway plans are up to date and written with the young people.\n\n"
     "Inspectors also found that too few care leavers in Rutland are in education, employment or training.\n"
 )
-
-
-@pytest.fixture(scope="module")
-def app_server(tmp_path_factory):
-    """`python app.py --port N` on loopback with a fresh index (so it ingests corpus/ on start); stopped by pid."""
-    root = tmp_path_factory.mktemp("app")
-    port = procs.free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    env.update(
-        ASSISTANT_INDEX_DIR=str(root / "index"), ASSISTANT_DATA_DIR=str(root / "data"),
-        ASSISTANT_CORPUS_DIR=str(CORPUS), ASSISTANT_EMBED_MODEL=REAL_MODEL,
-        HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False",
-    )
-    log_path = root / "app.log"
-    log = log_path.open("w")
-    process = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=REPO, env=env, stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        failed = procs.wait_until_up(process, lambda: procs.answers(url), 240)
-        if failed:
-            pytest.fail(f"app.py {failed} on {url}:\n{log_path.read_text()[-3000:]}")
-        yield {"url": url, "data": root / "data", "root": root, "log": log_path}
-    finally:
-        procs.stop(process)
-        log.close()
 
 
 @contextmanager

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.apps.test_browser import REPO, app_page, app_server  # noqa: F401 (app_server is a fixture)
+from tests.apps.test_browser import REPO, app_page
 
 AXE = REPO / "tests" / ".node" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = REPO / ("docs/screenshots" if os.environ.get("DOCS_SCREENSHOTS") == "1" else "test-artifacts")
@@ -62,7 +62,7 @@ def _viewport_screenshot(page, name: str, top: str | None = None) -> None:
     page.screenshot(path=str(SCREENSHOTS / name))
 
 
-def test_axe_finds_no_serious_violation(app_server):  # noqa: F811
+def test_axe_finds_no_serious_violation(app_server):
     if not AXE.is_file():
         pytest.skip(f"axe-core is not installed at {AXE} (.ci/run installs it with npm)")
     from playwright.sync_api import expect
@@ -96,7 +96,7 @@ def _assert_focus_ring(page, what: str) -> None:
     assert style != "none" and width >= 2, f"the {what} shows no focus outline ({style} {width}px)"
 
 
-def test_headings_labels_and_focus_rings(app_server):  # noqa: F811
+def test_headings_labels_and_focus_rings(app_server):
     with app_page(app_server) as page:
         page.set_viewport_size(DESKTOP)
         _ask(page)
@@ -118,7 +118,7 @@ def test_headings_labels_and_focus_rings(app_server):  # noqa: F811
         assert page.get_by_role("heading", level=2, name="Build a briefing note").is_visible()
 
 
-def test_phone_layout_has_no_sideways_scroll(app_server):  # noqa: F811
+def test_phone_layout_has_no_sideways_scroll(app_server):
     from playwright.sync_api import expect
 
     with app_page(app_server) as page:

@@ -3,7 +3,7 @@ one authority's weaknesses, a comparison of two authorities, a topic across all 
 with cited sentences; the comparison cites both sides or says which side its reports leave out."""
 import pytest
 
-from tests.apps.test_browser import ARTIFACTS, app_page, app_server  # noqa: F401  (the app fixture)
+from tests.apps.test_browser import ARTIFACTS, app_page
 
 # question -> the authorities whose reports every citation must come from (None: any)
 QUESTIONS = [
@@ -15,7 +15,7 @@ QUESTIONS = [
 
 
 @pytest.mark.browser
-def test_browser_briefing_questions_are_answered_with_citations(app_server):  # noqa: F811
+def test_browser_briefing_questions_are_answered_with_citations(app_server):
     from playwright.sync_api import expect
 
     with app_page(app_server) as page:

@@ -1,11 +1,11 @@
 """The Library's correction form in a real browser: `python app.py` driven by Debian chromium (Playwright)."""
 import pytest
 
-from tests.apps.test_browser import ARTIFACTS, app_page, app_server  # noqa: F401  (the app fixture)
+from tests.apps.test_browser import ARTIFACTS, app_page
 
 
 @pytest.mark.browser
-def test_browser_library_corrects_a_report(app_server):  # noqa: F811
+def test_browser_library_corrects_a_report(app_server):
     from playwright.sync_api import expect
 
     with app_page(app_server) as page:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.apps.test_browser import ARTIFACTS, app_page, app_server  # noqa: F401  (the app fixture)
+from tests.apps.test_browser import ARTIFACTS, app_page
 
 PATHS = re.compile(r"/work/|/tmp/|/home/")
 HASH_NAME = re.compile(r"[0-9a-f]{16}\.txt")
@@ -21,7 +21,7 @@ def assert_readable(where: str, text: str) -> None:
 
 
 @pytest.mark.browser
-def test_browser_answer_marks_the_answering_word_and_names_reports(app_server):  # noqa: F811
+def test_browser_answer_marks_the_answering_word_and_names_reports(app_server):
     from playwright.sync_api import expect
 
     with app_page(app_server, accept_downloads=True, permissions=["clipboard-read", "clipboard-write"]) as page:

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.apps.test_browser import ARTIFACTS, app_page, app_server  # noqa: F401 (app_server is a fixture)
+from tests.apps.test_browser import ARTIFACTS, app_page
 
 # Six questions of one form (a fact about a topic), so their answering times are comparable; none is the
 # warm-up question (the welcome card's first example), so no cache makes the first one look fast.
