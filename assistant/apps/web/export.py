@@ -7,17 +7,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from assistant.apps.web.labels import label_groups, report_name
+from assistant.apps.web.labels import cited, label_groups
 from assistant.apps.web.state import Conversation, filter_text
-
-
-def _quote(citation: Mapping[str, Any]) -> str:
-    return " ".join(str(citation.get("quote", "")).split())
-
-
-def _cited(citation: Mapping[str, Any]) -> str:
-    """A citation as a reader reads it: the report's name and the quoted words (no file path, no offsets)."""
-    return f"{report_name(citation.get('title'), citation.get('metadata') or {})}: “{_quote(citation)}”"
 
 
 def answer_paragraphs(
@@ -38,7 +29,7 @@ def plain_answer(answer: Mapping[str, Any]) -> str:
     paragraphs = answer_paragraphs(answer, lambda ns: "".join(f" [{n}]" for n in ns), lambda label: f"{label}: ")
     lines = ["\n\n".join(paragraphs) if paragraphs and not answer.get("abstained") else str(answer.get("answer", ""))]
     if answer.get("citations"):
-        lines += ["", "Sources:"] + [f"[{c['n']}] {_cited(c)}" for c in answer["citations"]]
+        lines += ["", "Sources:"] + [f"[{c['n']}] {cited(c)}" for c in answer["citations"]]
     return "\n".join(lines)
 
 
@@ -68,7 +59,7 @@ def export_markdown(conversation: Conversation | None) -> str:
         mapping: dict[int, int] = {}
         for c in answer.get("citations") or []:
             mapping[int(c["n"])] = len(footnotes) + 1
-            footnotes.append(f"[^{len(footnotes) + 1}]: {_cited(c)}")
+            footnotes.append(f"[^{len(footnotes) + 1}]: {cited(c)}")
         paragraphs = answer_paragraphs(answer, _footnote_refs(mapping), lambda label: f"**{label}:** ")
         lines += [line for paragraph in paragraphs for line in (paragraph, "")]
     if footnotes:

@@ -46,6 +46,18 @@ def report_name(title: Any, meta: Mapping[str, Any]) -> str:
 _PARAGRAPH_START = re.compile(r"(?:\A|\n[ \t]*\n)\s*(?=\S)")
 
 
+def shortened(text: str, limit: int) -> str:
+    """`text` cut at the last word that ends within `limit` characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def cited(citation: Mapping[str, Any], limit: int | None = None) -> str:
+    """A citation as a reader reads it: the report's name and the quoted words (no file path, no offsets),
+    the quote shortened to `limit` characters when one is given."""
+    quote = " ".join(str(citation.get("quote", "")).split())
+    return f"{report_name(citation.get('title'), citation.get('metadata') or {})}: “{shortened(quote, limit) if limit else quote}”"
+
+
 def paragraph_position(text: str, offset: int) -> str:
     """Where an offset falls, as "paragraph 3 of 12"; "" for a text of one paragraph (nothing to say)."""
     starts = [match.end() for match in _PARAGRAPH_START.finditer(text)]

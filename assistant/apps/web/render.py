@@ -15,7 +15,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from assistant.apps.web.export import plain_answer
-from assistant.apps.web.labels import answer_span, label_groups, meta_labels, one_line, paragraph_position, report_name
+from assistant.apps.web.labels import (
+    answer_span, cited, label_groups, meta_labels, one_line, paragraph_position, report_name,
+)
 from assistant.apps.web.state import FILTER_LABELS, Conversation, clean_filters, filter_text, latest_answered
 from assistant.apps.web.welcome import Welcome
 from assistant.core.errors import AssistantError, InputError
@@ -54,10 +56,7 @@ def _render(template: str, **values: Any) -> Markup:
 
 def preview(citation: Mapping[str, Any]) -> str:
     """What hovering or focusing a citation marker shows: the report's name and the start of the quote."""
-    quote = " ".join(str(citation.get("quote", "")).split())
-    if len(quote) > PREVIEW_CHARS:
-        quote = quote[:PREVIEW_CHARS].rsplit(" ", 1)[0] + "…"
-    return f"{report_name(citation.get('title'), citation.get('metadata') or {})}: “{quote}”"
+    return cited(citation, PREVIEW_CHARS)
 
 
 def _answer_sentence(sentence: Mapping[str, Any], previews: Mapping[int, str]) -> dict[str, Any]:

@@ -8,6 +8,8 @@ when asking failed, or `{"question", "pending": True, "filters"}` while an answe
 
 from typing import Any, Mapping, Sequence
 
+from assistant.apps.web.labels import shortened
+
 Conversation = list  # list[dict[str, Any]], see the module docstring
 
 # UI filter fields, in the order the filter controls pass them; keys are retrieval.hybrid.FILTER_KEYS.
@@ -106,9 +108,7 @@ def kept_turns(conversation: Conversation | None) -> Conversation:
 def title_of(conversation: Conversation) -> str:
     """A conversation's default name: its first question, shortened at a word."""
     first = " ".join(str(conversation[0].get("question", "")).split()) if conversation else ""
-    if len(first) > TITLE_CHARS:
-        first = first[:TITLE_CHARS].rsplit(" ", 1)[0] + "…"
-    return first or "Untitled conversation"
+    return shortened(first, TITLE_CHARS) or "Untitled conversation"
 
 
 def save_conversation(
