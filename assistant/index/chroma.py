@@ -174,11 +174,17 @@ class ChromaStore:
         """The stored sentences lying inside these chunks, with their vectors (deduplicated across chunks)."""
         if not chunks:
             return []
-        ranges = [
-            {"$and": [{"doc_id": c.doc_id}, {"start": {"$gte": c.start}}, {"end": {"$lte": c.end}}]} for c in chunks
+        # Chroma scans the whole collection for an $or of offset ranges (0.9 s a question at 10k chunks); the
+        # documents' offsets alone, filtered here, then the chosen rows by id, take about 20 ms.
+        doc_ids = sorted({c.doc_id for c in chunks})
+        offsets = self._run("get", "sentences", "get", where={"doc_id": {"$in": doc_ids}}, include=["metadatas"])
+        inside = [
+            i for i, m in zip(offsets["ids"], offsets["metadatas"])
+            if any(c.doc_id == m["doc_id"] and c.start <= m["start"] and m["end"] <= c.end for c in chunks)
         ]
-        where = ranges[0] if len(ranges) == 1 else {"$or": ranges}
-        result = self._run("get", "sentences", "get", where=where, include=["documents", "metadatas", "embeddings"])
+        if not inside:
+            return []
+        result = self._run("get", "sentences", "get", ids=inside, include=["documents", "metadatas", "embeddings"])
         return self._sentence_rows(result["ids"], result["documents"], result["metadatas"], result["embeddings"], documents)
 
     def query_sentences(
