@@ -13,11 +13,12 @@ from assistant.answer.cite import DraftSentence
 from assistant.answer.features import Candidate, feature_matrix
 from assistant.answer.profile import QuestionProfile, answer_spans, asks_for_a_name, counts, profile
 from assistant.answer.ranker import SentenceRanker
-from assistant.answer.route import route
+from assistant.answer.route import asked_finding, route
 from assistant.core.settings import AnswerSettings
 from assistant.core.types import Chunk, Passage, StoredSentence
 from assistant.index.embed import Embedder
 from assistant.ingest.describe import report_authorities
+from assistant.text.findings import classify
 from assistant.text.patterns import UNKNOWN
 
 # The sentences stored inside these chunks, with their vectors (the sentence index, filled at ingest).
@@ -102,7 +103,7 @@ class ExtractiveGenerator:
 
     def compose(self, ranking: Ranking) -> list[RankedSentence]:
         return compose(ranking.sentences, self.threshold, self.settings, route(ranking.question),
-                       ranking.question.authorities)
+                       ranking.question.authorities, asked_finding(ranking.question.text))
 
     def generate(self, question: str, passages: Sequence[Passage]) -> list[DraftSentence]:
         ranking = self.rank(question, passages)
@@ -118,18 +119,21 @@ class ExtractiveGenerator:
 
 def compose(
     ranked: Sequence[RankedSentence], threshold: float, settings: AnswerSettings, form: str = "fact",
-    named: Sequence[str] = (),
+    named: Sequence[str] = (), finding: str | None = None,
 ) -> list[RankedSentence]:
     """The best sentence, then more that are likely and say something the chosen ones do not (maximal
     marginal relevance over the sentence vectors); nothing when even the best is below the threshold.
     A summary takes more sentences of the best sentence's report, in the report's order; a comparison
-    first gives each side its best sentence (each named authority, or else each report), then fills up."""
+    first gives each side its best sentence (each named authority, or else each report), then fills up.
+    A summary asking for one kind of finding (`finding`: weaknesses or strengths) adds only sentences of
+    that kind, so praise stays out of a list of weaknesses."""
     if not ranked or ranked[0].probability < threshold:
         return []
     best = ranked[0]
     chosen = [best]
     if form == "summary":
-        pool = [r for r in ranked[1:] if r.candidate.sentence.doc_id == best.candidate.sentence.doc_id]
+        pool = [r for r in ranked[1:] if r.candidate.sentence.doc_id == best.candidate.sentence.doc_id
+                and (finding is None or classify(r.text) == finding)]
         limit, floor = settings.summary_sentences, 0.0
     elif form == "compare":
         limit, floor = settings.compare_sentences, max(threshold, best.probability * settings.compare_ratio)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from assistant.answer.profile import QuestionProfile
+from assistant.text.findings import IMPROVEMENTS, STRENGTHS
 
 ROUTES = ("fact", "summary", "compare")
 
@@ -32,3 +33,16 @@ def route(question: QuestionProfile) -> str:
     if len(question.authorities) > 1 or _COMPARE.search(question.text):
         return "compare"
     return "fact"
+
+
+# Which kind of finding a summary question asks for, in general English of evaluation.
+_ASKED_FINDINGS = (
+    (IMPROVEMENTS, re.compile(r"\b(?:weakness(?:es)?|shortcomings?|failings?|concerns?|criticisms?|areas?\s+(?:for|of|requiring)\s+improvement|what\s+(?:went\s+wrong|needs?\s+to\s+improve))\b", re.I)),
+    (STRENGTHS, re.compile(r"\b(?:strengths?|positives?|good\s+practice|praise[ds]?|what\s+(?:went|worked)\s+well)\b", re.I)),
+)
+
+
+def asked_finding(text: str) -> str | None:
+    """The kind of finding a question asks for (areas for improvement or strengths), when it asks for one kind only."""
+    asked = [kind for kind, pattern in _ASKED_FINDINGS if pattern.search(text)]
+    return asked[0] if len(asked) == 1 else None

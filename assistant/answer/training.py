@@ -17,7 +17,7 @@ import numpy as np
 
 from assistant.answer.features import FEATURE_NAMES, Candidate, feature_matrix
 from assistant.answer.profile import QuestionProfile, profile
-from assistant.answer.route import route
+from assistant.answer.route import asked_finding, route
 from assistant.answer.ranker import SentenceRanker
 from assistant.core.jsonl import iter_jsonl
 from assistant.answer.evidence import unanswerable_reason
@@ -55,7 +55,8 @@ class Case:
     def example(self) -> "Example":
         return Example(self.qid, self.answerable, self.kind, feature_matrix(self.question, self.vector, self.candidates),
                        self.labels, self.candidates, self.must, route(self.question),
-                       unanswerable_reason(self.question, [c.sentence.text for c in self.candidates]) is not None)
+                       unanswerable_reason(self.question, [c.sentence.text for c in self.candidates]) is not None,
+                       asked_finding(self.question.text))
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class Example:
     must: tuple[tuple[str, ...], ...] = ()
     form: str = "fact"  # the route its question takes
     gated: bool = False  # an evidence rule (answer/evidence.py) says the candidates cannot answer
+    finding: str | None = None  # the one kind of finding a summary question asks for
 
 
 def _words(text: str) -> list[str]:
@@ -159,7 +161,7 @@ def _outcome(example: Example, probabilities: np.ndarray, threshold: float, sett
     answerable question answered with every `must` group present, an unanswerable one abstained."""
     ranked = sorted((RankedSentence(c, float(p)) for c, p in zip(example.candidates, probabilities)),
                     key=lambda r: -r.probability)
-    chosen = [] if example.gated else compose(ranked, threshold, settings, example.form)
+    chosen = [] if example.gated else compose(ranked, threshold, settings, example.form, finding=example.finding)
     if not example.answerable:
         return not chosen
     answer = _plain(" ".join(r.text for r in chosen))

@@ -2,8 +2,12 @@
 words ("main weaknesses") need not occur in the text; an unnamed authority's group is labelled as such."""
 from __future__ import annotations
 
+import pytest
+
 from assistant.answer.extractive import report_label
+from assistant.answer.route import asked_finding
 from assistant.ingest.describe import report_authorities
+from assistant.text.findings import IMPROVEMENTS, STRENGTHS, classify
 from assistant.text.patterns import UNKNOWN
 from tests.support.answer_contract import check_contract
 
@@ -12,7 +16,33 @@ def test_the_main_weaknesses_of_an_authority_are_answered_from_its_reports(inges
     answer = ingested.ask("What were the main weaknesses in Warrington?")
     assert not answer.abstained, answer.answer
     assert all("Warrington" in report_authorities(c.metadata) for c in answer.citations)
-    assert len(answer.sentences) > 3, "a summary takes more than a fact's three sentences"
+    check_contract(answer.to_dict(), ingested)
+    summary = ingested.ask("Summarise the Warrington focused visit.")
+    assert len(summary.sentences) > 3, "a summary takes more than a fact's three sentences"
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("What were the main weaknesses in Warrington?", IMPROVEMENTS),
+    ("Summarise the key areas for improvement at Wirral.", IMPROVEMENTS),
+    ("What were the main strengths found in Leeds?", STRENGTHS),
+    ("Summarise the main strengths and weaknesses of the visit.", None),  # both kinds: no filter
+    ("Summarise the Wirral monitoring visit.", None),
+])
+def test_a_summary_question_may_ask_for_one_kind_of_finding(question, kind):
+    assert asked_finding(question) == kind
+
+
+@pytest.mark.parametrize("question, kind, opposite", [
+    ("What were the main weaknesses in Warrington?", IMPROVEMENTS, STRENGTHS),
+    ("What were the main strengths in Warrington?", STRENGTHS, IMPROVEMENTS),
+])
+def test_a_summary_of_one_kind_of_finding_adds_only_sentences_of_that_kind(ingested, question, kind, opposite):
+    answer = ingested.ask(question)
+    assert not answer.abstained, answer.answer
+    kinds = [classify(s.text) for s in answer.sentences]
+    # The best sentence is kept whatever its kind; every other one is of the kind asked for.
+    assert sum(k != kind for k in kinds) <= 1 and kinds.count(opposite) <= 1, list(zip(kinds, answer.sentences))
+    assert len(answer.sentences) > 1
     check_contract(answer.to_dict(), ingested)
 
 

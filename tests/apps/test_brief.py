@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.apps.brief.build import brief_docx_bytes, brief_markdown, build_brief, build_comparison, check_brief
-from assistant.apps.brief.classify import classify
+from assistant.text.findings import classify
 from assistant.apps.brief.docx import render_docx
 from assistant.apps.brief.markdown import render_markdown
 from assistant.apps.brief.model import ACTIONS, IMPROVEMENTS, STRENGTHS, Brief, Section

@@ -12,7 +12,7 @@ Scope and open-question lines describe the search itself (what was searched, wha
 state): they cite nothing, because an absence has no passage.
 
 The modules: model (the records), gather (which reports and sentences), report (a report, its judgements,
-its footnotes), classify (kinds of finding), sections, rephrase (chat model), markdown, docx; this module
+its footnotes), text/findings (kinds of finding), sections, rephrase (chat model), markdown, docx; this module
 builds, checks and renders.
 """
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterable
 
-from assistant.apps.brief.classify import candidate_spans
+from assistant.text.findings import candidate_spans
 from assistant.apps.brief.model import ReportRef, iso_ord
 from assistant.apps.brief.report import Event, Report, events_of, history_key
 from assistant.core.errors import IndexMissingError

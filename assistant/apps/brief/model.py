@@ -12,11 +12,9 @@ from datetime import date as _date
 from typing import Iterable, Sequence
 
 from assistant.text import squash
+from assistant.text.findings import ACTIONS, IMPROVEMENTS, STRENGTHS
 from assistant.text.patterns import UNKNOWN, YEAR
 
-STRENGTHS = "Strengths"
-IMPROVEMENTS = "Areas for improvement"
-ACTIONS = "Actions and recommendations"
 CONTEXT = "What the reports say"
 CATEGORIES = (STRENGTHS, IMPROVEMENTS, ACTIONS)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date as _date
 from typing import Mapping, Sequence
 
-from assistant.apps.brief.classify import candidate_spans, classified
+from assistant.text.findings import candidate_spans, classified
 from assistant.apps.brief.gather import Library, Resolved, Spans
 from assistant.apps.brief.model import (
     ACTIONS, CATEGORIES, CONTEXT, IMPROVEMENTS, STRENGTHS, Point, ReportRef, Section, authority_label, date_label,

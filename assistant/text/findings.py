@@ -1,5 +1,6 @@
 """Which kind of finding a sentence is (strength, area for improvement, action) from general lexical cues,
-and which sentences of a report are worth quoting at all.
+and which sentences of a report are worth quoting at all. Shared by the briefing note (its sections) and
+the chat answer (a question asking for weaknesses or strengths keeps to sentences of that kind).
 
 The cues are general English of inspection writing (negations, hedges, modal verbs, evaluative words),
 not phrases of any shipped report; a contrast ("however", "but") lets a later criticism outweigh praise.
@@ -8,8 +9,11 @@ from __future__ import annotations
 
 import re
 
-from assistant.apps.brief.model import ACTIONS, IMPROVEMENTS, STRENGTHS
 from assistant.text import sentences, squash
+
+STRENGTHS = "Strengths"
+IMPROVEMENTS = "Areas for improvement"
+ACTIONS = "Actions and recommendations"
 
 _ENDS = re.compile(r"""[.!?]["'\u2019\u201d)\]]*$""")
 
