@@ -1,7 +1,8 @@
 """Routing by the form of a question, never by any report's wording: a fact (the default), a summary of
 one report ("Summarise ...", "What were the main weaknesses ..."), or a comparison across reports (two
 authorities named, "between", "both", "compare"). The route decides how an answer is composed; the
-training report (`assistant train`) measures what each route earns on the tuning split."""
+training report (`assistant train`) measures what each route earns on the tuning split. A summary may ask for
+one kind of finding only (`asked_finding`: weaknesses or strengths), which composition then keeps to."""
 from __future__ import annotations
 
 import re
