@@ -16,13 +16,12 @@ _FIGURE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?%?)(?![\w])")
 
 
 def unmentioned_figure(question: str, texts: Sequence[str]) -> str | None:
-    """The first number or year of the question that none of the texts contains, or None."""
+    """The first number or year of the question that none of the texts contains, when none of its figures
+    is there; a question naming two years of two reports is half answerable when one of them is found."""
     lowered = [t.lower() for t in texts]
-    for match in _FIGURE.finditer(question):
-        value = re.escape(match.group(1))
-        if not any(re.search(rf"(?<![\d.]){value}(?!\d)", t) for t in lowered):
-            return match.group(1)
-    return None
+    figures = [m.group(1) for m in _FIGURE.finditer(question)]
+    missing = [f for f in figures if not any(re.search(rf"(?<![\d.]){re.escape(f)}(?!\d)", t) for t in lowered)]
+    return missing[0] if missing and len(missing) == len(figures) else None
 
 
 def unanswerable_reason(question: QuestionProfile, texts: Sequence[str]) -> str | None:

@@ -1,0 +1,21 @@
+"""The evidence rules beside the ranker: a figure the question asks about that no retrieved text holds."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.evidence import unmentioned_figure
+
+TEXTS = ["Services were judged inadequate in 2009.", "Inspectors read 45 case files."]
+
+
+@pytest.mark.parametrize("question, missing", [
+    ("What did the 2015 inspection find?", "2015"),
+    ("Were 60% of conferences held on time?", "60%"),
+    ("What was found in 2009?", None),
+    ("How many of the 45 case files were audited?", None),
+    # Two years of two reports: one found means the question is half answerable, not unanswerable.
+    ("What judgements were given in 2009 and 2015?", None),
+    ("What judgements were given in 2014 and 2015?", "2014"),
+])
+def test_a_figure_is_unmentioned_only_when_none_of_the_questions_figures_is_found(question, missing):
+    assert unmentioned_figure(question, TEXTS) == missing
