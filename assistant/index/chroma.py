@@ -17,6 +17,7 @@ import numpy as np
 from assistant.core.errors import IndexMissingError, StoreError
 from assistant.core.settings import Settings
 from assistant.core.types import Chunk, Document, StoredSentence
+from assistant.ingest.sentences import sentence_ids_in
 from assistant.index.client import (
     chroma_client, first_line, is_connection_error, is_missing_collection, opening, read_only, readable_copy,
     unreachable_message,
@@ -48,7 +49,7 @@ class Store(Protocol):
     def query_sentences(
         self, embedding: np.ndarray, k: int, doc_ids: Sequence[str] | None,
         documents: Mapping[str, Mapping[str, Any]] | None = None,
-    ) -> list[tuple[StoredSentence, np.ndarray]]: ...
+    ) -> list[StoredSentence]: ...
     def sentences_in(
         self, chunks: Sequence[Chunk], documents: Mapping[str, Mapping[str, Any]] | None = None
     ) -> list[tuple[StoredSentence, np.ndarray]]: ...
@@ -174,35 +175,35 @@ class ChromaStore:
         """The stored sentences lying inside these chunks, with their vectors (deduplicated across chunks)."""
         if not chunks:
             return []
-        # Chroma scans the whole collection for an $or of offset ranges (0.9 s a question at 10k chunks); the
-        # documents' offsets alone, filtered here, then the chosen rows by id, take about 20 ms.
-        doc_ids = sorted({c.doc_id for c in chunks})
-        offsets = self._run("get", "sentences", "get", where={"doc_id": {"$in": doc_ids}}, include=["metadatas"])
+        # Chroma scans the whole collection for an $or of offset ranges (0.9 s a question at 10k chunks), and
+        # reading a document's sentence offsets was most of a question's store time: the chunks are segmented
+        # again, as ingest segmented them, and their sentences read by id.
+        wanted = list(dict.fromkeys(i for chunk in chunks for i in sentence_ids_in(chunk)))
+        result = self._run("get", "sentences", "get", ids=wanted, include=["documents", "metadatas", "embeddings"])
         inside = [
-            i for i, m in zip(offsets["ids"], offsets["metadatas"])
-            if any(c.doc_id == m["doc_id"] and c.start <= m["start"] and m["end"] <= c.end for c in chunks)
+            row for row in zip(result["ids"], result["documents"], result["metadatas"], result["embeddings"])
+            if any(c.doc_id == row[2]["doc_id"] and c.start <= row[2]["start"] and row[2]["end"] <= c.end for c in chunks)
         ]
-        if not inside:
-            return []
-        result = self._run("get", "sentences", "get", ids=inside, include=["documents", "metadatas", "embeddings"])
-        return self._sentence_rows(result["ids"], result["documents"], result["metadatas"], result["embeddings"], documents)
+        return self._sentence_rows(*zip(*inside), documents) if inside else []
 
     def query_sentences(
         self, embedding: np.ndarray, k: int, doc_ids: Sequence[str] | None,
         documents: Mapping[str, Mapping[str, Any]] | None = None,
-    ) -> list[tuple[StoredSentence, np.ndarray]]:
-        """The k sentences nearest the question (within `doc_ids` when given), best first."""
-        total = self._run("count", "sentences", "count")
-        if total == 0:
-            return []
+    ) -> list[StoredSentence]:
+        """The k sentences nearest the question (within `doc_ids` when given), best first, without their vectors:
+        retrieval wants the chunks that hold them, and reading vectors costs a third of the query."""
+        # Chroma returns what there is when asked for more than the collection holds, even from an empty one.
         result = self._run(
-            "query", "sentences", "query", query_embeddings=[embedding.tolist()], n_results=min(k, total),
+            "query", "sentences", "query", query_embeddings=[embedding.tolist()], n_results=k,
             where={"doc_id": {"$in": list(doc_ids)}} if doc_ids is not None else None,
-            include=["documents", "metadatas", "embeddings"],
+            include=["documents", "metadatas"],
         )
-        return self._sentence_rows(
-            result["ids"][0], result["documents"][0], result["metadatas"][0], result["embeddings"][0], documents
-        )
+        committed = self._committed(documents)
+        return [
+            StoredSentence.from_metadata(i, t, m)
+            for i, t, m in zip(result["ids"][0], result["documents"][0], result["metadatas"][0])
+            if self._is_committed(m, committed)
+        ]
 
     def _sentence_rows(self, ids, texts, metas, vectors, documents) -> list[tuple[StoredSentence, np.ndarray]]:
         committed = self._committed(documents)
@@ -324,11 +325,8 @@ class ChromaStore:
         self, embedding: np.ndarray, k: int, where: Mapping[str, Any] | None,
         documents: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> list[tuple[Chunk, float]]:
-        total = self.count()
-        if total == 0:
-            return []
         committed = self._committed(documents)
-        wanted = min(k, total)
+        wanted = k
         while True:
             result = self._run(
                 "query",
@@ -342,9 +340,9 @@ class ChromaStore:
             rows = list(zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0]))
             # Leftovers of an interrupted ingest are not part of the index until repair() removes them.
             kept = [row for row in rows if self._is_committed(row[2], committed)]
-            if len(kept) >= k or len(rows) < wanted or wanted >= total:
-                break
-            wanted = min(total, wanted * 2 + (len(rows) - len(kept)))
+            if len(kept) >= k or len(rows) < wanted:
+                break  # enough, or the collection has no more rows
+            wanted = wanted * 2 + (len(rows) - len(kept))
         return [(chunk_from(chunk_id, text, meta), 1.0 - float(distance)) for chunk_id, text, meta, distance in kept[:k]]
 
     def all_chunks(self) -> list[Chunk]:

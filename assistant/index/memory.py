@@ -86,7 +86,7 @@ class InMemoryStore:
     def query_sentences(
         self, embedding: np.ndarray, k: int, doc_ids: Sequence[str] | None,
         documents: Mapping[str, Mapping[str, Any]] | None = None,
-    ) -> list[tuple[StoredSentence, np.ndarray]]:
+    ) -> list[StoredSentence]:
         allowed = set(doc_ids) if doc_ids is not None else None
         rows = [
             (float(vector @ embedding), row.id) for row, content_hash, vector in self._sentences.values()
@@ -94,7 +94,7 @@ class InMemoryStore:
             and (allowed is None or row.doc_id in allowed)
         ]
         rows.sort(key=lambda item: (-item[0], item[1]))
-        return [(self._sentences[i][0], self._sentences[i][2]) for _, i in rows[:k]]
+        return [self._sentences[i][0] for _, i in rows[:k]]
 
     def sentences_in(
         self, chunks: Sequence[Chunk], documents: Mapping[str, Mapping[str, Any]] | None = None

@@ -138,28 +138,32 @@ def retrieve(
     if not area.doc_ids:
         return []
     filtered = len(area.doc_ids) < len(documents)
-    rankings: list[list[Chunk]] = []
     by_id: dict[str, Chunk] = {}
+    dense: list[Chunk] = []
+    holders: list[str] = []
+    keyword_hits: list[str] = []
     if mode in ("hybrid", "dense", "dense+bm25"):
         where = {"doc_id": {"$in": sorted(area.doc_ids)}} if filtered else None
         # The documents read for this question: one read of the commit records per question, not one per call.
         dense = [chunk for chunk, _ in store.query(embedder.embed_query(question), candidates, where, documents)]
-        rankings.append(dense)
         by_id.update((c.id, c) for c in dense)
     if mode == "hybrid" and tuning.sentence_hits:
         hits = store.query_sentences(
             embedder.embed_query(question), tuning.sentence_hits, sorted(area.doc_ids) if filtered else None, documents
         )
-        holders = list(dict.fromkeys(sentence.chunk_id for sentence, _ in hits))
-        missing = [chunk_id for chunk_id in holders if chunk_id not in by_id]
-        by_id.update((c.id, c) for c in store.chunks_by_id(missing, documents))
-        rankings.append([by_id[i] for i in holders if i in by_id])
+        holders = list(dict.fromkeys(sentence.chunk_id for sentence in hits))
     if mode in ("hybrid", "bm25", "dense+bm25"):
         # BM25 knows chunk ids only: over-fetch, then keep the chunks inside the scope.
-        hits = keyword.search(question, candidates * (4 if filtered else 1))
-        missing = [chunk_id for chunk_id, _ in hits if chunk_id not in by_id]
-        by_id.update((c.id, c) for c in store.chunks_by_id(missing, documents))
-        rankings.append([by_id[i] for i, _ in hits if i in by_id and by_id[i].doc_id in area.doc_ids][:candidates])
+        keyword_hits = [chunk_id for chunk_id, _ in keyword.search(question, candidates * (4 if filtered else 1))]
+    exact = _identifier_holders(question, keyword, tuning.exact_max_chunks) if mode != "dense" else []
+    # Every chunk the lists name but dense search did not return, in one read: each store call costs about a ms.
+    missing = [i for i in dict.fromkeys(holders + keyword_hits + exact) if i not in by_id]
+    by_id.update((c.id, c) for c in store.chunks_by_id(missing, documents))
+    rankings: list[list[Chunk]] = [dense] if mode in ("hybrid", "dense", "dense+bm25") else []
+    if mode == "hybrid" and tuning.sentence_hits:
+        rankings.append([by_id[i] for i in holders if i in by_id])
+    if mode in ("hybrid", "bm25", "dense+bm25"):
+        rankings.append([by_id[i] for i in keyword_hits if i in by_id and by_id[i].doc_id in area.doc_ids][:candidates])
     fused: dict[str, float] = {}
     for ranking in rankings:
         for rank, chunk in enumerate(ranking, start=1):
@@ -169,33 +173,26 @@ def retrieve(
         for chunk_id in fused:
             if by_id[chunk_id].metadata.get("authority") in area.named_authorities:
                 fused[chunk_id] += 1.0 / (tuning.rrf_k + 1)
-    if mode != "dense":
-        exact = _exact_matches(question, keyword, store, documents, tuning.exact_max_chunks, by_id)
-        # Dense search cannot see a code it never learnt, so a passage holding it is found by BM25 alone and loses
-        # in fusion to passages both searches like: first place in every list (and above an authority's boost).
-        lead = (len(rankings) + 1) / (tuning.rrf_k + 1)
-        for chunk in (c for c in exact if c.doc_id in area.doc_ids):
-            by_id.setdefault(chunk.id, chunk)
-            fused[chunk.id] = fused.get(chunk.id, 0.0) + lead
+    # Dense search cannot see a code it never learnt, so a passage holding it is found by BM25 alone and loses
+    # in fusion to passages both searches like: first place in every list (and above an authority's boost).
+    lead = (len(rankings) + 1) / (tuning.rrf_k + 1)
+    for chunk_id in exact:
+        if chunk_id in by_id and by_id[chunk_id].doc_id in area.doc_ids:
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + lead
     ordered = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
     return [Passage(by_id[chunk_id], score, rank) for rank, (chunk_id, score) in enumerate(ordered, start=1)]
 
 
-def _exact_matches(
-    question: str, keyword: KeywordIndex, store: Store, documents: Mapping[str, Mapping[str, Any]], most: int,
-    known: Mapping[str, Chunk],
-) -> list[Chunk]:
-    """The chunks holding an identifier of the question, for identifiers in at most `most` chunks (a common
-    acronym such as MASH is no identifier of a passage); those the searches fetched already are not read again."""
+def _identifier_holders(question: str, keyword: KeywordIndex, most: int) -> list[str]:
+    """The ids of the chunks holding an identifier of the question, for identifiers in at most `most` chunks (a
+    common acronym such as MASH is no identifier of a passage)."""
     ids: list[str] = []
     for word in _IDENTIFIER.findall(question):
         for term in content_terms(word):
             holders = keyword.postings(term)
             if len(holders) <= most:
                 ids.extend(holders)
-    wanted = list(dict.fromkeys(ids))
-    fetched = {c.id: c for c in store.chunks_by_id([i for i in wanted if i not in known], documents)}
-    return [known.get(i) or fetched[i] for i in wanted if i in known or i in fetched]
+    return list(dict.fromkeys(ids))
 
 
 def unmentioned(names: tuple[str, ...], keyword: KeywordIndex, store: Store,

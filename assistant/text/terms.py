@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from assistant.text.normalise import clean
 
@@ -38,6 +39,8 @@ _IRREGULAR = {
 }
 
 
+# A question's candidates are a few thousand words over a vocabulary of a few thousand: stems are remembered.
+@lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """A light suffix stripper: enough to match 'inspectors'/'inspector', 'judged'/'judgement'."""
     if word in _IRREGULAR:
