@@ -56,7 +56,7 @@ class Case:
         return Example(self.qid, self.answerable, self.kind, feature_matrix(self.question, self.vector, self.candidates),
                        self.labels, self.candidates, self.must, route(self.question),
                        unanswerable_reason(self.question, [c.sentence.text for c in self.candidates]) is not None,
-                       asked_finding(self.question.text))
+                       asked_finding(self.question.text), tuple(self.question.authorities))
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,7 @@ class Example:
     form: str = "fact"  # the route its question takes
     gated: bool = False  # an evidence rule (answer/evidence.py) says the candidates cannot answer
     finding: str | None = None  # the one kind of finding a summary question asks for
+    named: tuple[str, ...] = ()  # the indexed authorities the question names: the sides of a comparison
 
 
 def _words(text: str) -> list[str]:
@@ -161,7 +162,7 @@ def _outcome(example: Example, probabilities: np.ndarray, threshold: float, sett
     answerable question answered with every `must` group present, an unanswerable one abstained."""
     ranked = sorted((RankedSentence(c, float(p)) for c, p in zip(example.candidates, probabilities)),
                     key=lambda r: -r.probability)
-    chosen = [] if example.gated else compose(ranked, threshold, settings, example.form, finding=example.finding)
+    chosen = [] if example.gated else compose(ranked, threshold, settings, example.form, example.named, example.finding)
     if not example.answerable:
         return not chosen
     answer = _plain(" ".join(r.text for r in chosen))
