@@ -10,7 +10,7 @@ import itertools
 import json
 import threading
 import uuid
-from typing import Any, Iterable, Iterator, Mapping, Protocol, Sequence
+from typing import Any, Callable, Container, Iterable, Iterator, Mapping, Protocol, Sequence
 
 import numpy as np
 
@@ -46,6 +46,9 @@ class Store(Protocol):
         self, embedding: np.ndarray, k: int, where: Mapping[str, Any] | None,
         documents: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> list[tuple[Chunk, float]]: ...
+    def nearest_chunk_ids(
+        self, embedding: np.ndarray, k: int, where: Mapping[str, Any] | None, known: Container[str]
+    ) -> list[tuple[str, float]]: ...
     def query_sentences(
         self, embedding: np.ndarray, k: int, doc_ids: Sequence[str] | None,
         documents: Mapping[str, Mapping[str, Any]] | None = None,
@@ -326,24 +329,35 @@ class ChromaStore:
         documents: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> list[tuple[Chunk, float]]:
         committed = self._committed(documents)
+        result = self._nearest(embedding, k, where, ["documents", "metadatas"],
+                               lambda i, text, meta: self._is_committed(meta, committed))
+        return [(chunk_from(i, text, meta), similarity) for i, similarity, text, meta in result]
+
+    def nearest_chunk_ids(
+        self, embedding: np.ndarray, k: int, where: Mapping[str, Any] | None, known: Container[str]
+    ) -> list[tuple[str, float]]:
+        """The ids and similarities of the k nearest chunks among `known` (the committed ones, as the keyword
+        index lists them): reading no texts or metadata makes this a third of query's cost."""
+        return [(i, similarity) for i, similarity in self._nearest(embedding, k, where, [], lambda i, *_: i in known)]
+
+    def _nearest(
+        self, embedding: np.ndarray, k: int, where: Mapping[str, Any] | None, include: list[str],
+        keep: Callable[..., bool],
+    ) -> list[tuple[Any, ...]]:
+        """Rows (id, similarity, *include) of the k nearest chunks that `keep(id, *include)` accepts."""
         wanted = k
         while True:
             result = self._run(
-                "query",
-                "chunks",
-                "query",
-                query_embeddings=[embedding.tolist()],
-                n_results=wanted,
-                where=dict(where) if where else None,
-                include=["documents", "metadatas", "distances"],
+                "query", "chunks", "query", query_embeddings=[embedding.tolist()], n_results=wanted,
+                where=dict(where) if where else None, include=[*include, "distances"],
             )
-            rows = list(zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0]))
+            columns = [result[name][0] for name in include]
+            rows = [(i, 1.0 - float(d), *rest) for i, d, *rest in zip(result["ids"][0], result["distances"][0], *columns)]
             # Leftovers of an interrupted ingest are not part of the index until repair() removes them.
-            kept = [row for row in rows if self._is_committed(row[2], committed)]
+            kept = [row for row in rows if keep(row[0], *row[2:])]
             if len(kept) >= k or len(rows) < wanted:
-                break  # enough, or the collection has no more rows
+                return kept[:k]  # enough, or the collection has no more rows
             wanted = wanted * 2 + (len(rows) - len(kept))
-        return [(chunk_from(chunk_id, text, meta), 1.0 - float(distance)) for chunk_id, text, meta, distance in kept[:k]]
 
     def all_chunks(self) -> list[Chunk]:
         """Every chunk of every committed document (uncommitted leftovers are skipped)."""

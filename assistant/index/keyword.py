@@ -9,8 +9,9 @@ import shutil
 import threading
 import uuid
 from array import array
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Container, Iterable, Mapping
 
 import numpy as np
 
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MANIFEST = "ids.json"
+# Bumped when what the saved index holds changes (2: each chunk's document id), so an older one is out of step.
+FORMAT = 2
 
 
 def cache_dir(settings: "Settings") -> Path:
@@ -63,7 +66,8 @@ def state_of(committed: Mapping[str, Mapping]) -> str:
         ":".join([doc_id, str(meta.get("content_hash")), *(str(meta.get(k)) for k in _CONTEXT)])
         for doc_id, meta in committed.items()
     )
-    return hashlib.sha1("\n".join([f"tokenizer:{TOKENIZER_VERSION}", *items]).encode()).hexdigest()
+    header = [f"tokenizer:{TOKENIZER_VERSION}", f"format:{FORMAT}"]
+    return hashlib.sha1("\n".join([*header, *items]).encode()).hexdigest()
 
 
 def context_line(chunk: Chunk) -> str:
@@ -80,10 +84,21 @@ def indexed_text(chunk: Chunk) -> str:
 
 
 class KeywordIndex:
-    def __init__(self, ids: list[str], retriever, state: str) -> None:
+    """BM25 over the committed chunks; it also knows each chunk's document, so retrieval can check, scope and
+    boost chunk ids before it reads any chunk from the store."""
+
+    def __init__(self, ids: list[str], doc_ids: list[str], retriever, state: str) -> None:
+        if len(ids) != len(doc_ids):
+            raise ValueError("one document id per chunk id")
         self.ids = ids
+        self.doc_ids = doc_ids
         self.state = state
         self._retriever = retriever
+
+    @cached_property
+    def document_of(self) -> dict[str, str]:
+        """chunk id -> its document's id, for every indexed (so committed) chunk."""
+        return dict(zip(self.ids, self.doc_ids))
 
     @classmethod
     def build(cls, chunks: Iterable[Chunk], state: str) -> "KeywordIndex":
@@ -94,18 +109,20 @@ class KeywordIndex:
 
         vocab: dict[str, int] = {}
         ids: list[str] = []
+        doc_ids: list[str] = []
         documents: list[array] = []
         for chunk in chunks:
             # An empty token list breaks bm25s; "_" stands in for a passage with no content terms.
             terms = content_terms(indexed_text(chunk)) or ["_"]
             documents.append(array("i", (vocab.setdefault(term, len(vocab)) for term in terms)))
             ids.append(chunk.id)
+            doc_ids.append(chunk.doc_id)
         if not ids:
-            return cls([], None, state)
+            return cls([], [], None, state)
         logging.getLogger("bm25s").setLevel(logging.WARNING)
         retriever = bm25s.BM25()
         retriever.index(Tokenized(ids=documents, vocab=vocab), show_progress=False)
-        return cls(ids, retriever, state)
+        return cls(ids, doc_ids, retriever, state)
 
     def save(self, folder: Path) -> bool:
         """Write the index beside Chroma; False (and a warning) if it could not be written.
@@ -122,7 +139,7 @@ class KeywordIndex:
             if self._retriever is not None:
                 self._retriever.save(str(tmp), show_progress=False)
             files = {p.name: _sha256(p) for p in sorted(tmp.iterdir()) if p.is_file()}
-            (tmp / MANIFEST).write_text(json.dumps({"state": self.state, "ids": self.ids, "files": files}))
+            (tmp / MANIFEST).write_text(json.dumps({"state": self.state, "ids": self.ids, "doc_ids": self.doc_ids, "files": files}))
             # Swap in whole: a crash mid-save leaves the old index (or none), never a mix.
             if folder.exists():
                 folder.rename(old)
@@ -140,7 +157,10 @@ class KeywordIndex:
         """The saved index, or None when it is missing or damaged (the caller rebuilds it)."""
         try:
             meta = json.loads((folder / MANIFEST).read_text())
-            ids, state, files = list(meta["ids"]), str(meta["state"]), dict(meta["files"])
+            if "doc_ids" not in meta:
+                return None  # saved before format 2: rebuilt, as an index out of step is
+            ids, doc_ids, state = list(meta["ids"]), list(meta["doc_ids"]), str(meta["state"])
+            files = dict(meta["files"])
             for name, digest in files.items():
                 if _sha256(folder / name) != digest:
                     raise ValueError(f"{name} does not match its checksum")
@@ -151,7 +171,7 @@ class KeywordIndex:
                 retriever = bm25s.BM25.load(str(folder), show_progress=False)
                 if retriever.scores["num_docs"] != len(ids):
                     raise ValueError("document count differs from ids")
-            return cls(ids, retriever, state)
+            return cls(ids, doc_ids, retriever, state)
         except Exception as exc:  # any damage at all means: rebuild
             if folder.exists():
                 log.warning("keyword index at %s is unreadable (%s); rebuilding", folder, exc)
@@ -176,10 +196,16 @@ class KeywordIndex:
             return np.zeros(len(self.ids), dtype=np.float32)
         return np.asarray(self._retriever.get_scores(terms), dtype=np.float32)
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+    def search(self, query: str, k: int, within: Container[str] | None = None) -> list[tuple[str, float]]:
+        """The k best-scoring chunks, of the documents `within` when given."""
         scores = self.scores(query)
-        top = np.argsort(-scores, kind="stable")[:k]
-        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+        hits: list[tuple[str, float]] = []
+        for i in np.argsort(-scores, kind="stable"):
+            if len(hits) >= k or scores[i] <= 0:
+                break
+            if within is None or self.doc_ids[i] in within:
+                hits.append((self.ids[i], float(scores[i])))
+        return hits
 
 
 def inverse_document_frequency(index: KeywordIndex, term: str) -> float:

@@ -2,7 +2,7 @@
 exercise the pipeline without Chroma (and beside the tests that run it on the real Chroma)."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Container, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -82,6 +82,12 @@ class InMemoryStore:
         ]
         scored.sort(key=lambda item: (-item[0], item[1]))
         return [(self._chunk(chunk_id), score) for score, chunk_id in scored[:k]]
+
+    def nearest_chunk_ids(
+        self, embedding: np.ndarray, k: int, where: Mapping[str, Any] | None, known: Container[str]
+    ) -> list[tuple[str, float]]:
+        return [(chunk.id, score) for chunk, score in self.query(embedding, len(self._chunks), where)
+                if chunk.id in known][:k]
 
     def query_sentences(
         self, embedding: np.ndarray, k: int, doc_ids: Sequence[str] | None,

@@ -14,7 +14,7 @@ from assistant.core.errors import InputError
 from assistant.index.keyword import KeywordIndex
 from assistant.index.chroma import Store
 from assistant.core.settings import RetrievalSettings
-from assistant.core.types import Chunk, Passage
+from assistant.core.types import Passage
 from assistant.text import content_terms
 
 FILTER_KEYS = ("authority", "inspection_type", "inspectorate", "judgement", "date_from", "date_to", "source")
@@ -138,49 +138,40 @@ def retrieve(
     if not area.doc_ids:
         return []
     filtered = len(area.doc_ids) < len(documents)
-    by_id: dict[str, Chunk] = {}
-    dense: list[Chunk] = []
-    holders: list[str] = []
-    keyword_hits: list[str] = []
+    # The keyword index lists every committed chunk with its document: ids are checked, scoped and boosted
+    # before any chunk is read, and only the k chosen are (each store read of texts costs a few ms).
+    document_of = keyword.document_of
+    rankings: list[list[str]] = []
     if mode in ("hybrid", "dense", "dense+bm25"):
         where = {"doc_id": {"$in": sorted(area.doc_ids)}} if filtered else None
-        # The documents read for this question: one read of the commit records per question, not one per call.
-        dense = [chunk for chunk, _ in store.query(embedder.embed_query(question), candidates, where, documents)]
-        by_id.update((c.id, c) for c in dense)
+        rankings.append([i for i, _ in store.nearest_chunk_ids(embedder.embed_query(question), candidates, where, document_of)])
     if mode == "hybrid" and tuning.sentence_hits:
         hits = store.query_sentences(
             embedder.embed_query(question), tuning.sentence_hits, sorted(area.doc_ids) if filtered else None, documents
         )
-        holders = list(dict.fromkeys(sentence.chunk_id for sentence in hits))
+        rankings.append([i for i in dict.fromkeys(sentence.chunk_id for sentence in hits) if i in document_of])
     if mode in ("hybrid", "bm25", "dense+bm25"):
-        # BM25 knows chunk ids only: over-fetch, then keep the chunks inside the scope.
-        keyword_hits = [chunk_id for chunk_id, _ in keyword.search(question, candidates * (4 if filtered else 1))]
-    exact = _identifier_holders(question, keyword, tuning.exact_max_chunks) if mode != "dense" else []
-    # Every chunk the lists name but dense search did not return, in one read: each store call costs about a ms.
-    missing = [i for i in dict.fromkeys(holders + keyword_hits + exact) if i not in by_id]
-    by_id.update((c.id, c) for c in store.chunks_by_id(missing, documents))
-    rankings: list[list[Chunk]] = [dense] if mode in ("hybrid", "dense", "dense+bm25") else []
-    if mode == "hybrid" and tuning.sentence_hits:
-        rankings.append([by_id[i] for i in holders if i in by_id])
-    if mode in ("hybrid", "bm25", "dense+bm25"):
-        rankings.append([by_id[i] for i in keyword_hits if i in by_id and by_id[i].doc_id in area.doc_ids][:candidates])
+        rankings.append([i for i, _ in keyword.search(question, candidates, area.doc_ids if filtered else None)])
     fused: dict[str, float] = {}
     for ranking in rankings:
-        for rank, chunk in enumerate(ranking, start=1):
-            fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (tuning.rrf_k + rank)
+        for rank, chunk_id in enumerate(ranking, start=1):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (tuning.rrf_k + rank)
     if area.named_authorities:
         # A question that names an authority is about that authority's reports: worth a first place in a third list.
         for chunk_id in fused:
-            if by_id[chunk_id].metadata.get("authority") in area.named_authorities:
+            if documents.get(document_of[chunk_id], {}).get("authority") in area.named_authorities:
                 fused[chunk_id] += 1.0 / (tuning.rrf_k + 1)
     # Dense search cannot see a code it never learnt, so a passage holding it is found by BM25 alone and loses
     # in fusion to passages both searches like: first place in every list (and above an authority's boost).
-    lead = (len(rankings) + 1) / (tuning.rrf_k + 1)
-    for chunk_id in exact:
-        if chunk_id in by_id and by_id[chunk_id].doc_id in area.doc_ids:
-            fused[chunk_id] = fused.get(chunk_id, 0.0) + lead
+    if mode != "dense":
+        lead = (len(rankings) + 1) / (tuning.rrf_k + 1)
+        for chunk_id in _identifier_holders(question, keyword, tuning.exact_max_chunks):
+            if document_of.get(chunk_id) in area.doc_ids:
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + lead
     ordered = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
-    return [Passage(by_id[chunk_id], score, rank) for rank, (chunk_id, score) in enumerate(ordered, start=1)]
+    chunks = {chunk.id: chunk for chunk in store.chunks_by_id([chunk_id for chunk_id, _ in ordered], documents)}
+    kept = [(chunks[chunk_id], score) for chunk_id, score in ordered if chunk_id in chunks]
+    return [Passage(chunk, score, rank) for rank, (chunk, score) in enumerate(kept, start=1)]
 
 
 def _identifier_holders(question: str, keyword: KeywordIndex, most: int) -> list[str]:

@@ -217,6 +217,29 @@ def test_missing_bm25_file_is_rebuilt(small_index):
         assert KeywordIndex.load(folder) is not None
 
 
+def test_the_saved_index_knows_each_chunks_document_and_an_older_format_is_rebuilt(small_index, caplog):
+    folder = small_index.keyword_dir
+    chunks = small_index.store.all_chunks()
+    index = KeywordIndex.build(chunks, state_of(small_index.documents()))
+    assert index.save(folder)
+    loaded = KeywordIndex.load(folder)
+    assert loaded.document_of == {c.id: c.doc_id for c in chunks}
+    one = chunks[0].doc_id
+    within = loaded.search("inspection children services", 50, {one})
+    assert within and {loaded.document_of[i] for i, _ in within} == {one}
+    assert within == [hit for hit in loaded.search("inspection children services", len(chunks)) if loaded.document_of[hit[0]] == one][:50]
+
+    manifest = folder / MANIFEST
+    older = json.loads(manifest.read_text())
+    del older["doc_ids"]
+    manifest.write_text(json.dumps(older))
+    with caplog.at_level("WARNING"):
+        assert KeywordIndex.load(folder) is None  # rebuilt as out of step, without a warning of damage
+    assert "unreadable" not in caplog.text
+    fresh = Assistant(small_index.settings, embedder=small_index.embedder)
+    assert fresh.keyword.document_of == loaded.document_of
+
+
 def test_concurrent_saves_of_one_cache_leave_a_whole_index(small_index):
     """Several processes (here: threads without a shared lock) rebuilding the same cache at once."""
     folder = small_index.keyword_dir

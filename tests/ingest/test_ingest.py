@@ -484,6 +484,11 @@ def test_uncommitted_chunks_are_invisible_and_repaired(make_settings, tmp_path, 
     hits = reader.store.query(shared_embedder.embed_query("zebrafish aquarium project"), 50, None)
     assert hits and not {c.id for c, _ in hits} & leftovers
     assert len(hits) == len(committed_before)
+    # Retrieval's id-only search skips them by the keyword index's list of committed chunks, in the same order.
+    nearest = reader.store.nearest_chunk_ids(
+        shared_embedder.embed_query("zebrafish aquarium project"), 50, None, reader.keyword.document_of
+    )
+    assert [chunk_id for chunk_id, _ in nearest] == [c.id for c, _ in hits]
     assert sorted(c.id for c in reader.store.all_chunks()) == committed_before
     assert reader.store.chunks_by_id(sorted(leftovers)) == []
     assert not set(reader.keyword.ids) & leftovers
