@@ -144,7 +144,8 @@ def retrieve(
     rankings: list[list[str]] = []
     if mode in ("hybrid", "dense", "dense+bm25"):
         where = {"doc_id": {"$in": sorted(area.doc_ids)}} if filtered else None
-        rankings.append([i for i, _ in store.nearest_chunk_ids(embedder.embed_query(question), candidates, where, document_of)])
+        nearest = store.nearest_chunk_ids(embedder.embed_query(question), candidates, where, document_of)
+        rankings.append([chunk_id for chunk_id, _ in nearest])
     if mode == "hybrid" and tuning.sentence_hits:
         hits = store.query_sentences(
             embedder.embed_query(question), tuning.sentence_hits, sorted(area.doc_ids) if filtered else None, documents
