@@ -49,10 +49,7 @@ class Store(Protocol):
     def nearest_chunk_ids(
         self, embedding: np.ndarray, k: int, where: Mapping[str, Any] | None, known: Container[str]
     ) -> list[tuple[str, float]]: ...
-    def query_sentences(
-        self, embedding: np.ndarray, k: int, doc_ids: Sequence[str] | None,
-        documents: Mapping[str, Mapping[str, Any]] | None = None,
-    ) -> list[StoredSentence]: ...
+    def nearest_sentence_ids(self, embedding: np.ndarray, k: int, doc_ids: Sequence[str] | None) -> list[str]: ...
     def sentences_in(
         self, chunks: Sequence[Chunk], documents: Mapping[str, Mapping[str, Any]] | None = None
     ) -> list[tuple[StoredSentence, np.ndarray]]: ...
@@ -189,24 +186,16 @@ class ChromaStore:
         ]
         return self._sentence_rows(*zip(*inside), documents) if inside else []
 
-    def query_sentences(
-        self, embedding: np.ndarray, k: int, doc_ids: Sequence[str] | None,
-        documents: Mapping[str, Mapping[str, Any]] | None = None,
-    ) -> list[StoredSentence]:
-        """The k sentences nearest the question (within `doc_ids` when given), best first, without their vectors:
-        retrieval wants the chunks that hold them, and reading vectors costs a third of the query."""
+    def nearest_sentence_ids(self, embedding: np.ndarray, k: int, doc_ids: Sequence[str] | None) -> list[str]:
+        """The ids of the k sentences nearest the question (within `doc_ids` when given), best first. Retrieval
+        wants only the chunks holding them, which an id tells (ingest/sentences.py `sentence_start`): reading
+        the sentences' texts and metadata tripled this query's cost."""
         # Chroma returns what there is when asked for more than the collection holds, even from an empty one.
         result = self._run(
             "query", "sentences", "query", query_embeddings=[embedding.tolist()], n_results=k,
-            where={"doc_id": {"$in": list(doc_ids)}} if doc_ids is not None else None,
-            include=["documents", "metadatas"],
+            where={"doc_id": {"$in": list(doc_ids)}} if doc_ids is not None else None, include=["distances"],
         )
-        committed = self._committed(documents)
-        return [
-            StoredSentence.from_metadata(i, t, m)
-            for i, t, m in zip(result["ids"][0], result["documents"][0], result["metadatas"][0])
-            if self._is_committed(m, committed)
-        ]
+        return list(result["ids"][0])
 
     def _sentence_rows(self, ids, texts, metas, vectors, documents) -> list[tuple[StoredSentence, np.ndarray]]:
         committed = self._committed(documents)

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MANIFEST = "ids.json"
-# Bumped when what the saved index holds changes (2: each chunk's document id), so an older one is out of step.
-FORMAT = 2
+# Bumped when what the saved index holds changes (3: each chunk's document and offsets), so an older one is
+# out of step and rebuilt.
+FORMAT = 3
 
 
 def cache_dir(settings: "Settings") -> Path:
@@ -84,14 +85,15 @@ def indexed_text(chunk: Chunk) -> str:
 
 
 class KeywordIndex:
-    """BM25 over the committed chunks; it also knows each chunk's document, so retrieval can check, scope and
-    boost chunk ids before it reads any chunk from the store."""
+    """BM25 over the committed chunks; it also knows each chunk's document and offsets, so retrieval can
+    check, scope and boost chunk ids, and find the chunk holding a sentence, before it reads any chunk."""
 
-    def __init__(self, ids: list[str], doc_ids: list[str], retriever, state: str) -> None:
-        if len(ids) != len(doc_ids):
-            raise ValueError("one document id per chunk id")
+    def __init__(self, ids: list[str], doc_ids: list[str], spans: list[tuple[int, int]], retriever, state: str) -> None:
+        if not len(ids) == len(doc_ids) == len(spans):
+            raise ValueError("one document id and one span per chunk id")
         self.ids = ids
         self.doc_ids = doc_ids
+        self.spans = spans
         self.state = state
         self._retriever = retriever
 
@@ -99,6 +101,18 @@ class KeywordIndex:
     def document_of(self) -> dict[str, str]:
         """chunk id -> its document's id, for every indexed (so committed) chunk."""
         return dict(zip(self.ids, self.doc_ids))
+
+    @cached_property
+    def _chunks_by_document(self) -> dict[str, list[tuple[int, int, str]]]:
+        chunks: dict[str, list[tuple[int, int, str]]] = {}
+        for chunk_id, doc_id, (start, end) in zip(self.ids, self.doc_ids, self.spans):
+            chunks.setdefault(doc_id, []).append((start, end, chunk_id))
+        return {doc_id: sorted(spans) for doc_id, spans in chunks.items()}
+
+    def chunk_holding(self, doc_id: str, offset: int) -> str | None:
+        """The first chunk of the document whose span holds this offset: for a sentence's start, the chunk ingest
+        stored the sentence with (ingest/sentences.py takes each sentence from the first chunk it begins in)."""
+        return next((i for start, end, i in self._chunks_by_document.get(doc_id, ()) if start <= offset < end), None)
 
     @classmethod
     def build(cls, chunks: Iterable[Chunk], state: str) -> "KeywordIndex":
@@ -110,6 +124,7 @@ class KeywordIndex:
         vocab: dict[str, int] = {}
         ids: list[str] = []
         doc_ids: list[str] = []
+        spans: list[tuple[int, int]] = []
         documents: list[array] = []
         for chunk in chunks:
             # An empty token list breaks bm25s; "_" stands in for a passage with no content terms.
@@ -117,12 +132,13 @@ class KeywordIndex:
             documents.append(array("i", (vocab.setdefault(term, len(vocab)) for term in terms)))
             ids.append(chunk.id)
             doc_ids.append(chunk.doc_id)
+            spans.append((chunk.start, chunk.end))
         if not ids:
-            return cls([], [], None, state)
+            return cls([], [], [], None, state)
         logging.getLogger("bm25s").setLevel(logging.WARNING)
         retriever = bm25s.BM25()
         retriever.index(Tokenized(ids=documents, vocab=vocab), show_progress=False)
-        return cls(ids, doc_ids, retriever, state)
+        return cls(ids, doc_ids, spans, retriever, state)
 
     def save(self, folder: Path) -> bool:
         """Write the index beside Chroma; False (and a warning) if it could not be written.
@@ -139,7 +155,8 @@ class KeywordIndex:
             if self._retriever is not None:
                 self._retriever.save(str(tmp), show_progress=False)
             files = {p.name: _sha256(p) for p in sorted(tmp.iterdir()) if p.is_file()}
-            (tmp / MANIFEST).write_text(json.dumps({"state": self.state, "ids": self.ids, "doc_ids": self.doc_ids, "files": files}))
+            (tmp / MANIFEST).write_text(json.dumps({"format": FORMAT, "state": self.state, "ids": self.ids, "doc_ids": self.doc_ids,
+                                                  "spans": self.spans, "files": files}))
             # Swap in whole: a crash mid-save leaves the old index (or none), never a mix.
             if folder.exists():
                 folder.rename(old)
@@ -157,9 +174,10 @@ class KeywordIndex:
         """The saved index, or None when it is missing or damaged (the caller rebuilds it)."""
         try:
             meta = json.loads((folder / MANIFEST).read_text())
-            if "doc_ids" not in meta:
-                return None  # saved before format 2: rebuilt, as an index out of step is
+            if meta.get("format") != FORMAT:
+                return None  # saved in another format: rebuilt, as an index out of step is
             ids, doc_ids, state = list(meta["ids"]), list(meta["doc_ids"]), str(meta["state"])
+            spans = [(int(start), int(end)) for start, end in meta["spans"]]
             files = dict(meta["files"])
             for name, digest in files.items():
                 if _sha256(folder / name) != digest:
@@ -171,7 +189,7 @@ class KeywordIndex:
                 retriever = bm25s.BM25.load(str(folder), show_progress=False)
                 if retriever.scores["num_docs"] != len(ids):
                     raise ValueError("document count differs from ids")
-            return cls(ids, doc_ids, retriever, state)
+            return cls(ids, doc_ids, spans, retriever, state)
         except Exception as exc:  # any damage at all means: rebuild
             if folder.exists():
                 log.warning("keyword index at %s is unreadable (%s); rebuilding", folder, exc)

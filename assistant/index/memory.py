@@ -89,10 +89,7 @@ class InMemoryStore:
         return [(chunk.id, score) for chunk, score in self.query(embedding, len(self._chunks), where)
                 if chunk.id in known][:k]
 
-    def query_sentences(
-        self, embedding: np.ndarray, k: int, doc_ids: Sequence[str] | None,
-        documents: Mapping[str, Mapping[str, Any]] | None = None,
-    ) -> list[StoredSentence]:
+    def nearest_sentence_ids(self, embedding: np.ndarray, k: int, doc_ids: Sequence[str] | None) -> list[str]:
         allowed = set(doc_ids) if doc_ids is not None else None
         rows = [
             (float(vector @ embedding), row.id) for row, content_hash, vector in self._sentences.values()
@@ -100,7 +97,7 @@ class InMemoryStore:
             and (allowed is None or row.doc_id in allowed)
         ]
         rows.sort(key=lambda item: (-item[0], item[1]))
-        return [self._sentences[i][0] for _, i in rows[:k]]
+        return [i for _, i in rows[:k]]
 
     def sentences_in(
         self, chunks: Sequence[Chunk], documents: Mapping[str, Mapping[str, Any]] | None = None

@@ -28,6 +28,12 @@ def sentence_id(doc_id: str, start: int) -> str:
     return f"{doc_id}:{start}"
 
 
+def sentence_start(sentence_id: str) -> tuple[str, int]:
+    """The document and start offset a sentence id names (the inverse of `sentence_id`)."""
+    doc_id, _, start = sentence_id.rpartition(":")
+    return doc_id, int(start)
+
+
 def _spans(chunk: Chunk) -> Iterator[tuple[int, int, str]]:
     """(start, end, text) of the chunk's sentences, offsets into the document."""
     for span in sentences(chunk.text):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from assistant.ingest.describe import UNKNOWN, authorities_in, flag, report_authorities
+from assistant.ingest.sentences import sentence_start
 from assistant.index.embed import Embedder
 from assistant.core.errors import InputError
 from assistant.index.keyword import KeywordIndex
@@ -147,10 +148,11 @@ def retrieve(
         nearest = store.nearest_chunk_ids(embedder.embed_query(question), candidates, where, document_of)
         rankings.append([chunk_id for chunk_id, _ in nearest])
     if mode == "hybrid" and tuning.sentence_hits:
-        hits = store.query_sentences(
-            embedder.embed_query(question), tuning.sentence_hits, sorted(area.doc_ids) if filtered else None, documents
+        hits = store.nearest_sentence_ids(
+            embedder.embed_query(question), tuning.sentence_hits, sorted(area.doc_ids) if filtered else None
         )
-        rankings.append([i for i in dict.fromkeys(sentence.chunk_id for sentence in hits) if i in document_of])
+        holders = (keyword.chunk_holding(*sentence_start(sentence_id)) for sentence_id in hits)
+        rankings.append([chunk_id for chunk_id in dict.fromkeys(holders) if chunk_id is not None])
     if mode in ("hybrid", "bm25", "dense+bm25"):
         rankings.append([i for i, _ in keyword.search(question, candidates, area.doc_ids if filtered else None)])
     fused: dict[str, float] = {}

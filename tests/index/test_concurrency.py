@@ -17,6 +17,7 @@ import pytest
 
 from assistant.index.embed import HashingEmbedder, make_embedder
 from assistant.index.keyword import MANIFEST, KeywordIndex, state_of
+from assistant.ingest.sentences import sentence_start
 from assistant.pipeline import Assistant
 from tests.conftest import CORPUS, REAL_MODEL, build_settings, cli_command, cli_env
 from tests.ingest.test_ingest import _make_copies, assert_consistent
@@ -217,13 +218,20 @@ def test_missing_bm25_file_is_rebuilt(small_index):
         assert KeywordIndex.load(folder) is not None
 
 
-def test_the_saved_index_knows_each_chunks_document_and_an_older_format_is_rebuilt(small_index, caplog):
+def test_the_saved_index_knows_each_chunks_document_and_span_and_an_older_format_is_rebuilt(small_index, caplog):
     folder = small_index.keyword_dir
     chunks = small_index.store.all_chunks()
     index = KeywordIndex.build(chunks, state_of(small_index.documents()))
     assert index.save(folder)
     loaded = KeywordIndex.load(folder)
     assert loaded.document_of == {c.id: c.doc_id for c in chunks}
+    # Each stored sentence's chunk, told by its id alone: the chunk it was stored with.
+    stored = small_index.store.sentences_in(chunks)
+    assert len(stored) > len(chunks)
+    for sentence, _ in stored:
+        assert loaded.chunk_holding(*sentence_start(sentence.id)) == sentence.chunk_id
+    assert loaded.chunk_holding(chunks[0].doc_id, 10**9) is None
+    assert loaded.chunk_holding("no such document", 0) is None
     one = chunks[0].doc_id
     within = loaded.search("inspection children services", 50, {one})
     assert within and {loaded.document_of[i] for i, _ in within} == {one}
@@ -231,7 +239,7 @@ def test_the_saved_index_knows_each_chunks_document_and_an_older_format_is_rebui
 
     manifest = folder / MANIFEST
     older = json.loads(manifest.read_text())
-    del older["doc_ids"]
+    older["format"] -= 1
     manifest.write_text(json.dumps(older))
     with caplog.at_level("WARNING"):
         assert KeywordIndex.load(folder) is None  # rebuilt as out of step, without a warning of damage
