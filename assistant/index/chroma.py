@@ -42,6 +42,7 @@ class Store(Protocol):
     def chunk_ids_for(self, doc_id: str) -> list[str]: ...
     def documents(self) -> dict[str, dict[str, Any]]: ...
     def document(self, doc_id: str) -> Document | None: ...
+    def documents_by_id(self, ids: Sequence[str]) -> list[Document]: ...
     def query(
         self, embedding: np.ndarray, k: int, where: Mapping[str, Any] | None,
         documents: Mapping[str, Mapping[str, Any]] | None = None,
@@ -290,19 +291,16 @@ class ChromaStore:
         return marker["metadatas"][0].get("token") if marker["ids"] else None
 
     def document(self, doc_id: str) -> Document | None:
-        result = self._run("get", "docs", "get", ids=[doc_id], include=["metadatas", "documents"])
-        if not result["ids"]:
-            return None
-        meta = dict(result["metadatas"][0])
-        return Document(
-            id=doc_id,
-            source=meta.pop("source"),
-            title=meta.pop("title"),
-            text=result["documents"][0],
-            content_hash=meta.pop("content_hash"),
-            page_starts=tuple(json.loads(meta.pop("page_starts", "[0]"))),
-            metadata={k: v for k, v in meta.items() if k != "chunks"},
-        )
+        return next(iter(self.documents_by_id([doc_id])), None)
+
+    def documents_by_id(self, ids: Sequence[str]) -> list[Document]:
+        """The committed documents of these ids, with their full texts, in one read (those not indexed are left out)."""
+        wanted = [i for i in dict.fromkeys(ids) if i != GENERATION_ID]
+        if not wanted:
+            return []
+        result = self._run("get", "docs", "get", ids=wanted, include=["metadatas", "documents"])
+        found = {i: _document_from(i, dict(m), t) for i, m, t in zip(result["ids"], result["metadatas"], result["documents"])}
+        return [found[i] for i in wanted if i in found]
 
     def _committed(self, documents: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
         """doc_id -> content hash of every committed document (of `documents`, when the caller has just read them)."""
@@ -465,6 +463,18 @@ def _generation_record() -> dict[str, list]:
 
 def committed_hashes(documents: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     return {doc_id: meta.get("content_hash") for doc_id, meta in documents.items()}
+
+
+def _document_from(doc_id: str, meta: dict[str, Any], text: str) -> Document:
+    return Document(
+        id=doc_id,
+        source=meta.pop("source"),
+        title=meta.pop("title"),
+        text=text,
+        content_hash=meta.pop("content_hash"),
+        page_starts=tuple(json.loads(meta.pop("page_starts", "[0]"))),
+        metadata={k: v for k, v in meta.items() if k != "chunks"},
+    )
 
 
 def chunk_from(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:

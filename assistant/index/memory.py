@@ -63,6 +63,9 @@ class InMemoryStore:
         entry = self._docs.get(doc_id)
         return entry[0] if entry else None
 
+    def documents_by_id(self, ids: Sequence[str]) -> list[Document]:
+        return [self._docs[i][0] for i in dict.fromkeys(ids) if i in self._docs]
+
     def _committed(self, meta: Mapping[str, Any]) -> bool:
         entry = self._docs.get(str(meta.get("doc_id")))
         return entry is not None and entry[1]["content_hash"] == meta.get("content_hash")

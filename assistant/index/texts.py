@@ -14,13 +14,9 @@ class DocumentTexts:
 
     def of(self, passages: Sequence[Passage], documents: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
         """Texts of the passages' documents (a changed file keeps its id, not its hash)."""
-        texts = {}
-        for doc_id in {p.chunk.doc_id for p in passages}:
-            key = (doc_id, str(documents.get(doc_id, {}).get("content_hash")))
-            if key not in self._texts:
-                document = self.store.document(doc_id)
-                if document is None:
-                    continue
-                self._texts[key] = document.text
-            texts[doc_id] = self._texts[key]
-        return texts
+        keys = {doc_id: (doc_id, str(documents.get(doc_id, {}).get("content_hash"))) for doc_id in
+                {p.chunk.doc_id for p in passages}}
+        unread = [doc_id for doc_id, key in keys.items() if key not in self._texts]
+        for document in self.store.documents_by_id(unread):  # one read for all, each read costs a few ms
+            self._texts[(document.id, document.content_hash)] = document.text
+        return {doc_id: self._texts[key] for doc_id, key in keys.items() if key in self._texts}
