@@ -190,7 +190,8 @@ class ChromaStore:
     def nearest_sentence_ids(self, embedding: np.ndarray, k: int, doc_ids: Sequence[str] | None) -> list[str]:
         """The ids of the k sentences nearest the question (within `doc_ids` when given), best first. Retrieval
         wants only the chunks holding them, which an id tells (ingest/sentences.py `sentence_start`): reading
-        the sentences' texts and metadata tripled this query's cost."""
+        the sentences' texts and metadata tripled this query's cost. Leftovers of an interrupted ingest may be
+        among the ids; retrieval maps ids to committed chunks only (KeywordIndex.chunk_holding)."""
         # Chroma returns what there is when asked for more than the collection holds, even from an empty one.
         result = self._run(
             "query", "sentences", "query", query_embeddings=[embedding.tolist()], n_results=k,
