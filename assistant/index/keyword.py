@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MANIFEST = "ids.json"
-# Bumped when what the saved index holds changes (3: each chunk's document and offsets), so an older one is
-# out of step and rebuilt.
+# Bumped when what the saved index holds changes (3: each chunk's document and offsets): `load` declines a
+# saved index of another format, which is then rebuilt.
 FORMAT = 3
 
 
@@ -67,8 +67,7 @@ def state_of(committed: Mapping[str, Mapping]) -> str:
         ":".join([doc_id, str(meta.get("content_hash")), *(str(meta.get(k)) for k in _CONTEXT)])
         for doc_id, meta in committed.items()
     )
-    header = [f"tokenizer:{TOKENIZER_VERSION}", f"format:{FORMAT}"]
-    return hashlib.sha1("\n".join([*header, *items]).encode()).hexdigest()
+    return hashlib.sha1("\n".join([f"tokenizer:{TOKENIZER_VERSION}", *items]).encode()).hexdigest()
 
 
 def context_line(chunk: Chunk) -> str:
