@@ -11,6 +11,7 @@ import numpy as np
 
 from assistant.answer.cite import DraftSentence
 from assistant.answer.features import Candidate, feature_matrix
+from assistant.answer.people import people
 from assistant.answer.profile import QuestionProfile, answer_spans, asks_for_a_name, counts, profile
 from assistant.answer.ranker import SentenceRanker
 from assistant.answer.route import asked_finding, route
@@ -172,7 +173,7 @@ def _meets_wanted(question: QuestionProfile, chosen: Sequence[RankedSentence]) -
     checked = [kind for kind in question.wants if kind in _CHECKED_KINDS]
     if asks_for_a_name(question.text):
         checked.append("person")
-    found = {"number": counts}
+    found = {"number": counts, "person": people}
     return not checked or any(found.get(kind, partial(answer_spans, kind))(r.text) for kind in checked for r in chosen)
 
 

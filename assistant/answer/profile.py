@@ -26,7 +26,7 @@ _WANTS = {
     # "how much better" asks for a degree, told in words ("little progress"), not a quantity.
     "number": re.compile(r"\bhow\s+(?:many|much(?!\s+(?:better|worse|further)\b)|long|often|old)\b|\bwhat\s+(?:number|figure|amount|proportion|"
                          r"percentage|share|rate|age|ages)\b|\bper\s*cent\b", re.I),
-    "date": re.compile(r"^\s*when\b|\bwhat\s+(?:date|year|month|day)\b|\bin\s+which\s+(?:year|month)\b", re.I),
+    "date": re.compile(r"^\s*when\b|\b(?:what|which)\s+(?:date|year|month|day)s?\b", re.I),
     "person": re.compile(r"^\s*who\b|\bwhose\b|\bname\s+of\b|\bwhat\s+is\s+the\s+name\b", re.I),
     "grade": re.compile(r"\b(?:grade[sd]?|rating|rated|judge?ment|judged|verdict|overall\s+effectiveness)\b", re.I),
     "polar": re.compile(r"^\s*(?:did|does|do|is|was|were|are|has|have|had|can|could|will)\b", re.I),
@@ -36,11 +36,13 @@ _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\s*%?|\b(?:one|two|three|four|five|six|s
                      r"twenty|thirty|forty|fifty|hundred|half|third|quarter|none|no)\b", re.I)
 _DATE = re.compile(rf"{YEAR.pattern}|\b{MONTH}(?!\w)")  # "may" the verb is no month
 _GRADE = re.compile(rf"\b(?:{GRADE}|{SCOTTISH_GRADE})\b", re.I)
-# A person: a title before a capitalised word, or two capitalised words not at the sentence's start, or at
-# its start when a comma follows ("Jane Smith, director of ..."), which a heading or opening phrase lacks.
+# Who did something: a person or a role. A title before a capitalised word, or two capitalised words not at
+# the sentence's start ("the Executive Director", "Jane Smith"), or at its start when a comma follows
+# ("Jane Smith, director of ..."), which a heading or opening phrase lacks. A question for one person's
+# name is checked against `people` instead, which knows given names.
 _NAME = r"[A-Z][a-z]+\s+(?:[A-Z]\.?\s+)?[A-Z][a-z'-]+"
-_PERSON = re.compile(rf"\b{TITLE}\s+[A-Z][\w'-]+|(?<=[a-z,;:] ){_NAME}|^\W*{_NAME}(?=,)")
-_FINDS = {"number": _NUMBER, "date": _DATE, "person": _PERSON, "grade": _GRADE}
+_PERSON_OR_ROLE = re.compile(rf"\b{TITLE}\s+[A-Z][\w'-]+|(?<=[a-z,;:] ){_NAME}|^\W*{_NAME}(?=,)")
+_FINDS = {"number": _NUMBER, "date": _DATE, "person": _PERSON_OR_ROLE, "grade": _GRADE}
 
 
 # Days of a date ("20 and 21 February", "11th February"): numbers that count nothing.
