@@ -57,6 +57,19 @@ def asks_for_a_name(question: str) -> bool:
     return bool(_NAMED_ONE.search(question))
 
 
+# A question for a share ("What percentage ...", "What proportion ...") is answered by a share, not any count.
+_ASKS_SHARE = re.compile(r"\b(?:percentage|proportion|per\s*cent|percent)\b", re.I)
+_SHARE = re.compile(r"\d\s*%|\bper\s*cent\b|\bpercent\b|\b(?:half|thirds?|quarters?|majority|minority)\b|\bout\s+of\b", re.I)
+
+
+def asks_for_a_share(question: str) -> bool:
+    return bool(_ASKS_SHARE.search(question))
+
+
+def shares(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _SHARE.finditer(text)]
+
+
 def counts(text: str) -> list[tuple[int, int]]:
     """Where `text` states a quantity: its number spans without years and the days of dates."""
     dated = [m.span() for m in YEAR.finditer(text)] + [m.span() for m in _DAYS.finditer(text)]

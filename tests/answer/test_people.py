@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.people import people
-from assistant.answer.profile import profile
+from assistant.answer.profile import asks_for_a_share, counts, profile, shares
 
 
 @pytest.mark.parametrize("text, named", [
@@ -49,3 +49,34 @@ def test_a_question_for_who_did_something_is_still_answered_by_a_role(ingested):
     answer = ingested.ask("Who presented the findings of the Ofsted focused visit to the committee?")
     assert not answer.abstained
     assert "Interim Executive Director" in answer.answer
+
+
+@pytest.mark.parametrize("text, has_share", [
+    ("The timeliness of conferences is poor, with only 65.5% occurring within statutory timescales.", True),
+    ("Nine out of 13 areas were rated outstanding.", True),
+    ("Around half of the plans were reviewed on time.", True),
+    ("Inspectors visited three teams over two days in 2018.", False),
+])
+def test_a_share_is_a_percentage_a_fraction_or_so_many_out_of_so_many(text, has_share):
+    assert bool(shares(text)) is has_share
+
+
+def test_a_question_for_a_share_abstains_when_the_chosen_sentences_hold_only_counts(ingested):
+    question = "What percentage of strategy meetings did health attend?"
+    assert asks_for_a_share(question) and not asks_for_a_share("How many strategy meetings did health attend?")
+    counted = [p for p in ingested.ask(question).retrieved if counts(p.chunk.text) and not shares(p.chunk.text)]
+    assert counted, "some retrieved passages hold counts but no share"
+    generator, original = ingested.extractive, ingested.extractive.settings
+    lenient = original.model_copy(update={"min_probability": 0.0})
+    try:
+        generator.settings = lenient
+        assert generator.generate(question, counted) == []
+        assert generator.generate("How many strategy meetings did health attend?", counted), "a count answers a count"
+    finally:
+        generator.settings = original
+
+
+def test_a_question_for_a_share_is_answered_by_a_percentage(ingested):
+    # eval/gold.jsonl q039
+    answer = ingested.ask("What proportion of child protection conferences in Wirral took place within statutory timescales?")
+    assert not answer.abstained and "65.5%" in answer.answer
