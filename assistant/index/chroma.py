@@ -17,7 +17,8 @@ import numpy as np
 from assistant.core.errors import IndexMissingError, StoreError
 from assistant.core.settings import Settings
 from assistant.core.types import Chunk, Document, StoredSentence
-from assistant.ingest.sentences import sentence_ids_in
+from assistant.index.keyword import cache_dir
+from assistant.index.blocks import SentenceBlocks
 from assistant.index.client import (
     chroma_client, first_line, is_connection_error, is_missing_collection, opening, read_only, readable_copy,
     unreachable_message,
@@ -82,6 +83,7 @@ class ChromaStore:
         self._documents: tuple[str, dict[str, dict[str, Any]]] | None = None  # (generation token, documents)
         # A read-only index answers from a private copy (made once, reused on reconnect); ingest refuses it.
         self._path = readable_copy(settings.index_dir) if read_only(settings) else None
+        self._blocks = SentenceBlocks(cache_dir(settings, "sentence-files"))
         self._open()
 
     def _open(self) -> None:
@@ -157,6 +159,7 @@ class ChromaStore:
         """Every sentence of a document, embedded once at ingest so no sentence is encoded at question time."""
         self._upsert("sentences", [r.id for r in rows], embeddings, [r.text for r in rows],
                      [{**r.metadata(), "content_hash": hashes[r.doc_id]} for r in rows])
+        self._blocks.write(rows, embeddings, hashes)  # after Chroma holds them: a file never runs ahead of it
 
     def _upsert(self, target: str, ids: list[str], embeddings: np.ndarray, texts: list[str], metadatas: list[dict]) -> None:
         # Few large upserts: each Chroma write costs tens of milliseconds however small it is.
@@ -173,19 +176,22 @@ class ChromaStore:
     def sentences_in(
         self, chunks: Sequence[Chunk], documents: Mapping[str, Mapping[str, Any]] | None = None
     ) -> list[tuple[StoredSentence, np.ndarray]]:
-        """The stored sentences lying inside these chunks, with their vectors (deduplicated across chunks)."""
+        """The stored sentences lying inside these chunks, with their vectors (deduplicated across chunks):
+        from the files of their documents' committed contents (index/blocks.py), read from Chroma when missing."""
         if not chunks:
             return []
-        # Chroma scans the whole collection for an $or of offset ranges (0.9 s a question at 10k chunks), and
-        # reading a document's sentence offsets was most of a question's store time: the chunks are segmented
-        # again, as ingest segmented them, and their sentences read by id.
-        wanted = list(dict.fromkeys(i for chunk in chunks for i in sentence_ids_in(chunk)))
-        result = self._run("get", "sentences", "get", ids=wanted, include=["documents", "metadatas", "embeddings"])
-        inside = [
-            row for row in zip(result["ids"], result["documents"], result["metadatas"], result["embeddings"])
-            if any(c.doc_id == row[2]["doc_id"] and c.start <= row[2]["start"] and row[2]["end"] <= c.end for c in chunks)
-        ]
-        return self._sentence_rows(*zip(*inside), documents) if inside else []
+        return self._blocks.sentences_in(chunks, self._committed(documents), self._read_sentences)
+
+    def _read_sentences(self, keys: Mapping[str, Any]) -> dict[str, list[tuple[StoredSentence, np.ndarray]]]:
+        """doc_id -> its sentences of content hash keys[doc_id] (a committed document's), in text order."""
+        result = self._run("get", "sentences", "get", where={"doc_id": {"$in": list(keys)}},
+                           include=["documents", "metadatas", "embeddings"])
+        rows: dict[str, list[tuple[StoredSentence, np.ndarray]]] = {}
+        for i, text, meta, vector in zip(result["ids"], result["documents"], result["metadatas"], result["embeddings"]):
+            if str(meta.get("content_hash")) == keys.get(meta.get("doc_id")):
+                rows.setdefault(meta["doc_id"], []).append(
+                    (StoredSentence.from_metadata(i, text, meta), np.asarray(vector, dtype=np.float32)))
+        return {doc_id: sorted(found, key=lambda row: row[0].start) for doc_id, found in rows.items()}
 
     def nearest_sentence_ids(self, embedding: np.ndarray, k: int, doc_ids: Sequence[str] | None) -> list[str]:
         """The ids of the k sentences nearest the question (within `doc_ids` when given), best first. Retrieval
@@ -199,20 +205,13 @@ class ChromaStore:
         )
         return list(result["ids"][0])
 
-    def _sentence_rows(self, ids, texts, metas, vectors, documents) -> list[tuple[StoredSentence, np.ndarray]]:
-        committed = self._committed(documents)
-        return [
-            (StoredSentence.from_metadata(i, t, m), np.asarray(v, dtype=np.float32))
-            for i, t, m, v in zip(ids, texts, metas, vectors)
-            if self._is_committed(m, committed)
-        ]
-
     def delete_document(self, doc_id: str) -> None:
         # Uncommit first, so a crash between the two deletes leaves orphans that repair() removes.
         self._run("delete", "docs", "delete", ids=[doc_id])
         self._bump_generation()
         self._run("delete", "chunks", "delete", where={"doc_id": doc_id})
         self._run("delete", "sentences", "delete", where={"doc_id": doc_id})
+        self._blocks.forget(doc_id)
 
     def commit_documents(self, entries: Sequence[tuple[Document, int]]) -> None:
         """Verify each document's stored chunks, then write their commit records and a new generation token
@@ -432,6 +431,7 @@ class ChromaStore:
         self._chunks = self._collection(self.chunk_collection_name, True)
         self._docs = self._collection(self.doc_collection_name, True)
         self._sentences = self._collection(self.sentence_collection_name, True)
+        self._blocks.clear()
 
 
 def chunk_metadata(chunk: Chunk, content_hash: str) -> dict[str, Any]:

@@ -26,12 +26,12 @@ def readable_copy(index_dir: Path) -> Path:
 
     Chroma has no read-only mode: opening a PersistentClient writes (sqlite journal, its tenant records, segment
     metadata), so it is given a copy it may write to, and nothing in the user's folder changes. The copy costs
-    the index's size once per process; the BM25 cache beside it is read where it lies."""
+    the index's size once per process; the BM25 cache and the sentence files beside it are read where they lie."""
     target = Path(tempfile.mkdtemp(prefix="assistant-readonly-"))
     atexit.register(shutil.rmtree, target, True)
     try:
         shutil.copytree(
-            index_dir, target / "index", ignore=shutil.ignore_patterns("bm25-*", "*.lock", "corrections.json*"),
+            index_dir, target / "index", ignore=shutil.ignore_patterns("bm25-*", "sentence-files-*", "*.lock", "corrections.json*"),
         )
         for path in (target / "index").rglob("*"):
             path.chmod(path.stat().st_mode | 0o200)  # the copies keep the originals' read-only modes

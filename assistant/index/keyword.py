@@ -28,12 +28,13 @@ MANIFEST = "ids.json"
 FORMAT = 3
 
 
-def cache_dir(settings: "Settings") -> Path:
-    """Where the BM25 index of these settings lives: beside Chroma in index_dir.
+def cache_dir(settings: "Settings", kind: str = "bm25") -> Path:
+    """Where the BM25 index (or another cache of the store, `kind`) of these settings lives: beside Chroma in
+    index_dir.
 
     With a Chroma server the folder name also carries the server's address, so two servers never
     share one cache (index_dir then holds only these caches and the ingest lock)."""
-    name = f"bm25-{settings.fingerprint}"
+    name = f"{kind}-{settings.fingerprint}"
     if settings.chroma_url:
         name += f"-{server_key(settings.chroma_url)}"
     return settings.index_dir / name

@@ -1,0 +1,131 @@
+"""The answer step reads a question's sentences (with their vectors) from per-document files beside Chroma
+(index/blocks.py): on the shipped corpus and the real Chroma they hold exactly what the sentence collection
+holds, and stay so after an incremental ingest of a changed report, after a delete, and when a file is missing
+or damaged."""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from assistant.index.memory import InMemoryStore
+from tests.conftest import CORPUS, build_settings
+
+
+def chroma_rows(store, documents) -> dict[str, tuple]:
+    """Every committed sentence as the sentence collection holds it: id -> (doc, chunk, start, end, text, vector)."""
+    collection = store.client.get_collection(store.sentence_collection_name, embedding_function=None)
+    stored = collection.get(include=["documents", "metadatas", "embeddings"])
+    return {
+        i: (m["doc_id"], m["chunk_id"], m["start"], m["end"], t, np.asarray(v, dtype=np.float32))
+        for i, t, m, v in zip(stored["ids"], stored["documents"], stored["metadatas"], stored["embeddings"])
+        if documents.get(m["doc_id"], {}).get("content_hash") == m["content_hash"]
+    }
+
+
+def file_rows(store, chunks, documents=None) -> dict[str, tuple]:
+    found = store.sentences_in(chunks, documents)
+    rows = {s.id: (s.doc_id, s.chunk_id, s.start, s.end, s.text, v) for s, v in found}
+    assert len(rows) == len(found), "a sentence came twice"
+    return rows
+
+
+def assert_same(found: dict[str, tuple], expected: dict[str, tuple]) -> None:
+    assert found.keys() == expected.keys()
+    for sentence_id, row in expected.items():
+        assert found[sentence_id][:5] == row[:5]
+        assert found[sentence_id][5].dtype == np.float32
+        # The vectors ingest computed: Chroma normalises them again as it stores them (a cosine collection),
+        # which moves the last bit or two of some components (at most a few 1e-8).
+        assert np.abs(found[sentence_id][5] - row[5]).max() < 1e-6, sentence_id
+
+
+def inside(rows: dict[str, tuple], chunks) -> dict[str, tuple]:
+    return {i: r for i, r in rows.items()
+            if any(c.doc_id == r[0] and c.start <= r[2] and r[3] <= c.end for c in chunks)}
+
+
+@pytest.fixture(scope="module")
+def corpus_index(tmp_path_factory, shared_embedder):
+    """The shipped corpus, copied so a report can be changed, ingested into a real Chroma index of its own."""
+    from assistant.pipeline import Assistant
+
+    root = tmp_path_factory.mktemp("sentence-files")
+    corpus = root / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    helper = Assistant(build_settings(root, corpus_dir=corpus), embedder=shared_embedder)
+    assert helper.ingest().count("indexed") == 5
+    return helper
+
+
+def test_the_files_hold_what_chroma_holds_for_every_chunk(corpus_index):
+    store = corpus_index.store
+    documents = store.documents()
+    chunks = store.all_chunks()
+    expected = chroma_rows(store, documents)
+    assert len(expected) > 100  # the five shipped reports
+    assert_same(file_rows(store, chunks, documents), expected)  # every sentence lies inside some chunk
+    for chunk in chunks[::7]:  # one chunk at a time: exactly the sentences inside it
+        assert_same(file_rows(store, [chunk]), inside(expected, [chunk]))
+    assert any(store._blocks.folder.glob("*.npy")) and store._blocks.folder.parent == store.settings.index_dir
+
+
+def test_a_missing_or_damaged_file_is_read_from_chroma_and_written_again(corpus_index, tmp_path):
+    from assistant.index.chroma import ChromaStore
+
+    store = corpus_index.store
+    documents = store.documents()
+    expected = chroma_rows(store, documents)
+    picked = store.all_chunks()[3:40:4]
+    files = sorted(store._blocks.folder.glob("*.json"))
+    files[0].unlink()
+    files[1].write_text("{not json")
+    fresh = ChromaStore(store.settings)  # nothing remembered in memory: what is on disk, or Chroma
+    assert_same(file_rows(fresh, picked, documents), inside(expected, picked))
+    assert_same(file_rows(fresh, store.all_chunks(), documents), expected)
+    assert files[0].exists() and files[1].read_text().startswith('{"doc_id"')
+    assert_same(file_rows(ChromaStore(store.settings), store.all_chunks(), documents), expected)
+
+
+def test_a_changed_report_and_a_deleted_one_are_never_served_from_old_files(corpus_index):
+    store = corpus_index.store
+    corpus = corpus_index.settings.corpus_dir
+    changed = sorted(corpus.glob("*.txt"))[1]
+    before = {doc_id: meta["content_hash"] for doc_id, meta in store.documents().items()}
+    old_chunks = store.all_chunks()
+    changed.write_text(changed.read_text() + "\n\nA sentence added after the inspection for this test.\n")
+    report = corpus_index.ingest()
+    assert report.count("indexed") == 1 and report.count("unchanged") == 4
+    documents = store.documents()
+    (doc_id,) = [d for d in documents if documents[d]["content_hash"] != before[d]]
+    expected = chroma_rows(store, documents)
+    assert any("added after the inspection" in row[4] for row in expected.values())
+    assert_same(file_rows(store, store.all_chunks(), documents), expected)
+    # The old content's file went with it; its chunks' offsets only find sentences of the new content.
+    assert not store._blocks._name(doc_id, before[doc_id]).with_suffix(".npy").exists()
+    assert len(list(store._blocks.folder.glob("*.npy"))) == 5
+    assert_same(file_rows(store, old_chunks, documents), inside(expected, old_chunks))
+
+    gone = next(iter(documents))
+    gone_chunks = [c for c in store.all_chunks() if c.doc_id == gone]
+    assert corpus_index.delete(gone)
+    documents = store.documents()
+    assert file_rows(store, gone_chunks, documents) == {}
+    assert len(list(store._blocks.folder.glob("*.npy"))) == 4
+    assert_same(file_rows(store, store.all_chunks(), documents), chroma_rows(store, documents))
+
+
+def test_the_in_memory_store_gives_the_same_sentences(ingested, tmp_path, shared_embedder):
+    from assistant.pipeline import Assistant
+
+    memory = Assistant(build_settings(tmp_path), embedder=shared_embedder, store=InMemoryStore())
+    memory.ingest()
+    chunks = ingested.store.all_chunks()
+    assert {c.id for c in chunks} == {c.id for c in memory.store.all_chunks()}
+    for picked in (chunks[:12], chunks[5::6]):
+        ours, theirs = file_rows(ingested.store, picked), file_rows(memory.store, picked)
+        assert ours.keys() == theirs.keys() and ours
+        for sentence_id, row in ours.items():
+            assert row[:5] == theirs[sentence_id][:5]
+            assert np.abs(row[5] - theirs[sentence_id][5]).max() < 1e-5
