@@ -6,6 +6,7 @@ import pytest
 
 from assistant.answer.people import people
 from assistant.answer.profile import asks_for_a_share, counts, profile, shares
+from tests.support.settings import answer_settings
 
 
 @pytest.mark.parametrize("text, named", [
@@ -36,12 +37,8 @@ def test_a_question_for_one_persons_name_abstains_when_the_reports_name_only_bod
     # eval/gold.jsonl q100: the Warrington reports name the inspectorates in the team, never its lead.
     question = "Who was the lead Ofsted inspector for the Warrington focused visit?"
     assert ingested.ask(question).abstained
-    generator, original = ingested.extractive, ingested.extractive.settings
-    try:
-        generator.settings = original.model_copy(update={"require_wanted": False})
+    with answer_settings(ingested, require_wanted=False):
         assert not ingested.ask(question).abstained, "without the name check the same passages answer"
-    finally:
-        generator.settings = original
 
 
 def test_a_question_for_who_did_something_is_still_answered_by_a_role(ingested):
@@ -66,14 +63,9 @@ def test_a_question_for_a_share_abstains_when_the_chosen_sentences_hold_only_cou
     assert asks_for_a_share(question) and not asks_for_a_share("How many strategy meetings did health attend?")
     counted = [p for p in ingested.ask(question).retrieved if counts(p.chunk.text) and not shares(p.chunk.text)]
     assert counted, "some retrieved passages hold counts but no share"
-    generator, original = ingested.extractive, ingested.extractive.settings
-    lenient = original.model_copy(update={"min_probability": 0.0})
-    try:
-        generator.settings = lenient
+    with answer_settings(ingested, min_probability=0.0) as generator:
         assert generator.generate(question, counted) == []
         assert generator.generate("How many strategy meetings did health attend?", counted), "a count answers a count"
-    finally:
-        generator.settings = original
 
 
 def test_a_question_for_a_share_is_answered_by_a_percentage(ingested):

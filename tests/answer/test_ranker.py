@@ -19,6 +19,7 @@ from assistant.core.settings import AnswerSettings
 from assistant.core.types import Chunk, Passage, StoredSentence
 from assistant.text import content_terms
 from tests.conftest import DEVSET, REPO
+from tests.support.settings import answer_settings
 
 
 @pytest.mark.parametrize("question, wants", [
@@ -154,16 +155,11 @@ def test_a_count_is_a_number_that_is_no_year_and_no_day_of_a_date(text, quantiti
 def test_a_question_wanting_a_figure_or_date_abstains_when_no_chosen_sentence_holds_one(ingested, question, kind):
     lacking = [p for p in ingested.ask(question).retrieved if not answer_spans(kind, p.chunk.text)]
     assert lacking, "some retrieved passages hold no answer of the kind"
-    generator, original = ingested.extractive, ingested.extractive.settings
     # Every sentence passes the probability threshold, so only the rule can leave the answer empty.
-    lenient = original.model_copy(update={"min_probability": 0.0})
-    try:
-        generator.settings = lenient
+    with answer_settings(ingested, min_probability=0.0) as generator:
         assert generator.generate(question, lacking) == []
-        generator.settings = lenient.model_copy(update={"require_wanted": False})
+    with answer_settings(ingested, min_probability=0.0, require_wanted=False) as generator:
         assert generator.generate(question, lacking), "without the rule the same passages answer"
-    finally:
-        generator.settings = original
 
 
 @pytest.mark.parametrize("question, named", [
