@@ -14,7 +14,7 @@ from assistant.answer.features import Candidate, feature_matrix
 from assistant.answer.people import people
 from assistant.answer.profile import QuestionProfile, answer_spans, asks_for_a_name, asks_for_a_share, counts, profile, shares
 from assistant.answer.ranker import SentenceRanker
-from assistant.answer.route import asked_finding, route
+from assistant.answer.route import asked_finding, question_parts, route
 from assistant.core.settings import AnswerSettings
 from assistant.core.types import Chunk, Passage, StoredSentence
 from assistant.index.embed import Embedder
@@ -102,13 +102,16 @@ class ExtractiveGenerator:
         )
         return Ranking(asked, tuple(ranked), self.threshold)
 
-    def compose(self, ranking: Ranking) -> list[RankedSentence]:
+    def compose(self, ranking: Ranking, parts: Sequence[Ranking] = ()) -> list[RankedSentence]:
+        """`parts`: the rankings of each question a two-part question asks, whose best sentences join as sides."""
+        answering = [r.sentences[0].candidate.sentence.id for r in parts if r.sentences and r.sentences[0].probability >= r.threshold]
         return compose(ranking.sentences, self.threshold, self.settings, route(ranking.question),
-                       ranking.question.authorities, asked_finding(ranking.question.text))
+                       ranking.question.authorities, asked_finding(ranking.question.text), answering)
 
     def generate(self, question: str, passages: Sequence[Passage]) -> list[DraftSentence]:
         ranking = self.rank(question, passages)
-        chosen = self.compose(ranking)
+        asked = question_parts(question) if route(ranking.question) == "compare" else []
+        chosen = self.compose(ranking, [self.rank(part, passages) for part in asked if len(asked) > 1])
         if self.settings.require_wanted and not _meets_wanted(ranking.question, chosen):
             return []  # the question asks for a name, date or figure that no chosen sentence holds
         labels = report_labels(chosen, [p.chunk.metadata for p in passages])
@@ -120,14 +123,15 @@ class ExtractiveGenerator:
 
 def compose(
     ranked: Sequence[RankedSentence], threshold: float, settings: AnswerSettings, form: str = "fact",
-    named: Sequence[str] = (), finding: str | None = None,
+    named: Sequence[str] = (), finding: str | None = None, parts: Sequence[str] = (),
 ) -> list[RankedSentence]:
     """The best sentence, then more that are likely and say something the chosen ones do not (maximal
     marginal relevance over the sentence vectors); nothing when even the best is below the threshold.
     A summary takes more sentences of the best sentence's report, in the report's order; a comparison
     first gives each side its best sentence (each named authority, or else each report), then fills up.
     A summary asking for one kind of finding (`finding`: weaknesses or strengths) adds only sentences of
-    that kind, so praise stays out of a list of weaknesses."""
+    that kind, so praise stays out of a list of weaknesses. `parts` names the sentences (by id) that best answer
+    each part of a question asking two things; in a comparison they join as sides do."""
     if not ranked or ranked[0].probability < threshold:
         return []
     best = ranked[0]
@@ -139,7 +143,9 @@ def compose(
     elif form == "compare":
         limit, floor = settings.compare_sentences, max(threshold, best.probability * settings.compare_ratio)
         side_floor = best.probability * settings.side_ratio
-        chosen += [r for r in _side_bests(ranked, named) if r is not best and r.probability >= side_floor][: limit - 1]
+        sides = [r for r in ranked if r.candidate.sentence.id in parts] + [
+            r for r in _side_bests(ranked, named) if r.probability >= side_floor]
+        chosen += list({id(r): r for r in sides if r is not best}.values())[: limit - 1]
         pool = list(ranked[1:])
     else:
         pool = list(ranked[1:])

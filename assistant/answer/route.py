@@ -50,3 +50,13 @@ def asked_finding(text: str) -> str | None:
     """The kind of finding a question asks for (areas for improvement or strengths), when it asks for one kind only."""
     asked = [kind for kind, pattern in _ASKED_FINDINGS if pattern.search(text)]
     return asked[0] if len(asked) == 1 else None
+
+
+# Two questions in one: "When was the final visit, and what rating did the inspection give?"
+_SECOND_QUESTION = re.compile(r",?\s+and\s+(?=(?:what|when|which|who|how|where)\b)", re.I)
+
+
+def question_parts(text: str) -> list[str]:
+    """The questions a question asks, in order: the whole question when it asks one thing."""
+    parts = [p.strip(" ,;?") for p in _SECOND_QUESTION.split(text)]
+    return [p + "?" for p in parts if p] if len(parts) > 1 else [text]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.extractive import report_label
-from assistant.answer.route import asked_finding
+from assistant.answer.route import asked_finding, question_parts
 from assistant.ingest.describe import report_authorities
 from assistant.text.findings import IMPROVEMENTS, STRENGTHS, classify
 from assistant.text.patterns import UNKNOWN
@@ -63,3 +63,27 @@ def test_an_abstention_under_a_filter_says_the_filter_left_out_the_authority_ask
     assert "the filters leave out every report about Warrington" in answer.answer
     unfiltered = ingested.ask("What judgement did Warrington receive in 2009?")
     assert not unfiltered.abstained and not any("leave out" in note for note in unfiltered.notes)
+
+
+@pytest.mark.parametrize("question, parts", [
+    ("When was the final monitoring visit, and what rating did the inspection give?",
+     ["When was the final monitoring visit?", "what rating did the inspection give?"]),
+    ("Which area had no statement of action and which one had its statement lifted?",
+     ["Which area had no statement of action?", "which one had its statement lifted?"]),
+    ("How were the youth justice service and the children's homes rated?",
+     ["How were the youth justice service and the children's homes rated?"]),
+])
+def test_a_question_asking_two_things_is_split_at_the_second_question_word(question, parts):
+    assert question_parts(question) == parts
+
+
+def test_a_question_asking_two_things_answers_each_with_the_best_sentence_for_it(ingested):
+    question = "When did Ofsted visit Wirral, and what judgement did Warrington receive in 2009?"
+    passages = ingested.ask(question).retrieved
+    generator = ingested.extractive
+    said = [d.text for d in generator.generate(question, passages)]
+    bests = [generator.rank(part, passages).sentences[0] for part in question_parts(question)]
+    answering = [b for b in bests if b.probability >= generator.threshold]
+    assert len(answering) == 2, "both parts are answerable from the shipped reports"
+    assert all(b.text in said for b in answering)
+    assert len({b.candidate.sentence.doc_id for b in answering}) == 2, "Wirral's report and Warrington's"
