@@ -7,7 +7,6 @@ another content hash are leftovers of an interrupted ingest: `repair` deletes th
 from __future__ import annotations
 
 import itertools
-import json
 import threading
 import uuid
 from typing import Any, Callable, Container, Iterable, Iterator, Mapping, Protocol, Sequence
@@ -19,6 +18,7 @@ from assistant.core.settings import Settings
 from assistant.core.types import Chunk, Document, StoredSentence
 from assistant.index.keyword import cache_dir
 from assistant.index.blocks import SentenceBlocks
+from assistant.index.records import chunk_from, chunk_metadata, committed_hashes, document_from, document_metadata
 from assistant.index.client import (
     chroma_client, first_line, is_connection_error, is_missing_collection, opening, read_only, readable_copy,
     unreachable_message,
@@ -26,7 +26,6 @@ from assistant.index.client import (
 
 # A record in the document collection that is not a document: its token changes whenever a document does.
 GENERATION_ID = "__generation__"
-_CHUNK_KEYS = ("doc_id", "source", "title", "start", "end", "page", "content_hash")
 
 
 class Store(Protocol):
@@ -55,7 +54,10 @@ class Store(Protocol):
     def sentences_in(
         self, chunks: Sequence[Chunk], documents: Mapping[str, Mapping[str, Any]] | None = None
     ) -> list[tuple[StoredSentence, np.ndarray]]: ...
-    def chunks_by_id(self, ids: Iterable[str], documents: Mapping[str, Mapping[str, Any]] | None = None) -> list[Chunk]: ...
+    def chunks_by_id(
+        self, ids: Iterable[str], documents: Mapping[str, Mapping[str, Any]] | None = None,
+        document_of: Mapping[str, str] | None = None,
+    ) -> list[Chunk]: ...
     def iter_chunks(self) -> Iterator[Chunk]: ...
     def repair(self) -> int: ...
     def count(self) -> int: ...
@@ -154,6 +156,7 @@ class ChromaStore:
         """Store chunks of several documents at once (`hashes`: doc_id -> content hash)."""
         self._upsert("chunks", [c.id for c in chunks], embeddings, [c.text for c in chunks],
                      [chunk_metadata(c, hashes[c.doc_id]) for c in chunks])
+        self._blocks.write_chunks(chunks, hashes)
 
     def add_sentences(self, rows: Sequence[StoredSentence], embeddings: np.ndarray, hashes: Mapping[str, str]) -> None:
         """Every sentence of a document, embedded once at ingest so no sentence is encoded at question time."""
@@ -180,18 +183,23 @@ class ChromaStore:
         from the files of their documents' committed contents (index/blocks.py), read from Chroma when missing."""
         if not chunks:
             return []
-        return self._blocks.sentences_in(chunks, self._committed(documents), self._read_sentences)
+        return self._blocks.sentences_in(chunks, self.documents() if documents is None else documents,
+                                         lambda keys: self._read_rows("sentences", keys))
 
-    def _read_sentences(self, keys: Mapping[str, Any]) -> dict[str, list[tuple[StoredSentence, np.ndarray]]]:
-        """doc_id -> its sentences of content hash keys[doc_id] (a committed document's), in text order."""
-        result = self._run("get", "sentences", "get", where={"doc_id": {"$in": list(keys)}},
-                           include=["documents", "metadatas", "embeddings"])
-        rows: dict[str, list[tuple[StoredSentence, np.ndarray]]] = {}
-        for i, text, meta, vector in zip(result["ids"], result["documents"], result["metadatas"], result["embeddings"]):
+    def _read_rows(self, target: str, keys: Mapping[str, str]) -> dict[str, list]:
+        """doc_id -> its sentences, or its chunks, of content hash keys[doc_id] (a committed one's), in text order:
+        what index/blocks.py keeps of a document whose file is missing."""
+        include = ["documents", "metadatas", "embeddings"] if target == "sentences" else ["documents", "metadatas"]
+        result = self._run("get", target, "get", where={"doc_id": {"$in": list(keys)}}, include=include)
+        rows: dict[str, list] = {}
+        for i, text, meta, *vector in zip(result["ids"], result["documents"], result["metadatas"],
+                                          *([result["embeddings"]] if target == "sentences" else [])):
             if str(meta.get("content_hash")) == keys.get(meta.get("doc_id")):
                 rows.setdefault(meta["doc_id"], []).append(
-                    (StoredSentence.from_metadata(i, text, meta), np.asarray(vector, dtype=np.float32)))
-        return {doc_id: sorted(found, key=lambda row: row[0].start) for doc_id, found in rows.items()}
+                    (StoredSentence.from_metadata(i, text, meta), np.asarray(vector[0], dtype=np.float32))
+                    if vector else (i, meta["start"], meta["end"], meta["page"], text))
+        order = (lambda row: row[0].start) if target == "sentences" else (lambda row: row[1])
+        return {doc_id: sorted(found, key=order) for doc_id, found in rows.items()}
 
     def nearest_sentence_ids(self, embedding: np.ndarray, k: int, doc_ids: Sequence[str] | None) -> list[str]:
         """The ids of the k sentences nearest the question (within `doc_ids` when given), best first. Retrieval
@@ -299,7 +307,7 @@ class ChromaStore:
         if not wanted:
             return []
         result = self._run("get", "docs", "get", ids=wanted, include=["metadatas", "documents"])
-        found = {i: _document_from(i, dict(m), t) for i, m, t in zip(result["ids"], result["metadatas"], result["documents"])}
+        found = {i: document_from(i, dict(m), t) for i, m, t in zip(result["ids"], result["metadatas"], result["documents"])}
         return [found[i] for i in wanted if i in found]
 
     def _committed(self, documents: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
@@ -376,10 +384,17 @@ class ChromaStore:
         if group:
             yield self._run("get", "chunks", "get", where={"doc_id": {"$in": group}}, include=include)
 
-    def chunks_by_id(self, ids: Iterable[str], documents: Mapping[str, Mapping[str, Any]] | None = None) -> list[Chunk]:
+    def chunks_by_id(self, ids: Iterable[str], documents: Mapping[str, Mapping[str, Any]] | None = None,
+                     document_of: Mapping[str, str] | None = None) -> list[Chunk]:
+        """The committed chunks of these ids, in their order; from the files of their documents (index/blocks.py)
+        when `document_of` (the keyword index's) names each one's document."""
         ids = list(ids)
         if not ids:
             return []
+        documents = self.documents() if documents is None else documents
+        if document_of is not None and all(i in document_of for i in ids):
+            found = self._blocks.chunks(ids, document_of, documents, lambda keys: self._read_rows("chunks", keys))
+            return [found[i] for i in ids if i in found]
         committed = self._committed(documents)
         result = self._run("get", "chunks", "get", ids=ids, include=["documents", "metadatas"])
         found = {
@@ -434,52 +449,5 @@ class ChromaStore:
         self._blocks.clear()
 
 
-def chunk_metadata(chunk: Chunk, content_hash: str) -> dict[str, Any]:
-    return {
-        **{k: v for k, v in chunk.metadata.items()},
-        "doc_id": chunk.doc_id,
-        "source": chunk.source,
-        "title": chunk.title,
-        "start": chunk.start,
-        "end": chunk.end,
-        "page": chunk.page,
-        "content_hash": content_hash,
-    }
-
-
-def document_metadata(document: Document, chunk_count: int) -> dict[str, Any]:
-    return {
-        **document.metadata,
-        "source": document.source,
-        "title": document.title,
-        "content_hash": document.content_hash,
-        "chunks": chunk_count,
-        "page_starts": json.dumps(list(document.page_starts)),
-    }
-
-
 def _generation_record() -> dict[str, list]:
     return {"ids": [GENERATION_ID], "embeddings": [[1.0]], "documents": [""], "metadatas": [{"token": uuid.uuid4().hex}]}
-
-
-def committed_hashes(documents: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    return {doc_id: meta.get("content_hash") for doc_id, meta in documents.items()}
-
-
-def _document_from(doc_id: str, meta: dict[str, Any], text: str) -> Document:
-    return Document(
-        id=doc_id,
-        source=meta.pop("source"),
-        title=meta.pop("title"),
-        text=text,
-        content_hash=meta.pop("content_hash"),
-        page_starts=tuple(json.loads(meta.pop("page_starts", "[0]"))),
-        metadata={k: v for k, v in meta.items() if k != "chunks"},
-    )
-
-
-def chunk_from(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:
-    meta = dict(meta)
-    fields = {key: meta.pop(key) for key in _CHUNK_KEYS}
-    fields.pop("content_hash")
-    return Chunk(id=chunk_id, text=text, metadata=meta, **fields)

@@ -8,7 +8,7 @@ import numpy as np
 
 from assistant.core.errors import StoreError
 from assistant.core.types import Chunk, Document, StoredSentence
-from assistant.index.chroma import chunk_from, chunk_metadata, document_metadata
+from assistant.index.records import chunk_from, chunk_metadata, document_metadata
 
 
 class InMemoryStore:
@@ -111,7 +111,8 @@ class InMemoryStore:
             and any(c.doc_id == row.doc_id and c.start <= row.start and row.end <= c.end for c in chunks)
         ]
 
-    def chunks_by_id(self, ids: Iterable[str], documents: Mapping[str, Mapping[str, Any]] | None = None) -> list[Chunk]:
+    def chunks_by_id(self, ids: Iterable[str], documents: Mapping[str, Mapping[str, Any]] | None = None,
+                     document_of: Mapping[str, str] | None = None) -> list[Chunk]:
         return [self._chunk(i) for i in ids if i in self._chunks and self._committed(self._chunks[i][1])]
 
     def iter_chunks(self) -> Iterator[Chunk]:

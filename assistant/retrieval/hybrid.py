@@ -172,7 +172,8 @@ def retrieve(
             if document_of.get(chunk_id) in area.doc_ids:
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + lead
     ordered = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
-    chunks = {chunk.id: chunk for chunk in store.chunks_by_id([chunk_id for chunk_id, _ in ordered], documents)}
+    chosen = [chunk_id for chunk_id, _ in ordered]
+    chunks = {chunk.id: chunk for chunk in store.chunks_by_id(chosen, documents, document_of)}
     kept = [(chunks[chunk_id], score) for chunk_id, score in ordered if chunk_id in chunks]
     return [Passage(chunk, score, rank) for rank, (chunk, score) in enumerate(kept, start=1)]
 
@@ -198,6 +199,6 @@ def unmentioned(names: tuple[str, ...], keyword: KeywordIndex, store: Store,
         hits = [chunk_id for chunk_id, _ in keyword.search(name, 20)]
         wanted = name.lower()
         if not any(wanted in chunk.text.lower() or wanted in chunk.title.lower()
-                   for chunk in store.chunks_by_id(hits, documents)):
+                   for chunk in store.chunks_by_id(hits, documents, keyword.document_of)):
             missing.append(name)
     return tuple(missing)

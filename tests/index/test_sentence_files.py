@@ -1,7 +1,7 @@
-"""The answer step reads a question's sentences (with their vectors) from per-document files beside Chroma
-(index/blocks.py): on the shipped corpus and the real Chroma they hold exactly what the sentence collection
-holds, and stay so after an incremental ingest of a changed report, after a delete, and when a file is missing
-or damaged."""
+"""A question reads its chunks and their sentences (with vectors) from per-document files beside Chroma
+(index/blocks.py): on the shipped corpus and the real Chroma they give exactly what Chroma's collections give,
+and stay so after a correction, an incremental ingest of a changed report, a delete, and when a file is
+missing or damaged."""
 from __future__ import annotations
 
 import shutil
@@ -41,6 +41,16 @@ def assert_same(found: dict[str, tuple], expected: dict[str, tuple]) -> None:
         assert np.abs(found[sentence_id][5] - row[5]).max() < 1e-6, sentence_id
 
 
+def assert_same_chunks(store, keyword, documents) -> None:
+    """Every committed chunk read from the files (with the keyword index's document of each) is the chunk Chroma
+    returns: text, offsets, page, source, title and metadata."""
+    ids = list(keyword.ids)
+    from_chroma = store.chunks_by_id(ids, documents)
+    assert len(from_chroma) == len(ids) > 0
+    assert store.chunks_by_id(ids, documents, keyword.document_of) == from_chroma
+    assert store.chunks_by_id(ids[::-3], documents, keyword.document_of) == store.chunks_by_id(ids[::-3], documents)
+
+
 def inside(rows: dict[str, tuple], chunks) -> dict[str, tuple]:
     return {i: r for i, r in rows.items()
             if any(c.doc_id == r[0] and c.start <= r[2] and r[3] <= c.end for c in chunks)}
@@ -69,6 +79,7 @@ def test_the_files_hold_what_chroma_holds_for_every_chunk(corpus_index):
     for chunk in chunks[::7]:  # one chunk at a time: exactly the sentences inside it
         assert_same(file_rows(store, [chunk]), inside(expected, [chunk]))
     assert any(store._blocks.folder.glob("*.npy")) and store._blocks.folder.parent == store.settings.index_dir
+    assert_same_chunks(store, corpus_index.keyword_for(documents), documents)
 
 
 def test_a_missing_or_damaged_file_is_read_from_chroma_and_written_again(corpus_index, tmp_path):
@@ -78,18 +89,30 @@ def test_a_missing_or_damaged_file_is_read_from_chroma_and_written_again(corpus_
     documents = store.documents()
     expected = chroma_rows(store, documents)
     picked = store.all_chunks()[3:40:4]
-    files = sorted(store._blocks.folder.glob("*.json"))
-    files[0].unlink()
-    files[1].write_text("{not json")
+    files = sorted(store._blocks.folder.glob("*-sentences.json")) + sorted(store._blocks.folder.glob("*-chunks.json"))
+    damaged = [files[0], files[6]]
+    files[1].unlink()
+    files[7].unlink()
+    for path in damaged:
+        path.write_text("{not json")
     fresh = ChromaStore(store.settings)  # nothing remembered in memory: what is on disk, or Chroma
     assert_same(file_rows(fresh, picked, documents), inside(expected, picked))
     assert_same(file_rows(fresh, store.all_chunks(), documents), expected)
-    assert files[0].exists() and files[1].read_text().startswith('{"doc_id"')
-    assert_same(file_rows(ChromaStore(store.settings), store.all_chunks(), documents), expected)
+    assert_same_chunks(fresh, corpus_index.keyword_for(documents), documents)
+    assert all(path.exists() and path.read_text().startswith('{"doc_id"') for path in files)
+    fresh = ChromaStore(store.settings)
+    assert_same(file_rows(fresh, store.all_chunks(), documents), expected)
+    assert_same_chunks(fresh, corpus_index.keyword_for(documents), documents)
 
 
 def test_a_changed_report_and_a_deleted_one_are_never_served_from_old_files(corpus_index):
     store = corpus_index.store
+    # A correction changes a report's metadata, not its content: the chunks carry the corrected metadata.
+    first = sorted(store.documents())[0]
+    corpus_index.correct(first, "authority", "north somerset")
+    documents = store.documents()
+    assert documents[first]["authority"] == "North Somerset"
+    assert_same_chunks(store, corpus_index.keyword_for(documents), documents)
     corpus = corpus_index.settings.corpus_dir
     changed = sorted(corpus.glob("*.txt"))[1]
     before = {doc_id: meta["content_hash"] for doc_id, meta in store.documents().items()}
@@ -102,8 +125,10 @@ def test_a_changed_report_and_a_deleted_one_are_never_served_from_old_files(corp
     expected = chroma_rows(store, documents)
     assert any("added after the inspection" in row[4] for row in expected.values())
     assert_same(file_rows(store, store.all_chunks(), documents), expected)
-    # The old content's file went with it; its chunks' offsets only find sentences of the new content.
-    assert not store._blocks._name(doc_id, before[doc_id]).with_suffix(".npy").exists()
+    assert_same_chunks(store, corpus_index.keyword_for(documents), documents)
+    # The old content's files went with it; its chunks' offsets only find sentences of the new content.
+    assert not store._blocks._name("sentences", doc_id, before[doc_id]).with_suffix(".npy").exists()
+    assert not store._blocks._name("chunks", doc_id, before[doc_id]).with_suffix(".json").exists()
     assert len(list(store._blocks.folder.glob("*.npy"))) == 5
     assert_same(file_rows(store, old_chunks, documents), inside(expected, old_chunks))
 
@@ -112,8 +137,10 @@ def test_a_changed_report_and_a_deleted_one_are_never_served_from_old_files(corp
     assert corpus_index.delete(gone)
     documents = store.documents()
     assert file_rows(store, gone_chunks, documents) == {}
-    assert len(list(store._blocks.folder.glob("*.npy"))) == 4
+    assert len(list(store._blocks.folder.glob("*.npy"))) == 4 and len(list(store._blocks.folder.glob("*.json"))) == 8
+    assert store.chunks_by_id([c.id for c in gone_chunks], documents, {c.id: gone for c in gone_chunks}) == []
     assert_same(file_rows(store, store.all_chunks(), documents), chroma_rows(store, documents))
+    assert_same_chunks(store, corpus_index.keyword_for(documents), documents)
 
 
 def test_the_in_memory_store_gives_the_same_sentences(ingested, tmp_path, shared_embedder):
