@@ -9,13 +9,13 @@ from tests.conftest import DEVSET
 
 
 # metric -> floor (measured held-out figure - 0.05); "max" rows are ceilings (measured + 0.05).
-# Measured 2026-12-05 with the ranker trained on data 863c9af4fdd8 (`assistant eval --devset --baseline langchain`):
-# answer accuracy 0.714, abstention on unanswerable 0.667, citation precision 0.585, citation recall 0.846,
-# hit@5 0.929, false abstention 0.071 (the 2026-12-07 run, after the named-person and share checks).
+# Measured 2026-12-07 with the ranker trained on data 863c9af4fdd8 (`assistant eval --devset --baseline langchain`):
+# answer accuracy 0.714, abstention on unanswerable 0.667, citation precision 0.600, citation recall 0.846,
+# hit@5 0.929, false abstention 0.071 (after the named-person and share checks and two-part questions).
 FLOORS = {
     "answer_accuracy": ("min", 0.66),
     "abstention_unanswerable": ("min", 0.61),
-    "citation_precision": ("min", 0.53),
+    "citation_precision": ("min", 0.55),
     "citation_recall": ("min", 0.79),
     "hit@5": ("min", 0.87),
     "false_abstention": ("max", 0.12),
