@@ -18,7 +18,7 @@ from assistant.core.settings import Settings
 from assistant.core.types import Chunk, Document, StoredSentence
 from assistant.index.keyword import cache_dir
 from assistant.index.blocks import SentenceBlocks
-from assistant.index.records import chunk_from, chunk_metadata, committed_hashes, document_from, document_metadata
+from assistant.index.records import Committed, chunk_from, chunk_metadata, committed_hashes, document_from, document_metadata
 from assistant.index.client import (
     chroma_client, first_line, is_connection_error, is_missing_collection, opening, read_only, readable_copy,
     unreachable_message,
@@ -273,7 +273,7 @@ class ChromaStore:
         token = self._generation()
         cached = self._documents
         if token is not None and cached is not None and cached[0] == token:
-            return {doc_id: dict(meta) for doc_id, meta in cached[1].items()}
+            return Committed(((doc_id, dict(meta)) for doc_id, meta in cached[1].items()), token)
         while True:
             documents: dict[str, dict[str, Any]] = {}
             page = self.doc_page_size
@@ -292,7 +292,7 @@ class ChromaStore:
                 break
             token = latest
         self._documents = (token, documents) if token is not None else None
-        return {doc_id: dict(meta) for doc_id, meta in documents.items()}
+        return Committed(((doc_id, dict(meta)) for doc_id, meta in documents.items()), token)
 
     def _generation(self) -> str | None:
         marker = self._run("get", "docs", "get", ids=[GENERATION_ID], include=["metadatas"])

@@ -244,11 +244,12 @@ class KeywordCache:
         self.store = store
         self.folder = folder
         self._index: KeywordIndex | None = None
+        self._remembered: tuple[str, str] | None = None  # (generation token, state_of its documents)
         self._lock = threading.Lock()
 
     def refresh(self) -> KeywordIndex:
         with self._lock:
-            state = state_of(self.store.documents())
+            state = self._state(self.store.documents())
             index = self._index if self._index and self._index.state == state else None
             if index is None:
                 index = KeywordIndex.load(self.folder)
@@ -261,6 +262,18 @@ class KeywordCache:
     def current(self, documents: Mapping[str, Mapping] | None = None) -> KeywordIndex:
         """The index in step with these committed documents (read them once per question and pass them in)."""
         index = self._index
-        if index is not None and (documents is None or index.state == state_of(documents)):
+        if index is not None and (documents is None or index.state == self._state(documents)):
             return index
         return self.refresh()
+
+    def _state(self, documents: Mapping[str, Mapping]) -> str:
+        """state_of(documents), remembered per generation token when the store gave one (a question need
+        not hash every document's metadata while nothing has been committed)."""
+        token = getattr(documents, "token", None)
+        remembered = self._remembered
+        if token is not None and remembered is not None and remembered[0] == token:
+            return remembered[1]
+        state = state_of(documents)
+        if token is not None:
+            self._remembered = (token, state)
+        return state

@@ -6,6 +6,16 @@ from typing import Any, Mapping
 
 from assistant.core.types import Chunk, Document
 
+
+class Committed(dict):
+    """doc_id -> metadata of the committed documents, with the generation token they were read at: equal
+    tokens mean equal documents, so what is derived from them alone can be remembered per token."""
+
+    def __init__(self, items=(), token: str | None = None) -> None:
+        super().__init__(items)
+        self.token = token
+
+
 _CHUNK_KEYS = ("doc_id", "source", "title", "start", "end", "page", "content_hash")
 
 

@@ -43,7 +43,12 @@ def assert_same(found: dict[str, tuple], expected: dict[str, tuple]) -> None:
 
 def assert_same_chunks(store, keyword, documents) -> None:
     """Every committed chunk read from the files (with the keyword index's document of each) is the chunk Chroma
-    returns: text, offsets, page, source, title and metadata."""
+    returns: text, offsets, page, source, title and metadata. The keyword index (its state remembered per
+    generation token) is the one of these documents computed afresh, and holds every committed chunk."""
+    from assistant.index.keyword import state_of
+
+    assert documents.token is not None and keyword.state == state_of(dict(documents))
+    assert sorted(keyword.ids) == sorted(c.id for c in store.all_chunks())
     ids = list(keyword.ids)
     from_chroma = store.chunks_by_id(ids, documents)
     assert len(from_chroma) == len(ids) > 0
@@ -105,13 +110,21 @@ def test_a_missing_or_damaged_file_is_read_from_chroma_and_written_again(corpus_
     assert_same_chunks(fresh, corpus_index.keyword_for(documents), documents)
 
 
-def test_a_changed_report_and_a_deleted_one_are_never_served_from_old_files(corpus_index):
+def test_a_changed_report_and_a_deleted_one_are_never_served_from_old_files(corpus_index, shared_embedder):
     store = corpus_index.store
     # A correction changes a report's metadata, not its content: the chunks carry the corrected metadata.
     first = sorted(store.documents())[0]
     corpus_index.correct(first, "authority", "north somerset")
     documents = store.documents()
     assert documents[first]["authority"] == "North Somerset"
+    assert_same_chunks(store, corpus_index.keyword_for(documents), documents)
+    # Another process's correction: this one's remembered keyword state is for the old token, not the new.
+    from assistant.pipeline import Assistant
+
+    other = Assistant(corpus_index.settings, embedder=shared_embedder)
+    other.correct(first, "authority", "bristol")
+    token, documents = documents.token, store.documents()
+    assert documents[first]["authority"] == "Bristol" and documents.token != token
     assert_same_chunks(store, corpus_index.keyword_for(documents), documents)
     corpus = corpus_index.settings.corpus_dir
     changed = sorted(corpus.glob("*.txt"))[1]
