@@ -90,8 +90,11 @@ class ExtractiveGenerator:
         return sorted(found.values(), key=lambda c: (c.passage, c.sentence.start))
 
     def rank(self, question: str, passages: Sequence[Passage]) -> Ranking:
+        return self.rank_candidates(question, self.candidates(passages))
+
+    def rank_candidates(self, question: str, candidates: Sequence[Candidate]) -> Ranking:
+        """The candidates by the ranker's probability that they answer `question`, best first."""
         asked = profile(question, self.idf)
-        candidates = self.candidates(passages)
         if not candidates:
             return Ranking(asked, (), self.threshold)
         matrix = feature_matrix(asked, self.embedder.embed_query(question), candidates)
@@ -109,9 +112,10 @@ class ExtractiveGenerator:
                        ranking.question.authorities, asked_finding(ranking.question.text), answering)
 
     def generate(self, question: str, passages: Sequence[Passage]) -> list[DraftSentence]:
-        ranking = self.rank(question, passages)
-        asked = question_parts(question) if route(ranking.question) == "compare" else []
-        chosen = self.compose(ranking, [self.rank(part, passages) for part in asked if len(asked) > 1])
+        candidates = self.candidates(passages)  # read once: each part of a two-part question ranks the same ones
+        ranking = self.rank_candidates(question, candidates)
+        parts = question_parts(question) if route(ranking.question) == "compare" else [question]
+        chosen = self.compose(ranking, [self.rank_candidates(part, candidates) for part in parts] if len(parts) > 1 else [])
         if self.settings.require_wanted and not _meets_wanted(ranking.question, chosen):
             return []  # the question asks for a name, date or figure that no chosen sentence holds
         labels = report_labels(chosen, [p.chunk.metadata for p in passages])
