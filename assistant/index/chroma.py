@@ -184,22 +184,28 @@ class ChromaStore:
         if not chunks:
             return []
         return self._blocks.sentences_in(chunks, self.documents() if documents is None else documents,
-                                         lambda keys: self._read_rows("sentences", keys))
+                                         self._read_sentences)
 
-    def _read_rows(self, target: str, keys: Mapping[str, str]) -> dict[str, list]:
-        """doc_id -> its sentences, or its chunks, of content hash keys[doc_id] (a committed one's), in text order:
-        what index/blocks.py keeps of a document whose file is missing."""
-        include = ["documents", "metadatas", "embeddings"] if target == "sentences" else ["documents", "metadatas"]
+    def _read_sentences(self, keys: Mapping[str, str]) -> dict[str, list]:
+        """doc_id -> its sentences with their vectors, of content hash keys[doc_id] (a committed one's), in text
+        order: what index/blocks.py keeps of a document whose file is missing."""
+        return self._read_records("sentences", keys, ["documents", "metadatas", "embeddings"],
+                                  lambda i, text, meta, vector: (StoredSentence.from_metadata(i, text, meta),
+                                                                 np.asarray(vector, dtype=np.float32)))
+
+    def _read_chunks(self, keys: Mapping[str, str]) -> dict[str, list]:
+        """doc_id -> its chunks as (id, start, end, page, text), of content hash keys[doc_id], in text order."""
+        return self._read_records("chunks", keys, ["documents", "metadatas"], lambda i, text, meta, _: (
+            i, meta["start"], meta["end"], meta["page"], text))
+
+    def _read_records(self, target: str, keys: Mapping[str, str], include: list[str], row: Callable) -> dict[str, list]:
         result = self._run("get", target, "get", where={"doc_id": {"$in": list(keys)}}, include=include)
-        rows: dict[str, list] = {}
-        for i, text, meta, *vector in zip(result["ids"], result["documents"], result["metadatas"],
-                                          *([result["embeddings"]] if target == "sentences" else [])):
+        vectors = result["embeddings"] if "embeddings" in include else itertools.repeat(None)
+        found: dict[str, list] = {}
+        for i, text, meta, vector in zip(result["ids"], result["documents"], result["metadatas"], vectors):
             if str(meta.get("content_hash")) == keys.get(meta.get("doc_id")):
-                rows.setdefault(meta["doc_id"], []).append(
-                    (StoredSentence.from_metadata(i, text, meta), np.asarray(vector[0], dtype=np.float32))
-                    if vector else (i, meta["start"], meta["end"], meta["page"], text))
-        order = (lambda row: row[0].start) if target == "sentences" else (lambda row: row[1])
-        return {doc_id: sorted(found, key=order) for doc_id, found in rows.items()}
+                found.setdefault(meta["doc_id"], []).append((meta["start"], row(i, text, meta, vector)))
+        return {doc_id: [r for _, r in sorted(rows, key=lambda pair: pair[0])] for doc_id, rows in found.items()}
 
     def nearest_sentence_ids(self, embedding: np.ndarray, k: int, doc_ids: Sequence[str] | None) -> list[str]:
         """The ids of the k sentences nearest the question (within `doc_ids` when given), best first. Retrieval
@@ -393,7 +399,7 @@ class ChromaStore:
             return []
         documents = self.documents() if documents is None else documents
         if document_of is not None and all(i in document_of for i in ids):
-            found = self._blocks.chunks(ids, document_of, documents, lambda keys: self._read_rows("chunks", keys))
+            found = self._blocks.chunks(ids, document_of, documents, self._read_chunks)
             return [found[i] for i in ids if i in found]
         committed = self._committed(documents)
         result = self._run("get", "chunks", "get", ids=ids, include=["documents", "metadatas"])
