@@ -12,7 +12,9 @@ import numpy as np
 from assistant.answer.cite import DraftSentence
 from assistant.answer.features import Candidate, feature_matrix
 from assistant.answer.people import people
-from assistant.answer.profile import QuestionProfile, answer_spans, asks_for_a_name, asks_for_a_share, counts, profile, shares
+from assistant.answer.profile import (
+    QuestionProfile, answer_spans, asks_for_a_name, asks_for_a_share, counts, profile, shares,
+)
 from assistant.answer.ranker import SentenceRanker
 from assistant.answer.route import asked_finding, question_parts, route
 from assistant.core.settings import AnswerSettings
@@ -107,7 +109,8 @@ class ExtractiveGenerator:
 
     def compose(self, ranking: Ranking, parts: Sequence[Ranking] = ()) -> list[RankedSentence]:
         """`parts`: the rankings of each question a two-part question asks, whose best sentences join as sides."""
-        answering = [r.sentences[0].candidate.sentence.id for r in parts if r.sentences and r.sentences[0].probability >= r.threshold]
+        answering = [r.sentences[0].candidate.sentence.id for r in parts
+                     if r.sentences and r.sentences[0].probability >= r.threshold]
         return compose(ranking.sentences, self.threshold, self.settings, route(ranking.question),
                        ranking.question.authorities, asked_finding(ranking.question.text), answering)
 
@@ -115,7 +118,8 @@ class ExtractiveGenerator:
         candidates = self.candidates(passages)  # read once: each part of a two-part question ranks the same ones
         ranking = self.rank_candidates(question, candidates)
         parts = question_parts(question) if route(ranking.question) == "compare" else [question]
-        chosen = self.compose(ranking, [self.rank_candidates(part, candidates) for part in parts] if len(parts) > 1 else [])
+        part_rankings = [self.rank_candidates(part, candidates) for part in parts] if len(parts) > 1 else []
+        chosen = self.compose(ranking, part_rankings)
         if self.settings.require_wanted and not _meets_wanted(ranking.question, chosen):
             return []  # the question asks for a name, date or figure that no chosen sentence holds
         labels = report_labels(chosen, [p.chunk.metadata for p in passages])
