@@ -3,7 +3,7 @@ or nothing when even the best is unlikely (the reports do not answer). Offline a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, partial
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -11,12 +11,10 @@ import numpy as np
 
 from assistant.answer.cite import DraftSentence
 from assistant.answer.features import Candidate, feature_matrix
-from assistant.answer.people import people
-from assistant.answer.profile import (
-    QuestionProfile, answer_spans, asks_for_a_name, asks_for_a_share, counts, profile, shares,
-)
+from assistant.answer.profile import QuestionProfile, answer_spans, profile
 from assistant.answer.ranker import SentenceRanker
 from assistant.answer.route import asked_finding, question_parts, route
+from assistant.answer.wanted import meets
 from assistant.core.settings import AnswerSettings
 from assistant.core.types import Chunk, Passage, StoredSentence
 from assistant.index.embed import Embedder
@@ -120,7 +118,8 @@ class ExtractiveGenerator:
         parts = question_parts(question) if route(ranking.question) == "compare" else [question]
         part_rankings = [self.rank_candidates(part, candidates) for part in parts] if len(parts) > 1 else []
         chosen = self.compose(ranking, part_rankings)
-        if self.settings.require_wanted and not _meets_wanted(ranking.question, chosen):
+        if self.settings.require_wanted and not meets(
+                ranking.question, [(r.text, passages[r.passage - 1].chunk.text) for r in chosen]):
             return []  # the question asks for a name, date or figure that no chosen sentence holds
         labels = report_labels(chosen, [p.chunk.metadata for p in passages])
         return [
@@ -173,25 +172,6 @@ def compose(
             first.setdefault(r.candidate.sentence.doc_id, i)
         chosen.sort(key=lambda r: (first[r.candidate.sentence.doc_id], r.candidate.sentence.start))
     return chosen
-
-
-# Kinds whose absence from an answer shows it does not answer. A figure is a count (years and the days of
-# dates are not). A grade or yes/no may be told in words (checking grades: false abstention 0.012 -> 0.030 on
-# the tuning split, no gain); "who" often asks for a role or a group ("parents and carers"), so a name is
-# checked only when the question asks for one person's ("Who was the director ...?"), and only a named person
-# (answer/people.py) answers it; a question for a share wants a share, not any count. Ablation on the tuning
-# split: abstention on unanswerable 0.208 -> 0.417, false abstention unchanged (0.012); a named person rather
-# than any two capitalised words, "what dates" and shares: 0.417 -> 0.583, nothing else moved (the shipped
-# gold's: 0.526 -> 0.579).
-_CHECKED_KINDS = ("number", "date")
-
-
-def _meets_wanted(question: QuestionProfile, chosen: Sequence[RankedSentence]) -> bool:
-    checked = [kind for kind in question.wants if kind in _CHECKED_KINDS]
-    if asks_for_a_name(question.text):
-        checked.append("person")
-    found = {"number": shares if asks_for_a_share(question.text) else counts, "person": people}
-    return not checked or any(found.get(kind, partial(answer_spans, kind))(r.text) for kind in checked for r in chosen)
 
 
 def report_labels(chosen: Sequence[RankedSentence], metadata: Sequence[Mapping[str, Any]]) -> list[str | None]:

@@ -39,42 +39,10 @@ _GRADE = re.compile(rf"\b(?:{GRADE}|{SCOTTISH_GRADE})\b", re.I)
 # Who did something: a person or a role. A title before a capitalised word, or two capitalised words not at
 # the sentence's start ("the Executive Director", "Jane Smith"), or at its start when a comma follows
 # ("Jane Smith, director of ..."), which a heading or opening phrase lacks. A question for one person's
-# name is checked against `people` instead, which knows given names.
+# name is checked against `people` instead, which knows given names (answer/wanted.py).
 _NAME = r"[A-Z][a-z]+\s+(?:[A-Z]\.?\s+)?[A-Z][a-z'-]+"
 _PERSON_OR_ROLE = re.compile(rf"\b{TITLE}\s+[A-Z][\w'-]+|(?<=[a-z,;:] ){_NAME}|^\W*{_NAME}(?=,)")
 _FINDS = {"number": _NUMBER, "date": _DATE, "person": _PERSON_OR_ROLE, "grade": _GRADE}
-
-
-# Days of a date ("20 and 21 February", "11th February"): numbers that count nothing.
-_DAYS = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s*(?:and|-|\u2013|to)\s*\d{{1,2}}(?:st|nd|rd|th)?)?\s+{MONTH}")
-
-
-# "Who was the director ...?" asks for one person's name; "Who do the plans include?" may be a group.
-_NAMED_ONE = re.compile(r"^\s*who\s+(?:is|was)\b|\bname\s+of\b|\bwhat\s+is\s+the\s+name\b", re.I)
-
-
-def asks_for_a_name(question: str) -> bool:
-    return bool(_NAMED_ONE.search(question))
-
-
-# A question for a share ("What percentage ...", "What proportion ...") is answered by a share, not any count.
-_ASKS_SHARE = re.compile(r"\b(?:percentage|proportion|per\s*cent|percent)\b", re.I)
-_SHARE = re.compile(r"\d\s*%|\bper\s*cent\b|\bpercent\b|\b(?:half|thirds?|quarters?|majority|minority)\b|\bout\s+of\b", re.I)
-
-
-def asks_for_a_share(question: str) -> bool:
-    return bool(_ASKS_SHARE.search(question))
-
-
-def shares(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _SHARE.finditer(text)]
-
-
-def counts(text: str) -> list[tuple[int, int]]:
-    """Where `text` states a quantity: its number spans without years and the days of dates."""
-    dated = [m.span() for m in YEAR.finditer(text)] + [m.span() for m in _DAYS.finditer(text)]
-    spans = [(s, s + len(text[s:e].rstrip())) for s, e in answer_spans("number", text)]
-    return [(s, e) for s, e in spans if not any(a <= s and e <= b for a, b in dated)]
 
 
 def answer_spans(kind: str, text: str) -> list[tuple[int, int]]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.people import people
-from assistant.answer.profile import asks_for_a_share, counts, profile, shares
+from assistant.answer.profile import profile
+from assistant.answer.wanted import asks_for_a_share, counts, shares
 from tests.support.settings import answer_settings
 
 

@@ -11,9 +11,10 @@ import pytest
 from assistant.answer.cite import DraftSentence, verify
 from assistant.answer.extractive import RankedSentence, answer_span, compose
 from assistant.answer.features import FEATURE_NAMES, Candidate
-from assistant.answer.profile import answer_spans, asks_for_a_name, counts, profile
+from assistant.answer.profile import answer_spans, profile
 from assistant.answer.ranker import DEFAULT_MODEL, SentenceRanker
 from assistant.answer.training import holds_quote, labelled_sets
+from assistant.answer.wanted import asks_for_a_name, counts
 from assistant.core.errors import InputError
 from assistant.core.settings import AnswerSettings
 from assistant.core.types import Chunk, Passage, StoredSentence

@@ -1,0 +1,69 @@
+"""A question for a grade is answered only by a grade, and a question for the grade of one area ("for
+adoption") only by a grade from a passage that speaks of that area: the overall grade does not answer it."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.profile import profile
+from assistant.answer.wanted import meets, requirements
+from tests.support.settings import answer_settings
+
+
+def _asked(question: str):
+    return profile(question, idf=lambda term: 1.0)
+
+
+@pytest.mark.parametrize("question, kinds, topic", [
+    ("What overall rating did Ofsted give the council in 2019?", ["grade"], []),
+    ("What grade did Tower Hamlets receive for adoption in its 2019 Ofsted inspection?", ["grade"], ["adoption"]),
+    ("What grade did Ofsted give Croydon for the experiences of care leavers in October 2024?",
+     ["grade"], ["experienc", "care", "leaver"]),
+    ("What grade did Ofsted give the council for its December focused visit?", ["grade"], []),  # the visit, not an area
+    ("Did the health watchdog put a grade on the services?", [], []),  # yes or no, told in words
+    ("Which areas were rated inadequate?", [], []),  # asks for areas, not for a grade
+])
+def test_a_question_for_a_grade_requires_one_and_names_the_area_it_is_for(question, kinds, topic):
+    asked = requirements(_asked(question))
+    assert [r.kind for r in asked] == kinds
+    assert [term for r in asked for term, _ in r.topic] == topic
+
+
+def test_each_part_of_a_two_part_question_brings_its_own_requirement():
+    question = "When was the final monitoring visit, and what rating did the inspection for adoption give?"
+    asked = requirements(_asked(question))
+    assert [r.kind for r in asked] == ["date", "grade"]
+    assert [term for term, _ in asked[1].topic] == ["adoption"], "the date part lends the grade no topic"
+    rated = "The inspection rated the council good."
+    assert not meets(_asked(question), [(rated, "Adoption services were inspected.")]), "a date is missing"
+    assert meets(_asked(question), [(rated, "Adoption services were inspected."), ("The visit was in March 2019.", "")])
+
+
+@pytest.mark.parametrize("passage, met", [
+    ("Ofsted judged the council's services for children as good. Adoption was not inspected separately.", True),
+    ("Ofsted judged the council's services for children as good.", False),
+])
+def test_a_grade_for_an_area_counts_only_where_the_passage_speaks_of_the_area(passage, met):
+    question = _asked("What grade did Ofsted give the council for adoption in 2019?")
+    sentence = "Ofsted judged the council's services for children as good."
+    assert meets(question, [(sentence, passage)]) is met
+
+
+def test_the_grade_of_an_area_the_shipped_reports_never_mention_is_not_answered_by_the_overall_grade(ingested):
+    overall = "What overall rating did the pilot multi-agency inspection give Warrington's child protection services?"
+    assert "good" in ingested.ask(overall).answer
+    question = "What grade did the pilot multi-agency inspection give Warrington for adoption?"
+    assert not any("adoption" in p.chunk.text.lower() for p in ingested.ask(question).retrieved)
+    assert ingested.ask(question).abstained
+    with answer_settings(ingested, require_wanted=False):
+        assert not ingested.ask(question).abstained, "without the check the overall grade answers"
+
+
+def test_a_question_for_a_grade_abstains_when_the_chosen_sentences_hold_none(ingested):
+    question = "What grade did Ofsted give Wirral for strategy meetings?"
+    graded = requirements(_asked(question))[0]
+    ungraded = [p for p in ingested.ask(question).retrieved if not graded.find(p.chunk.text)]
+    assert ungraded, "some retrieved passages hold no grade"
+    with answer_settings(ingested, min_probability=0.0) as generator:
+        assert generator.generate(question, ungraded) == []
+    with answer_settings(ingested, min_probability=0.0, require_wanted=False) as generator:
+        assert generator.generate(question, ungraded), "without the check the same passages answer"
