@@ -17,8 +17,9 @@ import numpy as np
 
 from assistant.answer.features import FEATURE_NAMES, Candidate, feature_matrix
 from assistant.answer.profile import QuestionProfile, profile
-from assistant.answer.route import asked_finding, route
 from assistant.answer.ranker import SentenceRanker
+from assistant.answer.route import asked_finding, route
+from assistant.answer.wanted import meets
 from assistant.core.jsonl import iter_jsonl
 from assistant.answer.evidence import unanswerable_reason
 from assistant.answer.extractive import RankedSentence, compose
@@ -51,12 +52,13 @@ class Case:
     candidates: tuple[Candidate, ...]
     labels: np.ndarray
     must: tuple[tuple[str, ...], ...]  # AND of OR-groups of phrases a right answer contains
+    passages: tuple[str, ...] = ()  # the retrieved passages' texts, in rank order
 
     def example(self) -> "Example":
         return Example(self.qid, self.answerable, self.kind, feature_matrix(self.question, self.vector, self.candidates),
                        self.labels, self.candidates, self.must, route(self.question),
                        unanswerable_reason(self.question, [c.sentence.text for c in self.candidates]) is not None,
-                       asked_finding(self.question.text), tuple(self.question.authorities))
+                       asked_finding(self.question.text), tuple(self.question.authorities), self.question, self.passages)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,9 @@ class Example:
     gated: bool = False  # an evidence rule (answer/evidence.py) says the candidates cannot answer
     finding: str | None = None  # the one kind of finding a summary question asks for
     named: tuple[str, ...] = ()  # the indexed authorities the question names: the sides of a comparison
+    # What the question's form asks an answer to hold (answer/wanted.py), checked against the passages' texts.
+    question: QuestionProfile | None = None
+    passages: tuple[str, ...] = ()
 
 
 def _words(text: str) -> list[str]:
@@ -130,7 +135,8 @@ def cases_for(labelled: LabelledSet, settings: Settings, embedder) -> Iterator[C
             ], dtype=float)
             yield Case(f"{labelled.name}:{item['id']}", bool(item.get("answerable", True)),
                        str(item.get("kind", labelled.name)), asked, helper.query_embedder.embed_query(standalone),
-                       tuple(candidates), labels, tuple(tuple(g) for g in item.get("must", [])))
+                       tuple(candidates), labels, tuple(tuple(g) for g in item.get("must", [])),
+                       tuple(p.chunk.text for p in passages))
 
 
 def data_hash(examples: Sequence[Example]) -> str:
@@ -163,6 +169,9 @@ def _outcome(example: Example, probabilities: np.ndarray, threshold: float, sett
     ranked = sorted((RankedSentence(c, float(p)) for c, p in zip(example.candidates, probabilities)),
                     key=lambda r: -r.probability)
     chosen = [] if example.gated else compose(ranked, threshold, settings, example.form, example.named, example.finding)
+    if chosen and settings.require_wanted and example.question is not None and not meets(
+            example.question, [(r.text, example.passages[r.passage - 1]) for r in chosen]):
+        chosen = []
     if not example.answerable:
         return not chosen
     answer = _plain(" ".join(r.text for r in chosen))

@@ -2,10 +2,15 @@
 adoption") only by a grade from a passage that speaks of that area: the overall grade does not answer it."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from assistant.answer.features import Candidate
 from assistant.answer.profile import profile
+from assistant.answer.training import Example, _outcome
 from assistant.answer.wanted import meets, requirements
+from assistant.core.settings import AnswerSettings
+from assistant.core.types import StoredSentence
 from tests.support.settings import answer_settings
 
 
@@ -67,3 +72,19 @@ def test_a_question_for_a_grade_abstains_when_the_chosen_sentences_hold_none(ing
         assert generator.generate(question, ungraded) == []
     with answer_settings(ingested, min_probability=0.0, require_wanted=False) as generator:
         assert generator.generate(question, ungraded), "without the check the same passages answer"
+
+
+@pytest.mark.parametrize("passage, right", [
+    ("Ofsted judged the council's services as good.", True),  # the overall grade: abstaining is right
+    ("Ofsted judged the council's services as good. Adoption services were also inspected.", False),
+])
+def test_training_judges_a_threshold_by_the_answers_the_requirements_leave(passage, right):
+    # The threshold is chosen on outcomes as `ask` would give them, so an answer the grade check withholds
+    # counts as the abstention it becomes.
+    question = _asked("What grade did Ofsted give the council for adoption in 2019?")
+    sentence = StoredSentence("d:0", "d", "c", 0, 44, "Ofsted judged the council's services as good.")
+    candidate = Candidate(sentence, np.ones(4) / 2, 1, ("Council",))
+    example = Example("q", False, "unanswerable", np.zeros((1, 1)), np.zeros(1), (candidate,),
+                      question=question, passages=(passage,))
+    assert _outcome(example, np.array([0.9]), 0.1, AnswerSettings()) is right
+    assert _outcome(example, np.array([0.9]), 0.1, AnswerSettings(require_wanted=False)) is False
