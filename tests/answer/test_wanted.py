@@ -33,6 +33,27 @@ def test_a_question_for_a_grade_requires_one_and_names_the_area_it_is_for(questi
     assert [term for r in asked for term, _ in r.topic] == topic
 
 
+@pytest.mark.parametrize("question, role", [
+    ("Who is the head of York Youth Justice Service?", ["head"]),
+    ("Who is City of York Council's corporate director of children and education?", ["director"]),
+    ("Who was chief executive of the trust at the time of the inspection?", ["executive"]),
+    ("Who is overseeing it now?", []),  # asks who does something: no role named
+])
+def test_a_question_for_the_holder_of_a_role_names_the_role(question, role):
+    asked = requirements(_asked(question))
+    assert [term for r in asked if r.kind == "person" for term, _ in r.topic] == role
+
+
+@pytest.mark.parametrize("sentence, met", [
+    ("Jane Smith, head of the Youth Justice Service, said the team was proud.", True),
+    ("Martin Kelly, the council's corporate director of children and education, said the team was proud.", False),
+    ("The head of the service welcomed the report.", False),  # the role without a person
+])
+def test_the_person_answering_a_role_question_stands_beside_the_role(sentence, met):
+    question = _asked("Who is the head of the Youth Justice Service?")
+    assert meets(question, [(sentence, sentence + " The head of service was praised.")]) is met
+
+
 def test_each_part_of_a_two_part_question_brings_its_own_requirement():
     question = "When was the final monitoring visit, and what rating did the inspection for adoption give?"
     asked = requirements(_asked(question))
