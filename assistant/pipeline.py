@@ -22,7 +22,6 @@ from assistant.core.types import Answer, Document, IngestReport, Passage, Turn
 from assistant.index.chroma import ChromaStore, Store
 from assistant.index.embed import CachedEmbedder, Embedder, make_embedder, require_model
 from assistant.index.keyword import KeywordCache, KeywordIndex, cache_dir, inverse_document_frequency
-from assistant.index.texts import DocumentTexts
 from assistant.ingest.corrections import Corrections, correct_stored
 from assistant.ingest.run import Progress, ingest_files, ingest_lock
 from assistant.retrieval.condense import llm_rewrite, rule_rewrite
@@ -46,7 +45,6 @@ class Assistant:
         # The committed documents `ask` has just read, for the answer step's sentence read (per thread: the web
         # app answers several questions at once); reading them again cost 2 ms at 10k chunks.
         self._asking = threading.local()
-        self.texts = DocumentTexts(self.store)
         if chat_model is None and settings.llm_configured:
             chat_model = make_chat_model(settings.llm_base_url, settings.llm_model or "", settings.llm_api_key)
         self.chat_model = chat_model
@@ -176,7 +174,8 @@ class Assistant:
             self._asking.documents = documents
             try:
                 sentences, citations = respond(
-                    standalone, retrieved, self.generator, self.extractive, self.texts.of(retrieved, documents)
+                    standalone, retrieved, self.generator, self.extractive,
+                    self.store.document_texts({p.chunk.doc_id for p in retrieved}, documents),
                 )
             finally:
                 self._asking.documents = None

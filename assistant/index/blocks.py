@@ -1,5 +1,5 @@
-"""Each document's stored sentences (with their vectors) and chunk texts, in small files per document content
-beside Chroma.
+"""Each document's stored sentences (with their vectors), chunk texts and full text, in small files per document
+content beside Chroma.
 
 A question reads the chunks it retrieved and the sentences inside them. Read from Chroma these were the largest
 store costs of a warm question at 10k chunks: the sentences with their vectors and metadata 9 ms (the vectors
@@ -7,7 +7,8 @@ and the metadata about 7 ms each for ~60 sentences, their ids under 1 ms), the 8
 3.5 ms. Ingest writes each document's files as it writes Chroma (the vectors it computed: Chroma's own copies
 differ in the last bit or two, as it normalises them again), and a question reads the few files of its
 passages' documents. A chunk's metadata is not in the file: it is its document's committed metadata (ingest
-gives every chunk its document's metadata, and a correction changes both alike), read once per question.
+gives every chunk its document's metadata, and a correction changes both alike), read once per question. The
+full texts of the passages' documents (what citations quote) were another Chroma read, 2.5 ms at 10k chunks.
 
 A file is named by its document's id and content hash, so a changed document (a new hash) or a deleted one
 (no longer committed) is never served from an old file: what a question reads is always the committed
@@ -30,30 +31,37 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from assistant.core.types import Chunk, StoredSentence
+from assistant.core.types import Chunk, Document, StoredSentence
 
 log = logging.getLogger(__name__)
 
 Rows = list[tuple[StoredSentence, np.ndarray]]
 # A document's chunks as the files keep them: (id, start, end, page, text).
 ChunkRow = tuple[str, int, int, int, str]
-# Read what is missing from the store: (doc_id -> committed content hash) -> rows per document.
-Reader = Callable[[Mapping[str, str]], Mapping[str, list]]
+# Read what is missing from the store: (doc_id -> committed content hash) -> rows (or the text) per document.
+Reader = Callable[[Mapping[str, str]], Mapping[str, Any]]
 _CHUNK_COLUMNS = ("ids", "starts", "ends", "pages", "texts")
 # Commit-record keys that are not the metadata every chunk of the document carries, and the chunk's own fields.
 _NOT_SHARED = ("source", "title", "content_hash", "chunks", "page_starts", "doc_id", "start", "end", "page")
+# What a document the store holds nothing of has: no sentences or chunks (kept, so it is not read again), or no
+# text: it was uncommitted after the caller read the committed documents, and nothing of it is kept.
+_ABSENT: dict[str, list | None] = {"sentences": [], "chunks": [], "text": None}
+# A sentence file holds bytes after its JSON line. (Indexes written before kept the vectors in a `.npy` beside a
+# `-sentences.json`: those are not read, so each such document is read from the store once and written anew.)
+_SUFFIX = {"sentences": ".bin", "chunks": ".json", "text": ".json"}
 
 
 class SentenceBlocks:
     """The files of one index (a folder like the BM25 cache's) and a small cache of those last read."""
 
-    # Documents kept read in memory: a question's passages come from a few documents, and one document's
-    # sentences are a few hundred KB at most (~65 sentences of 1.5 KB of vector each in the bench's reports).
-    cached = 256
+    # Files kept read in memory (three a document): a question's passages come from a few documents, and one
+    # document's sentences are a few hundred KB at most (~65 sentences of 1.5 KB of vector each in the bench's
+    # reports), its text tens of KB.
+    cached = 384
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._memory: OrderedDict[tuple[str, str, str], list] = OrderedDict()
+        self._memory: OrderedDict[tuple[str, str, str], list | str] = OrderedDict()
         self._lock = threading.Lock()
 
     def write(self, rows: Sequence[StoredSentence], vectors: np.ndarray, hashes: Mapping[str, str]) -> None:
@@ -66,18 +74,30 @@ class SentenceBlocks:
             found = [(c.id, c.start, c.end, c.page, c.text) for c in (chunks[i] for i in positions)]
             self._save("chunks", doc_id, str(hashes[doc_id]), found, False)
 
+    def write_texts(self, documents: Sequence[Document]) -> None:
+        for document in documents:
+            self._save("text", document.id, document.content_hash, document.text, False)
+
+    def texts(self, doc_ids: set[str], documents: Mapping[str, Mapping[str, Any]], read: Reader) -> dict[str, str]:
+        """doc_id -> full text of those of these documents that are committed."""
+        return self._rows("text", doc_ids, documents, read)
+
     def sentences_in(self, chunks: Sequence[Chunk], documents: Mapping[str, Mapping[str, Any]], read: Reader) -> Rows:
         """The committed sentences lying inside these chunks, with their vectors, each once."""
         found = self._rows("sentences", {c.doc_id for c in chunks}, documents, read)
         spans: dict[str, list[tuple[int, int]]] = {}
         for chunk in chunks:
             spans.setdefault(chunk.doc_id, []).append((chunk.start, chunk.end))
-        return [
-            (row, vector)
-            for doc_id, rows in found.items()
-            for row, vector in rows
-            if any(start <= row.start and row.end <= end for start, end in spans[doc_id])
-        ]
+        # Plain loops: a generator per sentence (any(...)) cost about 1 ms a question over ~1,000 sentences.
+        inside: Rows = []
+        for doc_id, rows in found.items():
+            around = spans[doc_id]
+            for row, vector in rows:
+                for start, end in around:
+                    if start <= row.start and row.end <= end:
+                        inside.append((row, vector))
+                        break
+        return inside
 
     def chunks(self, ids: Sequence[str], document_of: Mapping[str, str], documents: Mapping[str, Mapping[str, Any]],
                read: Reader) -> dict[str, Chunk]:
@@ -106,74 +126,81 @@ class SentenceBlocks:
             self._memory.clear()
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def _rows(self, kind: str, doc_ids: set[str], documents: Mapping[str, Mapping[str, Any]], read: Reader) -> dict[str, list]:
+    def _rows(self, kind: str, doc_ids: set[str], documents: Mapping[str, Mapping[str, Any]], read: Reader) -> dict[str, Any]:
         keys = {d: str(documents[d].get("content_hash")) for d in doc_ids if d in documents}
         found = {doc_id: self._load(kind, doc_id, content_hash) for doc_id, content_hash in keys.items()}
         missing = {doc_id: keys[doc_id] for doc_id, rows in found.items() if rows is None}
         if missing:
             fetched = read(missing)
             for doc_id, content_hash in missing.items():
-                found[doc_id] = list(fetched.get(doc_id, []))
-                self._save(kind, doc_id, content_hash, found[doc_id], True)
-        return {doc_id: rows or [] for doc_id, rows in found.items()}
+                found[doc_id] = fetched.get(doc_id, _ABSENT[kind])
+                if found[doc_id] is not None:
+                    self._save(kind, doc_id, content_hash, found[doc_id], True)
+        return {doc_id: rows for doc_id, rows in found.items() if rows is not None}
 
     def _name(self, kind: str, doc_id: str, content_hash: str) -> Path:
-        return self.folder / f"{_digest(doc_id)}-{_digest(content_hash)}-{kind}"
+        return self.folder / f"{_digest(doc_id)}-{_digest(content_hash)}-{kind}{_SUFFIX[kind]}"
 
-    def _load(self, kind: str, doc_id: str, content_hash: str) -> list | None:
+    def _load(self, kind: str, doc_id: str, content_hash: str) -> list | str | None:
         key = (kind, doc_id, content_hash)
         with self._lock:
             if key in self._memory:
                 self._memory.move_to_end(key)
                 return self._memory[key]
-        base = self._name(kind, doc_id, content_hash)
+        path = self._name(kind, doc_id, content_hash)
         try:
-            meta = json.loads(base.with_suffix(".json").read_text())
+            # A JSON line, then (for sentences) the vectors' float32 bytes: one open and no .npy header to parse
+            # (np.load's header parse was half of reading a document's sentences).
+            head, _, body = path.read_bytes().partition(b"\n")
+            meta = json.loads(head)
             if meta["doc_id"] != doc_id or meta["content_hash"] != content_hash:
                 raise ValueError("the file is of another content")
-            columns = [meta[c] for c in _CHUNK_COLUMNS] if kind == "chunks" else None
-            rows = list(zip(*columns)) if columns else _sentences(meta, np.load(base.with_suffix(".npy")))
+            if kind == "text":
+                rows = meta["text"]
+                if not isinstance(rows, str):
+                    raise ValueError("the text is not a string")
+            elif kind == "chunks":
+                rows = list(zip(*(meta[c] for c in _CHUNK_COLUMNS)))
+            else:
+                rows = _sentences(meta, body)
         except FileNotFoundError:
             return None
         except Exception as exc:  # damaged or half-written: read again from the store, as if missing
-            log.warning("index file %s is unreadable (%s); reading it from the store", base, exc)
+            log.warning("index file %s is unreadable (%s); reading it from the store", path, exc)
             return None
         self._remember(key, rows)
         return rows
 
-    def _save(self, kind: str, doc_id: str, content_hash: str, rows: list, remember: bool) -> None:
+    def _save(self, kind: str, doc_id: str, content_hash: str, rows: list | str, remember: bool) -> None:
         if remember:  # (not while ingest writes a whole corpus: no question is reading it)
             self._remember((kind, doc_id, content_hash), rows)
-        base = self._name(kind, doc_id, content_hash)
+        path = self._name(kind, doc_id, content_hash)
         meta: dict[str, Any] = {"doc_id": doc_id, "content_hash": content_hash}
-        if kind == "chunks":
+        body = b""
+        if kind == "text":
+            meta["text"] = rows
+        elif kind == "chunks":
             columns = list(zip(*rows)) if rows else [()] * len(_CHUNK_COLUMNS)
             meta.update({name: list(column) for name, column in zip(_CHUNK_COLUMNS, columns)})
         else:
             sentences = [row for row, _ in rows]
+            vectors = np.asarray([v for _, v in rows], dtype="<f4")
             meta.update(starts=[s.start for s in sentences], ends=[s.end for s in sentences],
-                        chunks=[s.chunk_id for s in sentences], texts=[s.text for s in sentences])
-        tag = f"{os.getpid()}-{threading.get_ident()}-{uuid.uuid4().hex[:8]}"
+                        chunks=[s.chunk_id for s in sentences], texts=[s.text for s in sentences],
+                        dimension=vectors.shape[1] if rows else 0)
+            body = b"\n" + vectors.tobytes()
+        tmp = self.folder / f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}-{uuid.uuid4().hex[:8]}"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            # Each file is swapped in whole; every file of one name holds the same content (the name carries its
-            # hash), so a reader never pairs vectors with another content's sentences. The JSON goes last: it is
-            # what a reader looks for first.
-            if kind == "sentences":
-                vectors = np.asarray([v for _, v in rows], dtype=np.float32) if rows else np.zeros((0, 0), np.float32)
-                tmp = self.folder / f".{base.name}.npy.tmp-{tag}"
-                with tmp.open("wb") as handle:
-                    np.save(handle, vectors, allow_pickle=False)
-                os.replace(tmp, base.with_suffix(".npy"))
-            tmp = self.folder / f".{base.name}.json.tmp-{tag}"
-            tmp.write_text(json.dumps(meta))
-            os.replace(tmp, base.with_suffix(".json"))
+            # Swapped in whole: a reader sees the old file or the new one, never part of one (and every file of one
+            # name holds the same content: the name carries its hash).
+            tmp.write_bytes(json.dumps(meta).encode() + body)
+            os.replace(tmp, path)
         except OSError as exc:  # a read-only index or a full disk: the store still answers, from memory
-            for leftover in self.folder.glob(f".{base.name}.*.tmp-{tag}"):
-                leftover.unlink(missing_ok=True)
-            log.debug("could not save index file %s (%s)", base, exc)
+            tmp.unlink(missing_ok=True)
+            log.debug("could not save index file %s (%s)", path, exc)
 
-    def _remember(self, key: tuple[str, str, str], rows: list) -> None:
+    def _remember(self, key: tuple[str, str, str], rows: list | str) -> None:
         with self._lock:
             self._memory[key] = rows
             self._memory.move_to_end(key)
@@ -181,9 +208,11 @@ class SentenceBlocks:
                 self._memory.popitem(last=False)
 
 
-def _sentences(meta: Mapping[str, Any], vectors: np.ndarray) -> Rows:
-    if len(vectors) != len(meta["starts"]):
-        raise ValueError("vectors and sentences differ in number")
+def _sentences(meta: Mapping[str, Any], body: bytes) -> Rows:
+    count, dimension = len(meta["starts"]), int(meta["dimension"])
+    if len(body) != count * dimension * 4:
+        raise ValueError("the vectors are not those of the sentences")
+    vectors = np.frombuffer(body, dtype="<f4").reshape(count, dimension)
     doc_id = meta["doc_id"]
     return [
         (StoredSentence(f"{doc_id}:{start}", doc_id, chunk_id, start, end, text), vector)

@@ -43,6 +43,7 @@ class Store(Protocol):
     def documents(self) -> dict[str, dict[str, Any]]: ...
     def document(self, doc_id: str) -> Document | None: ...
     def documents_by_id(self, ids: Sequence[str]) -> list[Document]: ...
+    def document_texts(self, doc_ids: Iterable[str], documents: Mapping[str, Mapping[str, Any]]) -> dict[str, str]: ...
     def query(
         self, embedding: np.ndarray, k: int, where: Mapping[str, Any] | None,
         documents: Mapping[str, Mapping[str, Any]] | None = None,
@@ -244,6 +245,7 @@ class ChromaStore:
             documents=[d.text for d, _ in entries] + generation["documents"],
             metadatas=[document_metadata(d, n) for d, n in entries] + generation["metadatas"],
         )
+        self._blocks.write_texts([d for d, _ in entries])
 
     def update_document_metadata(self, doc_id: str, values: Mapping[str, Any]) -> None:
         """Merge `values` (None removes a key) into a document's commit record and its chunks' metadata, keeping
@@ -315,6 +317,17 @@ class ChromaStore:
         result = self._run("get", "docs", "get", ids=wanted, include=["metadatas", "documents"])
         found = {i: document_from(i, dict(m), t) for i, m, t in zip(result["ids"], result["metadatas"], result["documents"])}
         return [found[i] for i in wanted if i in found]
+
+    def document_texts(self, doc_ids: Iterable[str], documents: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+        """doc_id -> full text of those of these documents that `documents` (the committed ones, just read) holds:
+        from the files of their contents (index/blocks.py), read from Chroma when missing."""
+        return self._blocks.texts(set(doc_ids), documents, self._read_texts)
+
+    def _read_texts(self, keys: Mapping[str, str]) -> dict[str, str]:
+        """doc_id -> text of the documents whose commit record carries content hash keys[doc_id]."""
+        result = self._run("get", "docs", "get", ids=list(keys), include=["metadatas", "documents"])
+        return {i: text for i, meta, text in zip(result["ids"], result["metadatas"], result["documents"])
+                if str((meta or {}).get("content_hash")) == keys.get(i)}
 
     def _committed(self, documents: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
         """doc_id -> content hash of every committed document (of `documents`, when the caller has just read them)."""

@@ -66,6 +66,9 @@ class InMemoryStore:
     def documents_by_id(self, ids: Sequence[str]) -> list[Document]:
         return [self._docs[i][0] for i in dict.fromkeys(ids) if i in self._docs]
 
+    def document_texts(self, doc_ids: Iterable[str], documents: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+        return {i: self._docs[i][0].text for i in doc_ids if i in documents and i in self._docs}
+
     def _committed(self, meta: Mapping[str, Any]) -> bool:
         entry = self._docs.get(str(meta.get("doc_id")))
         return entry is not None and entry[1]["content_hash"] == meta.get("content_hash")

@@ -1,7 +1,7 @@
-"""A question reads its chunks and their sentences (with vectors) from per-document files beside Chroma
-(index/blocks.py): on the shipped corpus and the real Chroma they give exactly what Chroma's collections give,
-and stay so after a correction, an incremental ingest of a changed report, a delete, and when a file is
-missing or damaged."""
+"""A question reads its chunks, their sentences (with vectors) and its documents' texts from per-document files
+beside Chroma (index/blocks.py): on the shipped corpus and the real Chroma they give exactly what Chroma's
+collections give, and stay so after a correction, an incremental ingest of a changed report, a delete, and when
+a file is missing or damaged."""
 from __future__ import annotations
 
 import shutil
@@ -56,6 +56,16 @@ def assert_same_chunks(store, keyword, documents) -> None:
     assert store.chunks_by_id(ids[::-3], documents, keyword.document_of) == store.chunks_by_id(ids[::-3], documents)
 
 
+def assert_same_texts(store, documents) -> None:
+    """Every committed document's text read from the files is its text in Chroma's document collection; a
+    document not among `documents` (not committed, or deleted since) has none."""
+    expected = {d.id: d.text for d in store.documents_by_id(list(documents))}
+    assert len(expected) == len(documents) > 0
+    assert store.document_texts(documents, documents) == expected
+    assert store.document_texts(["no such report", *list(documents)[:2]], documents) == {
+        d: expected[d] for d in list(documents)[:2]}
+
+
 def inside(rows: dict[str, tuple], chunks) -> dict[str, tuple]:
     return {i: r for i, r in rows.items()
             if any(c.doc_id == r[0] and c.start <= r[2] and r[3] <= c.end for c in chunks)}
@@ -83,8 +93,10 @@ def test_the_files_hold_what_chroma_holds_for_every_chunk(corpus_index):
     assert_same(file_rows(store, chunks, documents), expected)  # every sentence lies inside some chunk
     for chunk in chunks[::7]:  # one chunk at a time: exactly the sentences inside it
         assert_same(file_rows(store, [chunk]), inside(expected, [chunk]))
-    assert any(store._blocks.folder.glob("*.npy")) and store._blocks.folder.parent == store.settings.index_dir
+    assert any(store._blocks.folder.glob("*-sentences.bin")) and store._blocks.folder.parent == store.settings.index_dir
     assert_same_chunks(store, corpus_index.keyword_for(documents), documents)
+    assert_same_texts(store, documents)
+    assert len(list(store._blocks.folder.glob("*-text.json"))) == 5  # written by ingest
 
 
 def test_a_missing_or_damaged_file_is_read_from_chroma_and_written_again(corpus_index, tmp_path):
@@ -94,20 +106,26 @@ def test_a_missing_or_damaged_file_is_read_from_chroma_and_written_again(corpus_
     documents = store.documents()
     expected = chroma_rows(store, documents)
     picked = store.all_chunks()[3:40:4]
-    files = sorted(store._blocks.folder.glob("*-sentences.json")) + sorted(store._blocks.folder.glob("*-chunks.json"))
-    damaged = [files[0], files[6]]
+    files = sorted(store._blocks.folder.glob("*-sentences.bin")) + sorted(store._blocks.folder.glob("*-chunks.json"))
+    files += sorted(store._blocks.folder.glob("*-text.json"))
+    damaged = [files[0], files[6], files[10]]
+    files[2].write_bytes(files[2].read_bytes()[:-4])  # a vector short
     files[1].unlink()
     files[7].unlink()
+    files[11].unlink()
+    files[12].write_text(files[12].read_text().replace('"text": "', '"text": ["', 1).replace('"}', '"]}'))
     for path in damaged:
         path.write_text("{not json")
     fresh = ChromaStore(store.settings)  # nothing remembered in memory: what is on disk, or Chroma
     assert_same(file_rows(fresh, picked, documents), inside(expected, picked))
     assert_same(file_rows(fresh, store.all_chunks(), documents), expected)
     assert_same_chunks(fresh, corpus_index.keyword_for(documents), documents)
-    assert all(path.exists() and path.read_text().startswith('{"doc_id"') for path in files)
+    assert_same_texts(fresh, documents)
+    assert all(path.exists() and path.read_bytes().startswith(b'{"doc_id"') for path in files)
     fresh = ChromaStore(store.settings)
     assert_same(file_rows(fresh, store.all_chunks(), documents), expected)
     assert_same_chunks(fresh, corpus_index.keyword_for(documents), documents)
+    assert_same_texts(fresh, documents)
 
 
 def test_a_changed_report_and_a_deleted_one_are_never_served_from_old_files(corpus_index, shared_embedder):
@@ -139,10 +157,11 @@ def test_a_changed_report_and_a_deleted_one_are_never_served_from_old_files(corp
     assert any("added after the inspection" in row[4] for row in expected.values())
     assert_same(file_rows(store, store.all_chunks(), documents), expected)
     assert_same_chunks(store, corpus_index.keyword_for(documents), documents)
+    assert_same_texts(store, documents)
+    assert "added after the inspection" in store.document_texts([doc_id], documents)[doc_id]
     # The old content's files went with it; its chunks' offsets only find sentences of the new content.
-    assert not store._blocks._name("sentences", doc_id, before[doc_id]).with_suffix(".npy").exists()
-    assert not store._blocks._name("chunks", doc_id, before[doc_id]).with_suffix(".json").exists()
-    assert len(list(store._blocks.folder.glob("*.npy"))) == 5
+    assert not any(store._blocks._name(kind, doc_id, before[doc_id]).exists() for kind in ("sentences", "chunks", "text"))
+    assert len(list(store._blocks.folder.glob("*.bin"))) == 5
     assert_same(file_rows(store, old_chunks, documents), inside(expected, old_chunks))
 
     gone = next(iter(documents))
@@ -150,10 +169,12 @@ def test_a_changed_report_and_a_deleted_one_are_never_served_from_old_files(corp
     assert corpus_index.delete(gone)
     documents = store.documents()
     assert file_rows(store, gone_chunks, documents) == {}
-    assert len(list(store._blocks.folder.glob("*.npy"))) == 4 and len(list(store._blocks.folder.glob("*.json"))) == 8
+    assert store.document_texts([gone], documents) == {}
+    assert len(list(store._blocks.folder.glob("*.bin"))) == 4 and len(list(store._blocks.folder.glob("*.json"))) == 8
     assert store.chunks_by_id([c.id for c in gone_chunks], documents, {c.id: gone for c in gone_chunks}) == []
     assert_same(file_rows(store, store.all_chunks(), documents), chroma_rows(store, documents))
     assert_same_chunks(store, corpus_index.keyword_for(documents), documents)
+    assert_same_texts(store, documents)
 
 
 def test_the_in_memory_store_gives_the_same_sentences(ingested, tmp_path, shared_embedder):
@@ -169,3 +190,42 @@ def test_the_in_memory_store_gives_the_same_sentences(ingested, tmp_path, shared
         for sentence_id, row in ours.items():
             assert row[:5] == theirs[sentence_id][:5]
             assert np.abs(row[5] - theirs[sentence_id][5]).max() < 1e-5
+    documents = ingested.store.documents()
+    assert ingested.store.document_texts(documents, documents) == memory.store.document_texts(documents, documents)
+
+
+def test_a_documents_files_round_trip_exactly_and_only_for_their_content(tmp_path):
+    from assistant.core.types import Chunk, Document, StoredSentence
+    from assistant.index.blocks import SentenceBlocks
+
+    text = 'First one. Second "quoted",\nline.\u2019s end'
+    rows = [StoredSentence("d:0", "d", "c1", 0, 10, "First one."),
+            StoredSentence("d:11", "d", "c1", 11, 34, 'Second "quoted",\nline.')]
+    vectors = np.random.default_rng(0).standard_normal((2, 384)).astype(np.float32)
+    chunk = Chunk("c1", "d", "a.txt", "A", text[:34], 0, 34, 1, {"authority": "Wirral"})
+    written = SentenceBlocks(tmp_path)
+    written.write(rows, vectors, {"d": "h1", "e": "h9"})
+    written.write_chunks([chunk], {"d": "h1"})
+    written.write_texts([Document("d", "a.txt", "A", text, "h1")])
+    documents = {"d": {"content_hash": "h1", "source": "a.txt", "title": "A", "authority": "Wirral"}}
+
+    def never(keys):
+        raise AssertionError(f"read from the store: {keys}")
+
+    fresh = SentenceBlocks(tmp_path)  # nothing in memory: the files alone
+    found = fresh.sentences_in([chunk], documents, never)
+    assert [row for row, _ in found] == rows
+    assert np.array_equal(np.stack([vector for _, vector in found]), vectors)  # bit for bit
+    assert fresh.chunks(["c1"], {"c1": "d"}, documents, never) == {"c1": chunk}
+    assert fresh.texts({"d"}, documents, never) == {"d": text}
+    # Another content of the same document is never served from these files: it is read from the store.
+    changed = {"d": {**documents["d"], "content_hash": "h2"}}
+    assert fresh.texts({"d"}, changed, lambda keys: {"d": "new text"}) == {"d": "new text"}
+    assert fresh.texts({"d"}, changed, never) == {"d": "new text"}  # and kept under the new content
+    assert fresh.sentences_in([chunk], changed, lambda keys: {}) == []
+    # A document the store no longer holds (uncommitted since `documents` was read) has no text, and none is kept.
+    assert fresh.texts({"e"}, {"e": {"content_hash": "h9"}}, lambda keys: {}) == {}
+    assert not fresh._name("text", "e", "h9").exists()
+    # A document without sentences round-trips as none.
+    fresh._save("sentences", "e", "h9", [], False)
+    assert SentenceBlocks(tmp_path)._rows("sentences", {"e"}, {"e": {"content_hash": "h9"}}, never) == {"e": []}
