@@ -52,8 +52,10 @@ def feature_matrix(question: QuestionProfile, question_vector: np.ndarray, candi
         return np.zeros((0, len(FEATURE_NAMES)))
     vectors = np.stack([c.vector for c in candidates])
     similarity = vectors @ question_vector
-    term_sets = [set(content_terms(c.sentence.text)) for c in candidates]
-    coverage = _coverage(question, term_sets)
+    ordered_terms = [content_terms(c.sentence.text) for c in candidates]
+    term_sets = [set(terms) for terms in ordered_terms]
+    matched = _matched_weights(question, term_sets)
+    coverage = matched / question.total_weight
     # A sentence with its neighbours: "It was judged good." answers only with the sentence before it.
     neighbours = _neighbours(candidates)
     window_vectors = np.stack([vectors[list(group)].sum(axis=0) for group in neighbours])
@@ -64,26 +66,27 @@ def feature_matrix(question: QuestionProfile, question_vector: np.ndarray, candi
         doc = candidate.sentence.doc_id
         document_best[doc] = max(value, document_best.get(doc, -1.0))
         document_terms.setdefault(doc, set()).update(terms)
-    document_coverage = {doc: _coverage(question, [terms])[0] for doc, terms in document_terms.items()}
+    document_coverage = {doc: _matched_weights(question, [terms])[0] / question.total_weight
+                         for doc, terms in document_terms.items()}
+    best_similarity, best_coverage = similarity.max(), coverage.max()
     rows = []
-    for i, (candidate, terms) in enumerate(zip(candidates, term_sets)):
+    for i, (candidate, ordered) in enumerate(zip(candidates, ordered_terms)):
         text = candidate.sentence.text
-        ordered = content_terms(text)
         bigrams = set(zip(ordered, ordered[1:]))
         wants = [kind in question.wants for kind in ANSWER_TYPES]
         meets = [wanted and _meets(kind, text) for kind, wanted in zip(ANSWER_TYPES, wants)]
         named = bool(question.authorities)
         rows.append([
             similarity[i],
-            similarity[i] - similarity.max(),
+            similarity[i] - best_similarity,
             0.0,  # similarity_rank, filled below
-            similarity.max(),
+            best_similarity,
             1.0 / candidate.passage,
             coverage[i],
-            coverage[i] - coverage.max(),
-            math.log1p(sum(w for t, w in question.weights.items() if t in terms)),
+            coverage[i] - best_coverage,
+            math.log1p(matched[i]),
             window_similarity[i],
-            document_best[candidate.sentence.doc_id] - similarity.max(),
+            document_best[candidate.sentence.doc_id] - best_similarity,
             1.0 - document_coverage[candidate.sentence.doc_id],
             len(bigrams & question.bigrams) / len(question.bigrams) if question.bigrams else 0.0,
             math.log1p(len(text.split())),
@@ -101,9 +104,9 @@ def feature_matrix(question: QuestionProfile, question_vector: np.ndarray, candi
     return matrix
 
 
-def _coverage(question: QuestionProfile, term_sets: Sequence[set[str]]) -> np.ndarray:
-    """The share of the question's term weight each set of terms holds."""
-    return np.array([sum(w for t, w in question.weights.items() if t in terms) for terms in term_sets]) / question.total_weight
+def _matched_weights(question: QuestionProfile, term_sets: Sequence[set[str]]) -> np.ndarray:
+    """The question's term weight each set of terms holds (over the total weight: its coverage)."""
+    return np.array([sum(w for t, w in question.weights.items() if t in terms) for terms in term_sets])
 
 
 def _neighbours(candidates: Sequence[Candidate]) -> list[tuple[int, ...]]:
