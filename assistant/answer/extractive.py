@@ -13,7 +13,7 @@ from assistant.answer.cite import DraftSentence
 from assistant.answer.features import Candidate, feature_matrix
 from assistant.answer.profile import QuestionProfile, answer_spans, profile
 from assistant.answer.ranker import SentenceRanker
-from assistant.answer.route import asked_finding, question_parts, route
+from assistant.answer.route import asked_finding, coordinated_parts, question_parts, route
 from assistant.answer.wanted import meets
 from assistant.core.settings import AnswerSettings
 from assistant.core.types import Chunk, Passage, StoredSentence
@@ -105,19 +105,26 @@ class ExtractiveGenerator:
         )
         return Ranking(asked, tuple(ranked), self.threshold)
 
-    def compose(self, ranking: Ranking, parts: Sequence[Ranking] = ()) -> list[RankedSentence]:
+    def compose(self, ranking: Ranking, parts: Sequence[Ranking] = (), form: str | None = None) -> list[RankedSentence]:
         """`parts`: the rankings of each question a two-part question asks, whose best sentences join as sides."""
         answering = [r.sentences[0].candidate.sentence.id for r in parts
                      if r.sentences and r.sentences[0].probability >= r.threshold]
-        return compose(ranking.sentences, self.threshold, self.settings, route(ranking.question),
+        return compose(ranking.sentences, self.threshold, self.settings, form or route(ranking.question),
                        ranking.question.authorities, asked_finding(ranking.question.text), answering)
 
     def generate(self, question: str, passages: Sequence[Passage]) -> list[DraftSentence]:
         candidates = self.candidates(passages)  # read once: each part of a two-part question ranks the same ones
         ranking = self.rank_candidates(question, candidates)
-        parts = question_parts(question) if route(ranking.question) == "compare" else [question]
+        form = route(ranking.question)
+        parts = question_parts(question) if form == "compare" else [question]
         part_rankings = [self.rank_candidates(part, candidates) for part in parts] if len(parts) > 1 else []
-        chosen = self.compose(ranking, part_rankings)
+        if form != "summary" and not part_rankings and ranking.sentences and (coordinated := coordinated_parts(ranking.question)):
+            rankings = [self.rank_candidates(part, candidates) for part in coordinated]
+            bests = [r.sentences[0] for r in rankings if r.sentences and r.sentences[0].probability >= r.threshold
+                     and _about(r.sentences[0], ranking.question.authorities)]
+            if len(bests) == 2 and bests[0].candidate.sentence.doc_id != bests[1].candidate.sentence.doc_id:
+                part_rankings, form = rankings, "compare"
+        chosen = self.compose(ranking, part_rankings, form)
         if self.settings.require_wanted and not meets(
                 ranking.question, [(r.text, passages[r.passage - 1].chunk.text) for r in chosen]):
             return []  # the question asks for a name, date or figure that no chosen sentence holds
@@ -172,6 +179,12 @@ def compose(
             first.setdefault(r.candidate.sentence.doc_id, i)
         chosen.sort(key=lambda r: (first[r.candidate.sentence.doc_id], r.candidate.sentence.start))
     return chosen
+
+
+def _about(sentence: RankedSentence, authorities: Sequence[str]) -> bool:
+    """Whether the sentence's report is about one of the authorities (any report when none is named)."""
+    named = {a.lower() for a in authorities}
+    return not named or bool(named & {a.lower() for a in sentence.candidate.authorities})
 
 
 def report_labels(chosen: Sequence[RankedSentence], metadata: Sequence[Mapping[str, Any]]) -> list[str | None]:

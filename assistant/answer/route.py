@@ -60,3 +60,25 @@ def question_parts(text: str) -> list[str]:
     """The questions a question asks, in order: the whole question when it asks one thing."""
     parts = [p.strip(" ,;?") for p in _SECOND_QUESTION.split(text)]
     return [p + "?" for p in parts if p] if len(parts) > 1 else [text]
+
+
+# Two things asked of one question word: "How were X's youth justice service and its children's homes rated?"
+_COORDINATED = re.compile(
+    r"^(?P<head>.*?\b(?:what|when|which|who|how|where)\s+(?:were|was|are|is|did|do|does|have|has|had)\s+)"
+    r"(?P<left>.+?)\s+and\s+(?P<right>.+?)\s*\??\s*$", re.I)
+
+
+def coordinated_parts(question: QuestionProfile) -> list[str]:
+    """The two questions a question asks of two things joined by "and", or none: the question word and its verb
+    with each thing ("How were X?", "How were Y rated?"). The "and" of a name ("Barking and Dagenham") joins nothing."""
+    text = question.text
+    for name in question.authorities:
+        text = re.sub(re.escape(name), lambda m: m.group(0).replace(" and ", _KEPT_AND), text, flags=re.I)
+    found = _COORDINATED.match(text)
+    if not found:
+        return []
+    head = found.group("head")
+    return [f"{head}{found.group(side)}?".replace(_KEPT_AND, " and ") for side in ("left", "right")]
+
+
+_KEPT_AND = "\x00"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.extractive import report_label
-from assistant.answer.route import asked_finding, question_parts
+from assistant.answer.extractive import compose, report_label
+from assistant.answer.profile import profile
+from assistant.answer.route import asked_finding, coordinated_parts, question_parts
 from assistant.ingest.describe import report_authorities
 from assistant.text.findings import IMPROVEMENTS, STRENGTHS, classify
 from assistant.text.patterns import UNKNOWN
@@ -87,3 +88,27 @@ def test_a_question_asking_two_things_answers_each_with_the_best_sentence_for_it
     assert len(answering) == 2, "both parts are answerable from the shipped reports"
     assert all(b.text in said for b in answering)
     assert len({b.candidate.sentence.doc_id for b in answering}) == 2, "Wirral's report and Warrington's"
+
+
+@pytest.mark.parametrize("question, parts", [
+    ("How were Wakefield's youth justice service and its council-run children's homes rated?",
+     ["How were Wakefield's youth justice service?", "How were its council-run children's homes rated?"]),
+    ("When were the SEND revisit and the focused visit?", ["When were the SEND revisit?", "When were the focused visit?"]),
+    ("When was Barking and Dagenham last inspected?", []),  # the "and" of a name joins nothing
+    ("What did the council say?", []),
+])
+def test_two_things_joined_by_and_make_two_questions_with_the_same_question_word(question, parts):
+    assert coordinated_parts(profile(question, idf=lambda term: 1.0)) == parts
+
+
+def test_two_things_of_one_question_found_in_two_reports_are_answered_from_both(ingested):
+    question = "What did the focused visit say about management oversight and the monitoring visit about caseloads?"
+    passages = ingested.ask(question).retrieved
+    generator = ingested.extractive
+    ranking = generator.rank(question, passages)
+    bests = [generator.rank(part, passages).sentences[0] for part in coordinated_parts(ranking.question)]
+    assert len({b.candidate.sentence.doc_id for b in bests}) == 2
+    as_one = [r.text for r in compose(ranking.sentences, generator.threshold, generator.settings)]
+    assert not all(b.text in as_one for b in bests), "asked as one question, one of the things goes unanswered"
+    said = [d.text for d in generator.generate(question, passages)]
+    assert all(b.text in said for b in bests), "each thing's best sentence answers it"
