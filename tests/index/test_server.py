@@ -115,7 +115,7 @@ def test_ingest_and_ask_through_the_server(remote, server):
     assert "chroma.sqlite3" not in local
     assert remote.keyword_dir == cache_dir(settings) and remote.keyword_dir.name.endswith(server_key(server.url))
     sentence_files = cache_dir(settings, "sentence-files")
-    assert sentence_files.name.endswith(server_key(server.url)) and any(sentence_files.glob("*.npy"))
+    assert sentence_files.name.endswith(server_key(server.url)) and any(sentence_files.glob("*-sentences.bin"))
     assert local == sorted([remote.keyword_dir.name, sentence_files.name, f".ingest-{server_key(server.url)}.lock"])
     assert (server.path / "chroma.sqlite3").exists()
 
@@ -171,13 +171,13 @@ def test_keyword_index_follows_changes_made_by_another_client(remote, server, tm
     assert "zebrafish" in hits[0][0].text
     # ...and the next question brings the keyword index into step with the server's collection.
     sentence_files = cache_dir(remote.settings, "sentence-files")
-    files = set(sentence_files.glob("*.npy"))
+    files = set(sentence_files.glob("*-sentences.bin"))
     answer = remote.ask("What did Ofsted find about the zebrafish aquarium project?")
     assert state_of(remote.documents()) == remote.keyword.state
     assert set(remote.keyword.ids) > before
     assert any("zebrafish" in c.text for c in answer.citations)
     # Its sentences came from the server (this machine's ingest never wrote them) and are kept in a file now.
-    assert len(set(sentence_files.glob("*.npy")) - files) == 1
+    assert len(set(sentence_files.glob("*-sentences.bin")) - files) == 1
     saved = KeywordIndex.load(remote.keyword_dir)
     assert saved is not None and saved.state == remote.keyword.state
 
