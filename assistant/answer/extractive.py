@@ -112,18 +112,25 @@ class ExtractiveGenerator:
         return compose(ranking.sentences, self.threshold, self.settings, form or route(ranking.question),
                        ranking.question.authorities, asked_finding(ranking.question.text), answering)
 
+    def _two_reports(self, question: QuestionProfile, candidates: Sequence[Candidate]) -> list[Ranking]:
+        """The rankings of two things the question joins by "and", when each thing's best sentence stands in a
+        different report about the named authority (then the question compares); otherwise none."""
+        rankings = [self.rank_candidates(part, candidates) for part in coordinated_parts(question)]
+        bests = [r.sentences[0] for r in rankings if r.sentences and r.sentences[0].probability >= r.threshold
+                 and _about(r.sentences[0], question.authorities)]
+        if len(bests) == 2 and bests[0].candidate.sentence.doc_id != bests[1].candidate.sentence.doc_id:
+            return rankings
+        return []
+
     def generate(self, question: str, passages: Sequence[Passage]) -> list[DraftSentence]:
         candidates = self.candidates(passages)  # read once: each part of a two-part question ranks the same ones
         ranking = self.rank_candidates(question, candidates)
         form = route(ranking.question)
         parts = question_parts(question) if form == "compare" else [question]
         part_rankings = [self.rank_candidates(part, candidates) for part in parts] if len(parts) > 1 else []
-        if form != "summary" and not part_rankings and ranking.sentences and (coordinated := coordinated_parts(ranking.question)):
-            rankings = [self.rank_candidates(part, candidates) for part in coordinated]
-            bests = [r.sentences[0] for r in rankings if r.sentences and r.sentences[0].probability >= r.threshold
-                     and _about(r.sentences[0], ranking.question.authorities)]
-            if len(bests) == 2 and bests[0].candidate.sentence.doc_id != bests[1].candidate.sentence.doc_id:
-                part_rankings, form = rankings, "compare"
+        if form != "summary" and not part_rankings and ranking.sentences:
+            part_rankings = self._two_reports(ranking.question, candidates)
+            form = "compare" if part_rankings else form
         chosen = self.compose(ranking, part_rankings, form)
         if self.settings.require_wanted and not meets(
                 ranking.question, [(r.text, passages[r.passage - 1].chunk.text) for r in chosen]):
