@@ -42,8 +42,15 @@ def rule_rewrite(question: str, history: Sequence[Turn]) -> str:
         where = f" in {previous_authorities[0]}" if previous_authorities else ""
         return f"What did the reports say about {subject}{where}?"
     if not authorities_in(question, any_case=True) and previous_authorities and _PRONOUN.search(question):
-        return f"{question.rstrip(' ?')} ({previous_authorities[0]})?"
+        return f"{question.rstrip(' ?')} ({_subject(previous, previous_authorities[0])})?"
     return question
+
+
+def _subject(question: str, authority: str) -> str:
+    """What a question was about: the authority, with what of it the question named ("Northamptonshire's
+    children's services"), so a pronoun that stands for it brings its words along."""
+    owned = re.search(rf"{re.escape(authority)}['\u2019]s\s+((?:[\w-]+(?:['\u2019]s)?\s+)?[\w-]+)", question, re.I)
+    return f"{authority}'s {owned.group(1)}" if owned else authority
 
 
 def llm_rewrite(question: str, history: Sequence[Turn], chat_model) -> str:

@@ -60,6 +60,16 @@ def test_pronoun_follow_up_carries_the_previous_authority():
     assert "conferences" in rewritten and "Wirral" in rewritten
 
 
+@pytest.mark.parametrize("previous, carried", [
+    ("What rating did Wirral's children's services get in 2019?", "Wirral's children's services"),
+    ("What did Warrington\u2019s focused visit find?", "Warrington's focused visit"),
+    (WIRRAL_Q, "Wirral"),  # nothing of the authority's named: the authority alone
+])
+def test_a_pronoun_brings_what_of_the_authority_the_previous_question_named(previous, carried):
+    # "it" stands for the services, not for the council: their words let the reports' sentences match.
+    assert rule_rewrite("Who is overseeing it now?", [user(previous)]) == f"Who is overseeing it now ({carried})?"
+
+
 def test_a_question_naming_its_own_authority_is_not_rewritten():
     question = "What did they find in Warrington?"
     assert rule_rewrite(question, [user(WIRRAL_Q)]) == question
