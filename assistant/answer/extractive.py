@@ -13,7 +13,7 @@ from assistant.answer.cite import DraftSentence
 from assistant.answer.features import Candidate, feature_matrix
 from assistant.answer.profile import QuestionProfile, answer_spans, profile
 from assistant.answer.ranker import SentenceRanker
-from assistant.answer.route import asked_finding, coordinated_parts, question_parts, route
+from assistant.answer.route import asked_finding, asks_about_a_report, coordinated_parts, question_parts, route
 from assistant.answer.wanted import meets
 from assistant.core.settings import AnswerSettings
 from assistant.core.types import Chunk, Passage, StoredSentence
@@ -109,8 +109,12 @@ class ExtractiveGenerator:
         """`parts`: the rankings of each question a two-part question asks, whose best sentences join as sides."""
         answering = [r.sentences[0].candidate.sentence.id for r in parts
                      if r.sentences and r.sentences[0].probability >= r.threshold]
-        return compose(ranking.sentences, self.threshold, self.settings, form or route(ranking.question),
-                       ranking.question.authorities, asked_finding(ranking.question.text), answering)
+        asked = ranking.question
+        if asks_about_a_report(asked):  # any sentence of the authority's report answers: no threshold
+            ranked = tuple(r for r in ranking.sentences if _about(r, asked.authorities))
+            return compose(ranked, 0.0, self.settings, "summary")
+        return compose(ranking.sentences, self.threshold, self.settings, form or route(asked),
+                       asked.authorities, asked_finding(asked.text), answering)
 
     def _two_reports(self, question: QuestionProfile, candidates: Sequence[Candidate]) -> list[Ranking]:
         """The rankings of two things the question joins by "and", when each thing's best sentence stands in a

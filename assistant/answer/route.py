@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from assistant.answer.profile import QuestionProfile
+from assistant.text import content_terms
 from assistant.text.findings import IMPROVEMENTS, STRENGTHS
 
 ROUTES = ("fact", "summary", "compare")
@@ -27,9 +28,24 @@ _COMPARE = re.compile(
 )
 
 
+# Words that say who inspected or what kind of text it was, not what about: "What did Ofsted find in Stockton?"
+# asks about the report as a whole.
+_WHOLE_REPORT = frozenset(content_terms("Ofsted CQC HMIP HMI Probation CIW CSSIW inspectorate inspector inspection "
+                                        "inspected inspect report visit happened"))
+
+
+def asks_about_a_report(question: QuestionProfile) -> bool:
+    """An open question about one authority ("What did inspectors find in Anglesey?"): nothing asked of it but what
+    its reports say. Its answer is a summary of the authority's report, however unlikely each sentence is alone."""
+    return (len(question.authorities) == 1 and not question.wants
+            and not set(question.weights) - _WHOLE_REPORT)
+
+
 def route(question: QuestionProfile) -> str:
     # "Who presented the key findings?" asks for a person, not for the findings.
     if _SUMMARY.search(question.text) and not [k for k in question.wants if k != "polar"]:
+        return "summary"
+    if asks_about_a_report(question):
         return "summary"
     if len(question.authorities) > 1 or _COMPARE.search(question.text):
         return "compare"

@@ -6,10 +6,12 @@ import pytest
 
 from assistant.answer.extractive import compose, report_label
 from assistant.answer.profile import profile
-from assistant.answer.route import asked_finding, coordinated_parts, question_parts
+from assistant.answer.route import asked_finding, asks_about_a_report, coordinated_parts, question_parts
 from assistant.ingest.describe import report_authorities
+from assistant.pipeline import Assistant
 from assistant.text.findings import IMPROVEMENTS, STRENGTHS, classify
 from assistant.text.patterns import UNKNOWN
+from tests.conftest import DEVSET, build_settings
 from tests.support.answer_contract import check_contract
 
 
@@ -112,3 +114,36 @@ def test_two_things_of_one_question_found_in_two_reports_are_answered_from_both(
     assert not all(b.text in as_one for b in bests), "asked as one question, one of the things goes unanswered"
     said = [d.text for d in generator.generate(question, passages)]
     assert all(b.text in said for b in bests), "each thing's best sentence answers it"
+
+
+@pytest.mark.parametrize("question, whole", [
+    ("What did the inspectors find in Anglesey?", True),
+    ("What did Ofsted say about Stockton-on-Tees?", True),
+    ("What happened in Doncaster?", True),
+    ("What did Ofsted find about strategy meetings in Wirral?", False),  # a topic is asked
+    ("When did Ofsted inspect Wirral?", False),  # a date is asked
+    ("What did Ofsted find?", False),  # no authority
+    ("What did Ofsted find in Wirral and Warrington?", False),  # two: a comparison
+])
+def test_an_open_question_about_one_authority_asks_about_its_report_as_a_whole(question, whole):
+    assert asks_about_a_report(profile(question, idf=lambda term: 1.0)) is whole
+
+
+def test_an_open_question_about_an_authority_on_unseen_texts_is_answered_by_a_summary_of_its_report(
+        tmp_path, shared_embedder):
+    # Real texts the ranker never ranked these questions on: each sentence alone is unlikely to answer "what
+    # did they find", so the question once abstained; the report as a whole answers it.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("09_anglesey-ciw-reinspection-2018.txt", "15_stockton-yos-hmip-2010.txt", "16_york-yjs-outstanding-2022.txt"):
+        (corpus / name).write_text((DEVSET / "corpus" / name).read_text(encoding="utf-8"), encoding="utf-8")
+    helper = Assistant(build_settings(tmp_path, corpus_dir=corpus), embedder=shared_embedder)
+    assert helper.ingest([corpus]).ok
+    for question, authority in (("What did the inspectors find in Anglesey?", "Isle of Anglesey"),
+                                ("What did Ofsted find in Stockton?", "Stockton-on-Tees")):
+        answer = helper.ask(question)
+        assert not answer.abstained, question
+        assert len(answer.sentences) > 3, "a summary, not one sentence"
+        assert {authority} == {str(c.metadata.get("authority")) for c in answer.citations}
+        starts = [c.start for c in answer.citations]
+        assert starts == sorted(starts), "in the report's order"
