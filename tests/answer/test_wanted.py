@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from assistant.answer.features import Candidate
-from assistant.answer.profile import profile
+from assistant.answer.profile import answer_spans, profile
 from assistant.answer.training import Example, _outcome
 from assistant.answer.wanted import meets, requirements
 from assistant.core.settings import AnswerSettings
@@ -84,15 +84,19 @@ def test_the_grade_of_an_area_the_shipped_reports_never_mention_is_not_answered_
         assert not ingested.ask(question).abstained, "without the check the overall grade answers"
 
 
-def test_a_question_for_a_grade_abstains_when_the_chosen_sentences_hold_none(ingested):
-    question = "What grade did Ofsted give Wirral for strategy meetings?"
-    graded = requirements(_asked(question))[0]
-    ungraded = [p for p in ingested.ask(question).retrieved if not graded.find(p.chunk.text)]
-    assert ungraded, "some retrieved passages hold no grade"
+@pytest.mark.parametrize("question, kind", [
+    ("How many strategy meetings did health attend?", "number"),
+    ("When did social workers say they feel supported?", "date"),
+    ("What grade did Ofsted give Wirral for strategy meetings?", "grade"),
+])
+def test_a_question_wanting_a_figure_date_or_grade_abstains_when_no_chosen_sentence_holds_one(ingested, question, kind):
+    lacking = [p for p in ingested.ask(question).retrieved if not answer_spans(kind, p.chunk.text)]
+    assert lacking, "some retrieved passages hold no answer of the kind"
+    # Every sentence passes the probability threshold, so only the rule can leave the answer empty.
     with answer_settings(ingested, min_probability=0.0) as generator:
-        assert generator.generate(question, ungraded) == []
+        assert generator.generate(question, lacking) == []
     with answer_settings(ingested, min_probability=0.0, require_wanted=False) as generator:
-        assert generator.generate(question, ungraded), "without the check the same passages answer"
+        assert generator.generate(question, lacking), "without the rule the same passages answer"
 
 
 @pytest.mark.parametrize("passage, right", [
