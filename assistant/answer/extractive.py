@@ -46,6 +46,11 @@ class Ranking:
     sentences: tuple[RankedSentence, ...]  # best first
     threshold: float
 
+    @property
+    def answering(self) -> RankedSentence | None:
+        """The best sentence, when it is likely enough to answer."""
+        return self.sentences[0] if self.sentences and self.sentences[0].probability >= self.threshold else None
+
 
 class ExtractiveGenerator:
     name = "extractive"
@@ -105,40 +110,40 @@ class ExtractiveGenerator:
         )
         return Ranking(asked, tuple(ranked), self.threshold)
 
-    def compose(self, ranking: Ranking, parts: Sequence[Ranking] = (), form: str | None = None) -> list[RankedSentence]:
-        """`parts`: the rankings of each question a two-part question asks, whose best sentences join as sides."""
-        answering = [r.sentences[0].candidate.sentence.id for r in parts
-                     if r.sentences and r.sentences[0].probability >= r.threshold]
-        asked = ranking.question
-        if asks_about_a_report(asked):  # any sentence of the authority's report answers: no threshold
-            ranked = tuple(r for r in ranking.sentences if _about(r, asked.authorities))
-            return compose(ranked, 0.0, self.settings, "summary")
-        return compose(ranking.sentences, self.threshold, self.settings, form or route(asked),
-                       asked.authorities, asked_finding(asked.text), answering)
-
     def _two_reports(self, question: QuestionProfile, candidates: Sequence[Candidate]) -> list[Ranking]:
         """The rankings of two things the question joins by "and", when each thing's best sentence stands in a
         different report about the named authority (then the question compares); otherwise none."""
         rankings = [self.rank_candidates(part, candidates) for part in coordinated_parts(question)]
-        bests = [r.sentences[0] for r in rankings if r.sentences and r.sentences[0].probability >= r.threshold
-                 and _about(r.sentences[0], question.authorities)]
+        bests = [r.answering for r in rankings if r.answering and _about(r.answering, question.authorities)]
         if len(bests) == 2 and bests[0].candidate.sentence.doc_id != bests[1].candidate.sentence.doc_id:
             return rankings
         return []
 
+    def choose(self, ranking: Ranking, candidates: Sequence[Candidate]) -> list[RankedSentence]:
+        """The sentences that answer, composed by the question's form; `candidates` are the ranking's, which each
+        part of a question asking two things ranks again."""
+        asked = ranking.question
+        if asks_about_a_report(asked):  # any sentence of the authority's report answers: no threshold
+            return compose(tuple(r for r in ranking.sentences if _about(r, asked.authorities)), 0.0, self.settings,
+                           "summary")
+        form = route(asked)
+        parts = question_parts(asked.text) if form == "compare" else []
+        part_rankings = [self.rank_candidates(part, candidates) for part in parts] if len(parts) > 1 else []
+        if form != "summary" and not part_rankings and ranking.sentences:
+            part_rankings = self._two_reports(asked, candidates)
+            form = "compare" if part_rankings else form
+        # Each part's best sentence, when it answers, joins as a side of the comparison.
+        answering = [r.answering.candidate.sentence.id for r in part_rankings if r.answering]
+        return compose(ranking.sentences, self.threshold, self.settings, form, asked.authorities,
+                       asked_finding(asked.text), answering)
+
     def generate(self, question: str, passages: Sequence[Passage]) -> list[DraftSentence]:
         candidates = self.candidates(passages)  # read once: each part of a two-part question ranks the same ones
         ranking = self.rank_candidates(question, candidates)
-        form = route(ranking.question)
-        parts = question_parts(question) if form == "compare" else [question]
-        part_rankings = [self.rank_candidates(part, candidates) for part in parts] if len(parts) > 1 else []
-        if form != "summary" and not part_rankings and ranking.sentences:
-            part_rankings = self._two_reports(ranking.question, candidates)
-            form = "compare" if part_rankings else form
-        chosen = self.compose(ranking, part_rankings, form)
-        if self.settings.require_wanted and not meets(
-                ranking.question, [(r.text, passages[r.passage - 1].chunk.text) for r in chosen]):
-            return []  # the question asks for a name, date or figure that no chosen sentence holds
+        chosen = self.choose(ranking, candidates)
+        passage_texts = [p.chunk.text for p in passages]
+        if self.settings.require_wanted and not holds_wanted(ranking.question, chosen, passage_texts):
+            return []  # the question asks for a name, date, figure or grade that no chosen sentence holds
         labels = report_labels(chosen, [p.chunk.metadata for p in passages])
         return [
             DraftSentence(r.text, (r.passage,), answer_span(ranking.question.wants, r.text), label)
@@ -192,10 +197,21 @@ def compose(
     return chosen
 
 
+def holds_wanted(question: QuestionProfile, chosen: Sequence[RankedSentence], passages: Sequence[str]) -> bool:
+    """Whether the chosen sentences hold what the question's form asks for (answer/wanted.py), each read with the
+    text of the retrieved passage it stands in (`passages`, in rank order)."""
+    return meets(question, [(r.text, passages[r.passage - 1]) for r in chosen])
+
+
+def _reported(sentence: RankedSentence) -> set[str]:
+    """The authorities the sentence's report is about, lower-cased."""
+    return {a.lower() for a in sentence.candidate.authorities}
+
+
 def _about(sentence: RankedSentence, authorities: Sequence[str]) -> bool:
     """Whether the sentence's report is about one of the authorities (any report when none is named)."""
     named = {a.lower() for a in authorities}
-    return not named or bool(named & {a.lower() for a in sentence.candidate.authorities})
+    return not named or bool(named & _reported(sentence))
 
 
 def report_labels(chosen: Sequence[RankedSentence], metadata: Sequence[Mapping[str, Any]]) -> list[str | None]:
@@ -228,7 +244,8 @@ def _side_bests(ranked: Sequence[RankedSentence], named: Sequence[str]) -> list[
     wanted = [n.lower() for n in named] if len(named) > 1 else []
     for r in ranked:  # best first, so the first sentence seen of a side is its best
         if wanted:
-            sides = [n for n in wanted if n in {a.lower() for a in r.candidate.authorities}]
+            reported = _reported(r)
+            sides = [n for n in wanted if n in reported]
         else:
             sides = [r.candidate.sentence.doc_id]
         for side in sides:

@@ -84,6 +84,10 @@ _COORDINATED = re.compile(
     r"(?P<left>.+?)\s+and\s+(?P<right>.+?)\s*\??\s*$", re.I)
 
 
+# Stands for the "and" inside a name while the question is split.
+_KEPT_AND = "\x00"
+
+
 def coordinated_parts(question: QuestionProfile) -> list[str]:
     """The two questions a question asks of two things joined by "and", or none: the question word and its verb
     with each thing ("How were X?", "How were Y rated?"). The "and" of a name ("Barking and Dagenham") joins nothing."""
@@ -96,5 +100,3 @@ def coordinated_parts(question: QuestionProfile) -> list[str]:
     head = found.group("head")
     return [f"{head}{found.group(side)}?".replace(_KEPT_AND, " and ") for side in ("left", "right")]
 
-
-_KEPT_AND = "\x00"

@@ -19,10 +19,9 @@ from assistant.answer.features import FEATURE_NAMES, Candidate, feature_matrix
 from assistant.answer.profile import QuestionProfile, profile
 from assistant.answer.ranker import SentenceRanker
 from assistant.answer.route import asked_finding, route
-from assistant.answer.wanted import meets
 from assistant.core.jsonl import iter_jsonl
 from assistant.answer.evidence import unanswerable_reason
-from assistant.answer.extractive import RankedSentence, compose
+from assistant.answer.extractive import RankedSentence, compose, holds_wanted
 from assistant.core.settings import AnswerSettings, Settings
 from assistant.core.types import Turn
 from assistant.text import normalise_for_match
@@ -169,8 +168,8 @@ def _outcome(example: Example, probabilities: np.ndarray, threshold: float, sett
     ranked = sorted((RankedSentence(c, float(p)) for c, p in zip(example.candidates, probabilities)),
                     key=lambda r: -r.probability)
     chosen = [] if example.gated else compose(ranked, threshold, settings, example.form, example.named, example.finding)
-    if chosen and settings.require_wanted and example.question is not None and not meets(
-            example.question, [(r.text, example.passages[r.passage - 1]) for r in chosen]):
+    if chosen and settings.require_wanted and example.question is not None and not holds_wanted(
+            example.question, chosen, example.passages):
         chosen = []
     if not example.answerable:
         return not chosen
