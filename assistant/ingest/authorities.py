@@ -123,7 +123,7 @@ def _slug_mentions(slug: str) -> list[str]:
     squeezed = "-" + "-".join(words.lower().split()) + "-"
     for authority in authorities():
         short = "-".join(w for w in authority.name.lower().split() if w != "and")
-        if " and " in authority.name.lower() and f"-{short}-" in squeezed and not authority.words:
+        if " and " in authority.name.lower() and f"-{short}-" in squeezed and authority.name not in authority.words:
             found.append(authority.name)
     return found
 

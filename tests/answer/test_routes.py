@@ -135,12 +135,14 @@ def test_an_open_question_about_an_authority_on_unseen_texts_is_answered_by_a_su
     # did they find", so the question once abstained; the report as a whole answers it.
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    for name in ("09_anglesey-ciw-reinspection-2018.txt", "15_stockton-yos-hmip-2010.txt", "16_york-yjs-outstanding-2022.txt"):
+    for name in ("01_barking-dagenham-ilacs-readiness-2023.txt", "09_anglesey-ciw-reinspection-2018.txt",
+                 "15_stockton-yos-hmip-2010.txt", "16_york-yjs-outstanding-2022.txt"):
         (corpus / name).write_text((DEVSET / "corpus" / name).read_text(encoding="utf-8"), encoding="utf-8")
     helper = Assistant(build_settings(tmp_path, corpus_dir=corpus), embedder=shared_embedder)
     assert helper.ingest([corpus]).ok
     for question, authority in (("What did the inspectors find in Anglesey?", "Isle of Anglesey"),
-                                ("What did Ofsted find in Stockton?", "Stockton-on-Tees")):
+                                ("What did Ofsted find in Stockton?", "Stockton-on-Tees"),
+                                ("What did Ofsted say about Barking?", "Barking and Dagenham")):  # a short form
         answer = helper.ask(question)
         assert not answer.abstained, question
         assert len(answer.sentences) > 3, "a summary, not one sentence"

@@ -105,10 +105,18 @@ def test_seed_metadata_is_flat_scalars(corpus_dir):
         ("A report on Stoke-on-Trent.", "Stoke-on-Trent"),
         ("Newcastle upon Tyne council responded.", "Newcastle upon Tyne"),
         ("Southend children's services improved.", "Southend-on-Sea"),
+        ("What did Ofsted say about Barking?", "Barking and Dagenham"),
+        ("Northants children's services were taken over by a trust.", "Northamptonshire"),
+        ("North Lincs was inspected after Lincs.", "North Lincolnshire"),
     ],
 )
 def test_authority_aliases_map_to_canonical_names(text, expected):
     assert find_authority(text) == expected
+
+
+def test_short_forms_that_are_words_count_only_capitalised():
+    assert authorities_in("The dog kept barking; the council bucks the trend.") == []
+    assert authorities_in("Barking and Bucks were both inspected.") == ["Barking and Dagenham", "Buckinghamshire"]
 
 
 def test_longest_name_wins_over_embedded_shorter_names():
