@@ -18,7 +18,7 @@ from assistant.answer.wanted import meets
 from assistant.core.settings import AnswerSettings
 from assistant.core.types import Chunk, Passage, StoredSentence
 from assistant.index.embed import Embedder
-from assistant.ingest.describe import report_authorities
+from assistant.ingest.describe import authorities_in, report_authorities
 from assistant.text.findings import classify
 from assistant.text.patterns import UNKNOWN
 
@@ -161,7 +161,13 @@ def compose(
     first gives each side its best sentence (each named authority, or else each report), then fills up.
     A summary asking for one kind of finding (`finding`: weaknesses or strengths) adds only sentences of
     that kind, so praise stays out of a list of weaknesses. `parts` names the sentences (by id) that best answer
-    each part of a question asking two things; in a comparison they join as sides do."""
+    each part of a question asking two things; in a comparison they join as sides do. Outside a comparison, a
+    question naming authorities (`named`) is answered from sentences of their reports or naming them, when any is
+    ranked: a soft preference, since with none the ranking stands."""
+    if named and form != "compare":
+        # A question naming an authority is answered from its reports, or from sentences naming it, whenever
+        # retrieval found any: another authority's sentence may rank high on the topic and still not answer.
+        ranked = [r for r in ranked if _about(r, named) or _names(r, named)] or ranked
     if not ranked or ranked[0].probability < threshold:
         return []
     best = ranked[0]
@@ -201,6 +207,11 @@ def holds_wanted(question: QuestionProfile, chosen: Sequence[RankedSentence], pa
     """Whether the chosen sentences hold what the question's form asks for (answer/wanted.py), each read with the
     text of the retrieved passage it stands in (`passages`, in rank order)."""
     return meets(question, [(r.text, passages[r.passage - 1]) for r in chosen])
+
+
+def _names(sentence: RankedSentence, authorities: Sequence[str]) -> bool:
+    """Whether the sentence itself names one of the authorities."""
+    return bool(set(authorities_in(sentence.text, any_case=True)) & set(authorities))
 
 
 def _reported(sentence: RankedSentence) -> set[str]:

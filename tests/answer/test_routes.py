@@ -149,3 +149,21 @@ def test_an_open_question_about_an_authority_on_unseen_texts_is_answered_by_a_su
         assert {authority} == {str(c.metadata.get("authority")) for c in answer.citations}
         starts = [c.start for c in answer.citations]
         assert starts == sorted(starts), "in the report's order"
+
+
+def test_a_question_naming_an_authority_is_answered_from_its_reports_when_any_were_found(ingested):
+    from assistant.retrieval.hybrid import retrieve, scope
+
+    question = "What did inspectors find about strategy meetings?"
+    documents = ingested.documents()
+    passages = retrieve(question, scope(documents, question, {}), documents, ingested.store, ingested.keyword,
+                        ingested.query_embedder, 8, ingested.settings.candidates, "hybrid", ingested.settings.retrieval)
+    ranked = ingested.extractive.rank(question, passages).sentences
+    top = set(ranked[0].candidate.authorities)
+    other = next(a for r in ranked for a in r.candidate.authorities if a not in top and a != UNKNOWN)
+    unnamed = compose(ranked, 0.0, ingested.settings.answer)
+    assert set(unnamed[0].candidate.authorities) == top
+    named = compose(ranked, 0.0, ingested.settings.answer, named=[other])
+    assert named and all(other in r.candidate.authorities or other in r.text for r in named), (other, named)
+    # Nothing retrieved is about an authority the reports never mention: the ranking stands as it is.
+    assert compose(ranked, 0.0, ingested.settings.answer, named=["Rutland"])[0] is ranked[0]
