@@ -167,7 +167,9 @@ def compose(
     if named and form != "compare":
         # A question naming an authority is answered from its reports, or from sentences naming it, whenever
         # retrieval found any: another authority's sentence may rank high on the topic and still not answer.
-        ranked = [r for r in ranked if _about(r, named) or _names(r, named)] or ranked
+        # A report whose authority was not read may be about anyone, so it stays.
+        ranked = [r for r in ranked if _about(r, named) or _names(r, named) or UNKNOWN in r.candidate.authorities
+                  ] or ranked
     if not ranked or ranked[0].probability < threshold:
         return []
     best = ranked[0]

@@ -164,6 +164,10 @@ def test_a_question_naming_an_authority_is_answered_from_its_reports_when_any_we
     unnamed = compose(ranked, 0.0, ingested.settings.answer)
     assert set(unnamed[0].candidate.authorities) == top
     named = compose(ranked, 0.0, ingested.settings.answer, named=[other])
-    assert named and all(other in r.candidate.authorities or other in r.text for r in named), (other, named)
+    # The shipped MASH report names no authority: it may be about anyone, so it stays beside the named one's.
+    assert named and all(other in r.candidate.authorities or other in r.text or UNKNOWN in r.candidate.authorities
+                         for r in named), (other, named)
+    assert any(other in r.candidate.authorities for r in named)
     # Nothing retrieved is about an authority the reports never mention: the ranking stands as it is.
-    assert compose(ranked, 0.0, ingested.settings.answer, named=["Rutland"])[0] is ranked[0]
+    known = [r for r in ranked if UNKNOWN not in r.candidate.authorities]
+    assert compose(known, 0.0, ingested.settings.answer, named=["Rutland"])[0] is known[0]
