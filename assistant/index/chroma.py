@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import threading
 import uuid
+from types import MappingProxyType
 from typing import Any, Callable, Container, Iterable, Iterator, Mapping, Protocol, Sequence
 
 import numpy as np
@@ -40,7 +41,7 @@ class Store(Protocol):
     def commit_documents(self, entries: Sequence[tuple[Document, int]]) -> None: ...
     def update_document_metadata(self, doc_id: str, values: Mapping[str, Any]) -> None: ...
     def chunk_ids_for(self, doc_id: str) -> list[str]: ...
-    def documents(self) -> dict[str, dict[str, Any]]: ...
+    def documents(self) -> dict[str, Mapping[str, Any]]: ...
     def document(self, doc_id: str) -> Document | None: ...
     def documents_by_id(self, ids: Sequence[str]) -> list[Document]: ...
     def document_texts(self, doc_ids: Iterable[str], documents: Mapping[str, Mapping[str, Any]]) -> dict[str, str]: ...
@@ -83,7 +84,7 @@ class ChromaStore:
         # One client per store, shared by every thread; the lock only guards (re)connecting.
         self._connect_lock = threading.RLock()
         self._stale = False
-        self._documents: tuple[str, dict[str, dict[str, Any]]] | None = None  # (generation token, documents)
+        self._documents: tuple[str, dict[str, Mapping[str, Any]]] | None = None  # (generation token, documents)
         # A read-only index answers from a private copy (made once, reused on reconnect); ingest refuses it.
         self._path = readable_copy(settings.index_dir) if read_only(settings) else None
         self._blocks = SentenceBlocks(cache_dir(settings, "sentence-files"))
@@ -273,22 +274,24 @@ class ChromaStore:
     def chunk_ids_for(self, doc_id: str) -> list[str]:
         return self._run("get", "chunks", "get", where={"doc_id": doc_id}, include=[])["ids"]
 
-    def documents(self) -> dict[str, dict[str, Any]]:
-        """doc_id -> metadata of every committed document.
+    def documents(self) -> Committed:
+        """doc_id -> metadata (read-only) of every committed document.
 
         Every question needs these, and reading them all grows with the index; reading the generation token
-        does not. Another process (an ingest, another app on the same server) bumps the token on each change."""
+        does not. Another process (an ingest, another app on the same server) bumps the token on each change.
+        Until then every caller shares one copy of the metadata, read-only: copying it for each question cost
+        0.6 ms at 10k chunks (the mapping of ids is each caller's own)."""
         token = self._generation()
         cached = self._documents
         if token is not None and cached is not None and cached[0] == token:
-            return Committed(((doc_id, dict(meta)) for doc_id, meta in cached[1].items()), token)
+            return Committed(cached[1], token)
         while True:
-            documents: dict[str, dict[str, Any]] = {}
+            documents: dict[str, Mapping[str, Any]] = {}
             page = self.doc_page_size
             for offset in itertools.count(0, page):
                 result = self._run("get", "docs", "get", include=["metadatas"], limit=page, offset=offset)
                 documents.update(
-                    (doc_id, dict(meta or {}))
+                    (doc_id, MappingProxyType(meta or {}))
                     for doc_id, meta in zip(result["ids"], result["metadatas"])
                     if doc_id != GENERATION_ID
                 )
@@ -300,7 +303,7 @@ class ChromaStore:
                 break
             token = latest
         self._documents = (token, documents) if token is not None else None
-        return Committed(((doc_id, dict(meta)) for doc_id, meta in documents.items()), token)
+        return Committed(documents, token)
 
     def _generation(self) -> str | None:
         marker = self._run("get", "docs", "get", ids=[GENERATION_ID], include=["metadatas"])

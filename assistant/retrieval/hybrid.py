@@ -101,7 +101,7 @@ def scope(documents: Mapping[str, Mapping[str, Any]], question: str, filters: Ma
         if not narrowed:
             notes.append(f"no report matches the filter {key}={value}")
         selected = narrowed
-    indexed_authorities = {str(m.get("authority")) for m in documents.values()}
+    indexed_authorities = _indexed_authorities(documents)
     named = tuple(authorities_in(question, any_case=True))
     left_out = None
     if filters and named:
@@ -119,6 +119,25 @@ def scope(documents: Mapping[str, Mapping[str, Any]], question: str, filters: Ma
         filters={k: str(v) for k, v in filters.items()},
         left_out=left_out,
     )
+
+
+# (generation token, the authorities its documents are about): a question's read of every document's metadata
+# cost 0.5 ms at 10k chunks (800 reports out of the CPU's cache after the model call), for what only a commit changes.
+_remembered: tuple[str, frozenset[str]] | None = None
+
+
+def _indexed_authorities(documents: Mapping[str, Mapping[str, Any]]) -> frozenset[str]:
+    """The main authority of each committed document, remembered per generation token (index/records.py
+    Committed: equal tokens mean equal documents) when the store gave one."""
+    global _remembered
+    token = getattr(documents, "token", None)
+    remembered = _remembered
+    if token is not None and remembered is not None and remembered[0] == token:
+        return remembered[1]
+    authorities = frozenset(str(m.get("authority")) for m in documents.values())
+    if token is not None:
+        _remembered = (token, authorities)
+    return authorities
 
 
 def retrieve(
