@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from functools import lru_cache
+from typing import AbstractSet as Set, Sequence
 
 import numpy as np
 
@@ -47,79 +48,107 @@ def _ranks(values: np.ndarray) -> np.ndarray:
 
 
 def feature_matrix(question: QuestionProfile, question_vector: np.ndarray, candidates: Sequence[Candidate]) -> np.ndarray:
-    """One row of FEATURE_NAMES per candidate."""
+    """One row of FEATURE_NAMES per candidate. Filled a column at a time, each value computed as a row-by-row loop
+    computed it (the same float32 and float64 operations, math.log1p not np.log1p), so the ranker's
+    probabilities do not move."""
     if not candidates:
         return np.zeros((0, len(FEATURE_NAMES)))
     vectors = np.stack([c.vector for c in candidates])
     similarity = vectors @ question_vector
-    ordered_terms = [content_terms(c.sentence.text) for c in candidates]
-    term_sets = [set(terms) for terms in ordered_terms]
-    matched = _matched_weights(question, term_sets)
+    texts = [_text(c.sentence.text) for c in candidates]
+    matched = _matched_weights(question, [t.terms for t in texts])
     coverage = matched / question.total_weight
     # A sentence with its neighbours: "It was judged good." answers only with the sentence before it.
-    neighbours = _neighbours(candidates)
-    window_vectors = np.stack([vectors[list(group)].sum(axis=0) for group in neighbours])
+    window_vectors = _windows(candidates, vectors)
     window_similarity = (window_vectors @ question_vector) / np.linalg.norm(window_vectors, axis=1).clip(1e-9)
+    documents = [c.sentence.doc_id for c in candidates]
     document_best: dict[str, float] = {}
     document_terms: dict[str, set[str]] = {}
-    for candidate, value, terms in zip(candidates, similarity, term_sets):
-        doc = candidate.sentence.doc_id
+    for doc, value, text in zip(documents, similarity, texts):
         document_best[doc] = max(value, document_best.get(doc, -1.0))
-        document_terms.setdefault(doc, set()).update(terms)
+        document_terms.setdefault(doc, set()).update(text.terms)
     document_coverage = {doc: _matched_weights(question, [terms])[0] / question.total_weight
                          for doc, terms in document_terms.items()}
     best_similarity, best_coverage = similarity.max(), coverage.max()
-    rows = []
-    for i, (candidate, ordered) in enumerate(zip(candidates, ordered_terms)):
-        text = candidate.sentence.text
-        bigrams = set(zip(ordered, ordered[1:]))
-        wants = [kind in question.wants for kind in ANSWER_TYPES]
-        meets = [wanted and _meets(kind, text) for kind, wanted in zip(ANSWER_TYPES, wants)]
-        named = bool(question.authorities)
-        rows.append([
-            similarity[i],
-            similarity[i] - best_similarity,
-            0.0,  # similarity_rank, filled below
-            best_similarity,
-            1.0 / candidate.passage,
-            coverage[i],
-            coverage[i] - best_coverage,
-            math.log1p(matched[i]),
-            window_similarity[i],
-            document_best[candidate.sentence.doc_id] - best_similarity,
-            1.0 - document_coverage[candidate.sentence.doc_id],
-            len(bigrams & question.bigrams) / len(question.bigrams) if question.bigrams else 0.0,
-            math.log1p(len(text.split())),
-            float(bool(_TERMINAL.search(text))),
-            math.log1p(candidate.sentence.start / 500),
-            float(named and bool(set(candidate.authorities) & set(question.authorities))),
-            float(named and not set(candidate.authorities) & set(question.authorities)),
-            float(named and bool(set(authorities_in(text, any_case=True)) & set(question.authorities))),
-            float(any(wants) and not any(meets)),
-            *map(float, wants),
-            *map(float, meets),
-        ])
-    matrix = np.asarray(rows, dtype=np.float64)
-    matrix[:, BASE_FEATURES.index("similarity_rank")] = _ranks(similarity)
+    matrix = np.zeros((len(candidates), len(FEATURE_NAMES)))
+    columns = {name: matrix[:, i] for i, name in enumerate(FEATURE_NAMES)}  # views: writing one fills the matrix
+    columns["similarity"][:] = similarity
+    columns["similarity_gap"][:] = similarity - best_similarity
+    columns["similarity_rank"][:] = _ranks(similarity)
+    columns["best_similarity"][:] = best_similarity
+    columns["passage_rank"][:] = [1.0 / c.passage for c in candidates]
+    columns["coverage"][:] = coverage
+    columns["coverage_gap"][:] = coverage - best_coverage
+    columns["matched_weight"][:] = [math.log1p(value) for value in matched]
+    columns["window_similarity"][:] = window_similarity
+    columns["document_best"][:] = [document_best[doc] - best_similarity for doc in documents]
+    columns["document_missing"][:] = [1.0 - document_coverage[doc] for doc in documents]
+    if question.bigrams:
+        columns["bigrams"][:] = [len(t.bigrams & question.bigrams) / len(question.bigrams) for t in texts]
+    columns["length"][:] = [t.length for t in texts]
+    columns["terminal"][:] = [t.terminal for t in texts]
+    columns["position"][:] = [math.log1p(c.sentence.start / 500) for c in candidates]
+    if question.authorities:
+        named = set(question.authorities)
+        columns["authority_match"][:] = [float(bool(set(c.authorities) & named)) for c in candidates]
+        columns["authority_mismatch"][:] = [float(not set(c.authorities) & named) for c in candidates]
+        columns["names_authority"][:] = [float(bool(_authorities_named(c.sentence.text) & named)) for c in candidates]
+    wanted = [kind for kind in ANSWER_TYPES if kind in question.wants]
+    for kind in wanted:
+        columns[f"wants_{kind}"][:] = 1.0
+        columns[f"meets_{kind}"][:] = [float(_meets(kind, c.sentence.text)) for c in candidates]
+    if wanted:
+        met = np.column_stack([columns[f"meets_{kind}"] for kind in wanted]).any(axis=1)
+        columns["wants_unmet"][:] = (~met).astype(np.float64)
     return matrix
 
 
-def _matched_weights(question: QuestionProfile, term_sets: Sequence[set[str]]) -> np.ndarray:
+@dataclass(frozen=True)
+class _Text:
+    """What the features read of a sentence's text whatever the question: a report's sentences are candidates
+    question after question, and working these out again was half the features' time at 10k chunks."""
+
+    terms: frozenset[str]
+    bigrams: frozenset[tuple[str, str]]
+    length: float
+    terminal: float
+
+
+# A few dozen questions' candidates (~60 each): a few MB.
+@lru_cache(maxsize=4096)
+def _text(text: str) -> _Text:
+    ordered = content_terms(text)
+    return _Text(frozenset(ordered), frozenset(zip(ordered, ordered[1:])), math.log1p(len(text.split())),
+                 float(bool(_TERMINAL.search(text))))
+
+
+@lru_cache(maxsize=4096)
+def _authorities_named(text: str) -> frozenset[str]:
+    return frozenset(authorities_in(text, any_case=True))
+
+
+def _matched_weights(question: QuestionProfile, term_sets: Sequence[Set[str]]) -> np.ndarray:
     """The question's term weight each set of terms holds (over the total weight: its coverage)."""
-    return np.array([sum(w for t, w in question.weights.items() if t in terms) for terms in term_sets])
+    weights = list(question.weights.items())
+    return np.array([sum([w for t, w in weights if t in terms]) for terms in term_sets])
 
 
-def _neighbours(candidates: Sequence[Candidate]) -> list[tuple[int, ...]]:
-    """For each candidate, itself and the candidates just before and after it in the same document."""
+def _windows(candidates: Sequence[Candidate], vectors: np.ndarray) -> np.ndarray:
+    """Each candidate's vector plus those of the candidates just before and after it in the same document, added
+    in that order (as summing the three rows adds them): one numpy call a side, not one a candidate."""
     order = sorted(range(len(candidates)), key=lambda i: (candidates[i].sentence.doc_id, candidates[i].sentence.start))
-    groups: list[tuple[int, ...]] = [()] * len(candidates)
-    for position, i in enumerate(order):
-        doc = candidates[i].sentence.doc_id
-        around = [order[p] for p in (position - 1, position + 1) if 0 <= p < len(order) and candidates[order[p]].sentence.doc_id == doc]
-        groups[i] = (i, *around)
-    return groups
+    docs = [candidates[i].sentence.doc_id for i in order]
+    before = [(i, order[p - 1]) for p, i in enumerate(order) if p > 0 and docs[p - 1] == docs[p]]
+    after = [(i, order[p + 1]) for p, i in enumerate(order) if p + 1 < len(order) and docs[p + 1] == docs[p]]
+    windows = vectors.copy()
+    for pairs in (before, after):
+        if pairs:
+            rows, others = np.array(pairs).T
+            windows[rows] += vectors[others]
+    return windows
 
 
+@lru_cache(maxsize=4096)
 def _meets(kind: str, text: str) -> bool:
     if kind == "polar":
         return True  # any statement can settle a yes/no question; the other features say which
