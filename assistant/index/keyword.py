@@ -218,12 +218,24 @@ class KeywordIndex:
         """The k best-scoring chunks, of the documents `within` when given."""
         scores = self.scores(query)
         hits: list[tuple[str, float]] = []
-        for i in np.argsort(-scores, kind="stable"):
+        for i in _best_first(scores, k if within is None else len(scores)):
             if len(hits) >= k or scores[i] <= 0:
                 break
             if within is None or self.doc_ids[i] in within:
                 hits.append((self.ids[i], float(scores[i])))
         return hits
+
+
+def _best_first(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of at least the k highest scores, highest first, ties in position order: the first k of a
+    stable sort of all of them. Only the scores up to the k-th highest are sorted (at 10k chunks most score
+    above zero, and sorting them all was 0.6 ms a question)."""
+    if k < len(scores):
+        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+        chosen = np.flatnonzero(scores >= kth)  # every tie of the k-th too, so ties keep their order
+    else:
+        chosen = np.arange(len(scores))
+    return chosen[np.argsort(-scores[chosen], kind="stable")]
 
 
 def inverse_document_frequency(index: KeywordIndex, term: str) -> float:
