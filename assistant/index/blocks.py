@@ -26,8 +26,9 @@ import shutil
 import threading
 import uuid
 from collections import OrderedDict
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence, Union
 
 import numpy as np
 
@@ -41,6 +42,8 @@ ChunkRow = tuple[str, int, int, int, str]
 # Read what is missing from the store: (doc_id -> committed content hash) -> rows (or the text) per document.
 Reader = Callable[[Mapping[str, str]], Mapping[str, Any]]
 _CHUNK_COLUMNS = ("ids", "starts", "ends", "pages", "texts")
+# What is kept of a document: its sentences, its chunks' rows, or its text.
+Held = Union["DocumentSentences", list, str]
 # Commit-record keys that are not the metadata every chunk of the document carries, and the chunk's own fields.
 _NOT_SHARED = ("source", "title", "content_hash", "chunks", "page_starts", "doc_id", "start", "end", "page")
 # What a document the store holds nothing of has: no sentences or chunks (kept, so it is not read again), or no
@@ -61,13 +64,14 @@ class SentenceBlocks:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._memory: OrderedDict[tuple[str, str, str], list | str] = OrderedDict()
+        self._memory: OrderedDict[tuple[str, str, str], Held] = OrderedDict()
         self._lock = threading.Lock()
 
     def write(self, rows: Sequence[StoredSentence], vectors: np.ndarray, hashes: Mapping[str, str]) -> None:
         """Save each document's sentences (ingest calls this with what it writes to Chroma)."""
         for doc_id, positions in _by_document(row.doc_id for row in rows).items():
-            self._save("sentences", doc_id, str(hashes[doc_id]), [(rows[i], vectors[i]) for i in positions], False)
+            held = DocumentSentences.of(doc_id, [rows[i] for i in positions], vectors[positions])
+            self._save("sentences", doc_id, str(hashes[doc_id]), held, False)
 
     def write_chunks(self, chunks: Sequence[Chunk], hashes: Mapping[str, str]) -> None:
         for doc_id, positions in _by_document(chunk.doc_id for chunk in chunks).items():
@@ -90,12 +94,12 @@ class SentenceBlocks:
             spans.setdefault(chunk.doc_id, []).append((chunk.start, chunk.end))
         # Plain loops: a generator per sentence (any(...)) cost about 1 ms a question over ~1,000 sentences.
         inside: Rows = []
-        for doc_id, rows in found.items():
+        for doc_id, held in found.items():
             around = spans[doc_id]
-            for row, vector in rows:
+            for i, (first, last) in enumerate(zip(held.starts, held.ends)):
                 for start, end in around:
-                    if start <= row.start and row.end <= end:
-                        inside.append((row, vector))
+                    if start <= first and last <= end:
+                        inside.append(held.row(i))
                         break
         return inside
 
@@ -134,6 +138,8 @@ class SentenceBlocks:
             fetched = read(missing)
             for doc_id, content_hash in missing.items():
                 found[doc_id] = fetched.get(doc_id, _ABSENT[kind])
+                if kind == "sentences":  # the store's rows, kept as a file holds them
+                    found[doc_id] = DocumentSentences.of(doc_id, *_unzipped(found[doc_id]))
                 if found[doc_id] is not None:
                     self._save(kind, doc_id, content_hash, found[doc_id], True)
         return {doc_id: rows for doc_id, rows in found.items() if rows is not None}
@@ -141,7 +147,7 @@ class SentenceBlocks:
     def _name(self, kind: str, doc_id: str, content_hash: str) -> Path:
         return self.folder / f"{_digest(doc_id)}-{_digest(content_hash)}-{kind}{_SUFFIX[kind]}"
 
-    def _load(self, kind: str, doc_id: str, content_hash: str) -> list | str | None:
+    def _load(self, kind: str, doc_id: str, content_hash: str) -> Held | None:
         key = (kind, doc_id, content_hash)
         with self._lock:
             if key in self._memory:
@@ -151,8 +157,9 @@ class SentenceBlocks:
         try:
             # A JSON line, then (for sentences) the vectors' float32 bytes: one open and no .npy header to parse
             # (np.load's header parse was half of reading a document's sentences).
-            head, _, body = path.read_bytes().partition(b"\n")
-            meta = json.loads(head)
+            data = path.read_bytes()
+            cut = data.find(b"\n")
+            meta = json.loads(data[:cut] if cut >= 0 else data)
             if meta["doc_id"] != doc_id or meta["content_hash"] != content_hash:
                 raise ValueError("the file is of another content")
             if kind == "text":
@@ -162,7 +169,7 @@ class SentenceBlocks:
             elif kind == "chunks":
                 rows = list(zip(*(meta[c] for c in _CHUNK_COLUMNS)))
             else:
-                rows = _sentences(meta, body)
+                rows = DocumentSentences.read(meta, memoryview(data)[cut + 1 :] if cut >= 0 else b"")
         except FileNotFoundError:
             return None
         except Exception as exc:  # damaged or half-written: read again from the store, as if missing
@@ -171,7 +178,7 @@ class SentenceBlocks:
         self._remember(key, rows)
         return rows
 
-    def _save(self, kind: str, doc_id: str, content_hash: str, rows: list | str, remember: bool) -> None:
+    def _save(self, kind: str, doc_id: str, content_hash: str, rows: Held, remember: bool) -> None:
         if remember:  # (not while ingest writes a whole corpus: no question is reading it)
             self._remember((kind, doc_id, content_hash), rows)
         path = self._name(kind, doc_id, content_hash)
@@ -183,12 +190,8 @@ class SentenceBlocks:
             columns = list(zip(*rows)) if rows else [()] * len(_CHUNK_COLUMNS)
             meta.update({name: list(column) for name, column in zip(_CHUNK_COLUMNS, columns)})
         else:
-            sentences = [row for row, _ in rows]
-            vectors = np.asarray([v for _, v in rows], dtype="<f4")
-            meta.update(starts=[s.start for s in sentences], ends=[s.end for s in sentences],
-                        chunks=[s.chunk_id for s in sentences], texts=[s.text for s in sentences],
-                        dimension=vectors.shape[1] if rows else 0)
-            body = b"\n" + vectors.tobytes()
+            meta.update(rows.columns())
+            body = b"\n" + rows.vectors.astype("<f4").tobytes()
         tmp = self.folder / f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}-{uuid.uuid4().hex[:8]}"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -200,7 +203,7 @@ class SentenceBlocks:
             tmp.unlink(missing_ok=True)
             log.debug("could not save index file %s (%s)", path, exc)
 
-    def _remember(self, key: tuple[str, str, str], rows: list | str) -> None:
+    def _remember(self, key: tuple[str, str, str], rows: Held) -> None:
         with self._lock:
             self._memory[key] = rows
             self._memory.move_to_end(key)
@@ -208,16 +211,54 @@ class SentenceBlocks:
                 self._memory.popitem(last=False)
 
 
-def _sentences(meta: Mapping[str, Any], body: bytes) -> Rows:
-    count, dimension = len(meta["starts"]), int(meta["dimension"])
-    if len(body) != count * dimension * 4:
-        raise ValueError("the vectors are not those of the sentences")
-    vectors = np.frombuffer(body, dtype="<f4").reshape(count, dimension)
-    doc_id = meta["doc_id"]
-    return [
-        (StoredSentence(f"{doc_id}:{start}", doc_id, chunk_id, start, end, text), vector)
-        for start, end, chunk_id, text, vector in zip(meta["starts"], meta["ends"], meta["chunks"], meta["texts"], vectors)
-    ]
+class DocumentSentences:
+    """A document's sentences as its file holds them: columns, and the vectors as one array. A question reads the
+    few lying inside its passages, so a sentence's record is made when first read (making all of a document's
+    ~65 as its file was read was a third of the read)."""
+
+    def __init__(self, doc_id: str, starts: list[int], ends: list[int], chunks: list[str], texts: list[str],
+                 vectors: np.ndarray) -> None:
+        if not len(starts) == len(ends) == len(chunks) == len(texts) == len(vectors):
+            raise ValueError("the columns are not of the same sentences")
+        self.doc_id, self.starts, self.ends, self.chunks, self.texts = doc_id, starts, ends, chunks, texts
+        self.vectors = vectors
+        self._rows: list[tuple[StoredSentence, np.ndarray] | None] = [None] * len(starts)
+
+    @classmethod
+    def of(cls, doc_id: str, sentences: Sequence[StoredSentence], vectors: np.ndarray) -> "DocumentSentences":
+        return cls(doc_id, [s.start for s in sentences], [s.end for s in sentences],
+                   [s.chunk_id for s in sentences], [s.text for s in sentences],
+                   np.asarray(vectors, dtype=np.float32))
+
+    @classmethod
+    def read(cls, meta: Mapping[str, Any], body: bytes | memoryview) -> "DocumentSentences":
+        count, dimension = len(meta["starts"]), int(meta["dimension"])
+        if len(body) != count * dimension * 4:
+            raise ValueError("the vectors are not those of the sentences")
+        vectors = np.frombuffer(body, dtype="<f4").reshape(count, dimension)
+        return cls(meta["doc_id"], meta["starts"], meta["ends"], meta["chunks"], meta["texts"], vectors)
+
+    def columns(self) -> dict[str, Any]:
+        return {"starts": self.starts, "ends": self.ends, "chunks": self.chunks, "texts": self.texts,
+                "dimension": self.vectors.shape[1] if len(self.starts) else 0}
+
+    def row(self, i: int) -> tuple[StoredSentence, np.ndarray]:
+        row = self._rows[i]
+        if row is None:
+            start = self.starts[i]
+            row = self._rows[i] = (StoredSentence(f"{self.doc_id}:{start}", self.doc_id, self.chunks[i], start,
+                                                  self.ends[i], self.texts[i]), self.vectors[i])
+        return row
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+
+def _unzipped(rows: Rows) -> tuple[list[StoredSentence], np.ndarray]:
+    """The sentences and their vectors (as one array) of rows read from the store."""
+    if not rows:
+        return [], np.zeros((0, 0), dtype=np.float32)
+    return [row for row, _ in rows], np.stack([np.asarray(vector, dtype=np.float32) for _, vector in rows])
 
 
 def _by_document(doc_ids) -> dict[str, list[int]]:
@@ -227,5 +268,6 @@ def _by_document(doc_ids) -> dict[str, list[int]]:
     return positions
 
 
+@lru_cache(maxsize=4096)  # a question names a few documents' files, each by two digests
 def _digest(value: str) -> str:
     return hashlib.sha1(value.encode()).hexdigest()[:16]

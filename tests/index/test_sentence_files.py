@@ -196,7 +196,7 @@ def test_the_in_memory_store_gives_the_same_sentences(ingested, tmp_path, shared
 
 def test_a_documents_files_round_trip_exactly_and_only_for_their_content(tmp_path):
     from assistant.core.types import Chunk, Document, StoredSentence
-    from assistant.index.blocks import SentenceBlocks
+    from assistant.index.blocks import DocumentSentences, SentenceBlocks
 
     text = 'First one. Second "quoted",\nline.\u2019s end'
     rows = [StoredSentence("d:0", "d", "c1", 0, 10, "First one."),
@@ -227,5 +227,6 @@ def test_a_documents_files_round_trip_exactly_and_only_for_their_content(tmp_pat
     assert fresh.texts({"e"}, {"e": {"content_hash": "h9"}}, lambda keys: {}) == {}
     assert not fresh._name("text", "e", "h9").exists()
     # A document without sentences round-trips as none.
-    fresh._save("sentences", "e", "h9", [], False)
-    assert SentenceBlocks(tmp_path)._rows("sentences", {"e"}, {"e": {"content_hash": "h9"}}, never) == {"e": []}
+    fresh._save("sentences", "e", "h9", DocumentSentences.of("e", [], np.zeros((0, 0), dtype=np.float32)), False)
+    (none,) = SentenceBlocks(tmp_path)._rows("sentences", {"e"}, {"e": {"content_hash": "h9"}}, never).values()
+    assert len(none) == 0
