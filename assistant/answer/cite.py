@@ -33,16 +33,32 @@ _INSTRUCTION = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class _PassageSentence:
+    start: int
+    end: int
+    terms: frozenset[str]
+    instructs: bool  # addressed to a model: never support
+
+
+@lru_cache(maxsize=512)
+def _passage_sentences(passage: str) -> tuple[_PassageSentence, ...]:
+    # An answer checks each passage against several sentences, for support and for the quote: splitting it into
+    # sentences each time cost 1 ms a question.
+    return tuple(
+        _PassageSentence(span.start, span.end, frozenset(content_terms(passage[span.start : span.end])),
+                         bool(_INSTRUCTION.search(passage[span.start : span.end])))
+        for span in sentences(passage)
+    )
+
+
 def factual_text(passage: str) -> str:
     """The passage without sentences that instruct a model."""
-    return " ".join(
-        passage[span.start : span.end] for span in sentences(passage) if not _INSTRUCTION.search(passage[span.start : span.end])
-    )
+    return " ".join(passage[s.start : s.end] for s in _passage_sentences(passage) if not s.instructs)
 
 
 @lru_cache(maxsize=512)
 def _factual_terms(passage: str) -> frozenset[str]:
-    # An answer checks each passage against several sentences: splitting it into sentences each time cost 1 ms.
     return frozenset(content_terms(factual_text(passage)))
 
 
@@ -59,11 +75,10 @@ def best_quote(sentence: str, passage: Passage) -> tuple[int, int, float]:
     chunk = passage.chunk
     terms = set(content_terms(sentence))
     best = (chunk.start, chunk.end, 0.0)
-    for span in sentences(chunk.text):
-        candidate = set(content_terms(chunk.text[span.start : span.end]))
-        overlap = len(terms & candidate) / len(terms) if terms else 0.0
+    for candidate in _passage_sentences(chunk.text):
+        overlap = len(terms & candidate.terms) / len(terms) if terms else 0.0
         if overlap > best[2]:
-            best = (chunk.start + span.start, chunk.start + span.end, overlap)
+            best = (chunk.start + candidate.start, chunk.start + candidate.end, overlap)
     return best
 
 
