@@ -189,16 +189,20 @@ def choose_threshold(
     return float(grid[middle]), float(scores[middle])
 
 
-def out_of_fold(examples: Sequence[Example], c: float, folds: int = 5) -> list[np.ndarray]:
-    """Each question's candidate probabilities from a model fitted without it (folds by question)."""
-    result: list[np.ndarray | None] = [None] * len(examples)
+def fold_rankers(examples: Sequence[Example], c: float, threshold: float, folds: int = 5) -> list[SentenceRanker]:
+    """One ranker per fold, fitted without that fold's questions (question i is in fold i % folds)."""
+    rankers = []
     for fold in range(folds):
         train = [e for i, e in enumerate(examples) if i % folds != fold]
         mean, scale, coef, intercept = _fit(np.vstack([e.matrix for e in train]), np.concatenate([e.labels for e in train]), c)
-        for i, e in enumerate(examples):
-            if i % folds == fold:
-                result[i] = 1.0 / (1.0 + np.exp(-(((e.matrix - mean) / scale) @ coef + intercept)))
-    return [r for r in result if r is not None]
+        rankers.append(SentenceRanker(FEATURE_NAMES, mean, scale, coef, intercept, threshold, data_hash(train)))
+    return rankers
+
+
+def out_of_fold(examples: Sequence[Example], c: float, folds: int = 5) -> list[np.ndarray]:
+    """Each question's candidate probabilities from a model fitted without it (folds by question)."""
+    rankers = fold_rankers(examples, c, 0.0, folds)
+    return [rankers[i % folds].probabilities(e.matrix) for i, e in enumerate(examples)]
 
 
 def train(examples: Sequence[Example], ablate: Sequence[str] = ()) -> tuple[SentenceRanker, dict[str, Any]]:

@@ -88,6 +88,9 @@ def _parser() -> argparse.ArgumentParser:
                           help="the devset folder (corpus/, questions.jsonl, score.py; default ../shared/devset)")
     evaluate.add_argument("--split", choices=("held-out", "tune", "all"), default="all",
                           help="devset questions to run (default all; figures are reported per split)")
+    evaluate.add_argument("--folds", type=int, default=0, metavar="N",
+                          help="with --split tune, also answer each tuning question with a ranker fitted without it "
+                               "(N folds, as `assistant train` splits them): figures not in-sample")
     evaluate.add_argument("--out", type=Path, metavar="ANSWERS.jsonl",
                           help="write the devset answers in the scorer's format (a baseline's beside it)")
     evaluate.add_argument("--ablate", "--set", dest="overrides", action="append", default=[], metavar="KEY[=VALUE]",
@@ -330,7 +333,8 @@ def _eval(args: argparse.Namespace) -> int:
             from assistant.eval.devset import run_devset
 
             devset_run = run_devset(devset, split=args.split, baseline=args.baseline, k=args.k,
-                                    overrides=overrides, out=args.out, progress=advance)
+                                    overrides=overrides, out=args.out, progress=advance, folds=args.folds,
+                                    gold=args.gold or Path("eval/gold.jsonl"))
     written = []
     if gold_run is not None and args.report:
         from assistant.eval.report import write_report

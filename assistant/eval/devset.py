@@ -18,6 +18,7 @@ from typing import Any, Mapping, Sequence
 
 from assistant.core.errors import ConfigurationError, InputError
 from assistant.core.jsonl import read_jsonl
+from assistant.eval.crossval import SYSTEM as CROSS_VALIDATED, cross_validated_answers
 from assistant.eval.gold import GoldItem, load_gold
 from assistant.eval.runner import BASELINE_NOTE, BASELINES, Advance, counter, langchain_answers, run_gold
 
@@ -90,10 +91,16 @@ def run_devset(
     embedder: Any | None = None,
     out: Path | None = None,
     progress: Advance | None = None,
+    folds: int = 0,
+    gold: Path = Path("eval/gold.jsonl"),
 ) -> DevsetRun:
-    """Index the devset corpus in a temporary index, answer the `split` questions, score them per split."""
+    """Index the devset corpus in a temporary index, answer the `split` questions, score them per split. With
+    `folds`, the tuning questions are answered a second time by rankers fitted without them (eval/crossval.py;
+    `gold` trains beside the devset, as in `assistant train`)."""
     if split not in SPLITS:
         raise InputError(f"unknown split '{split}' (choose from {', '.join(SPLITS)})")
+    if folds and (split != "tune" or folds < 2):
+        raise InputError("cross-validation needs --split tune and at least 2 folds: held-out questions never train")
     if baseline is not None and baseline not in BASELINES:
         raise InputError(f"unknown baseline '{baseline}' (choose from {', '.join(BASELINES)})")
     devset = Path(devset)
@@ -109,12 +116,15 @@ def run_devset(
     with tempfile.TemporaryDirectory(prefix="assistant-devset-", ignore_cleanup_errors=True) as tmp:
         helper = _temporary_assistant(Path(tmp), corpus, overrides or {}, embedder, progress)
         answers[SYSTEM] = run_gold(helper, items, k=k, progress=counter(SYSTEM, len(items), progress))
+        if folds:
+            answers[CROSS_VALIDATED] = cross_validated_answers(
+                helper, items, devset, gold, folds, k, counter(CROSS_VALIDATED, len(items), progress))
         if baseline == "langchain":
             answers["langchain"] = langchain_answers(
                 helper, items, k or helper.settings.top_k, counter("langchain", len(items), progress))
         meta = {"devset": str(devset), "questions": len(items), "split": split, "k": k or helper.settings.top_k,
                 "model": helper.settings.embed_model, "overrides": dict(overrides or {}),
-                "documents": len(helper.documents())}
+                "documents": len(helper.documents()), "folds": folds}
     records = {system: [scorer_record(a) for a in produced] for system, produced in answers.items()}
     if out is not None:
         meta["answers"] = _write_answers(Path(out), records)
@@ -172,6 +182,9 @@ def _kinds(items: Sequence[GoldItem]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i.kind for i in items if i.answerable and i.kind))
 
 
+_LABELS = {SYSTEM: "this project", CROSS_VALIDATED: "this project, rankers fitted without the question"}
+
+
 def render_table(run: DevsetRun) -> str:
     """A Markdown table: one row per split and system, the scorer's headline metrics, answer accuracy by kind."""
     splits = [s for s in SPLITS if any(s in by_split for by_split in run.figures.values())]
@@ -180,7 +193,7 @@ def render_table(run: DevsetRun) -> str:
     for name in splits:
         for system, by_split in run.figures.items():
             groups = by_split[name]["groups"]
-            cells = [name, "this project" if system == SYSTEM else f"{system} baseline",
+            cells = [name, _LABELS.get(system, f"{system} baseline"),
                      str(groups.get("all", {}).get("n", 0))]
             cells += [_fmt(groups.get("all", {}).get(metric)) for metric in COLUMNS]
             cells += [_fmt(groups.get(f"kind:{kind}", {}).get("answer_accuracy")) for kind in run.kinds]

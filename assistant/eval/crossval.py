@@ -1,0 +1,60 @@
+"""Cross-validated figures on the devset's tuning split: each tuning question answered, through the whole
+pipeline, by a ranker fitted without it.
+
+The shipped ranker was trained on the tuning split, so the assistant's tune figures are in-sample, and the
+held-out split (48 questions) is too small to steer by and must not be tuned on. Here the training questions
+are split into folds as `assistant train` splits them (question i of its list in fold i % folds), one ranker is
+fitted per fold without that fold's questions (with the shipped ranker's C and threshold), and each tuning
+question is answered by the ranker of its fold. Unlike `assistant train`'s out-of-fold figures, every route the
+pipeline takes (two-part and coordinated questions, open questions, follow-ups) is the real one."""
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any, Sequence
+
+from assistant.core.errors import ConfigurationError
+from assistant.eval.gold import GoldItem
+from assistant.eval.runner import Step, run_gold
+
+SYSTEM = "cross-validated"
+
+
+def shipped_choice(path: Path) -> tuple[float, float]:
+    """The regularisation C and abstention threshold `assistant train` chose for the ranker file at `path`."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"cannot read the ranker model {path}: {exc}") from None
+    return float(data.get("report", {}).get("C", 0.1)), float(data["threshold"])
+
+
+def cross_validated_answers(
+    helper, items: Sequence[GoldItem], devset: Path, gold: Path, folds: int = 5, k: int | None = None,
+    progress: Step | None = None,
+) -> list[dict[str, Any]]:
+    """Answer dicts for `items` (devset tuning questions) in their order, each from the fold ranker that never saw
+    it; `helper` is an Assistant over the devset corpus, whose index every fold's Assistant reads."""
+    from assistant.answer.ranker import DEFAULT_MODEL
+    from assistant.answer.training import collect, fold_rankers, labelled_sets
+    from assistant.core.settings import load_settings
+    from assistant.pipeline import Assistant
+
+    settings = helper.settings
+    c, threshold = shipped_choice(settings.answer.ranker_path or DEFAULT_MODEL)
+    # The gold questions train too, on the shipped corpus (the project's settings name it, not the devset's index).
+    cases = collect(labelled_sets(devset, load_settings().corpus_dir, gold), settings, helper.embedder)
+    rankers = fold_rankers([case.example() for case in cases], c, threshold, folds)
+    fold_of = {case.qid.split(":", 1)[1]: i % folds for i, case in enumerate(cases) if case.qid.startswith("devset:")}
+    answers: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="assistant-folds-") as tmp:
+        for fold, ranker in enumerate(rankers):
+            # A question with no candidates never reached training: any ranker abstains on it alike.
+            mine = [item for item in items if fold_of.get(item.id, 0) == fold]
+            path = Path(tmp) / f"fold{fold}.json"
+            path.write_text(ranker.to_json())
+            answer_settings = settings.answer.model_copy(update={"ranker_path": path})
+            fold_helper = Assistant(settings.model_copy(update={"answer": answer_settings}), embedder=helper.embedder)
+            answers.update((a["id"], a) for a in run_gold(fold_helper, mine, k=k, progress=progress))
+    return [answers[item.id] for item in items]
