@@ -52,14 +52,11 @@ def _passage_sentences(passage: str) -> tuple[_PassageSentence, ...]:
     )
 
 
-def factual_text(passage: str) -> str:
-    """The passage without sentences that instruct a model."""
-    return " ".join(passage[s.start : s.end] for s in _passage_sentences(passage) if not s.instructs)
-
-
 @lru_cache(maxsize=512)
 def _factual_terms(passage: str) -> frozenset[str]:
-    return frozenset(content_terms(factual_text(passage)))
+    """The content terms of the passage without its sentences that instruct a model: those of its other sentences
+    (terms never span two sentences: a word is letters and digits, and text is normalised one character at a time)."""
+    return frozenset().union(*(s.terms for s in _passage_sentences(passage) if not s.instructs))
 
 
 def support(sentence: str, passage: str) -> float:
