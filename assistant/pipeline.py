@@ -1,7 +1,6 @@
 """Wiring only: the Assistant ties settings, embedder, store, keyword index, ranker and generators together."""
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -42,15 +41,12 @@ class Assistant:
         self.query_embedder = CachedEmbedder(self.embedder)
         self.store: Store = store if store is not None else ChromaStore(settings)
         self.keywords = KeywordCache(self.store, cache_dir(settings))
-        # The committed documents `ask` has just read, for the answer step's sentence read (per thread: the web
-        # app answers several questions at once); reading them again cost 2 ms at 10k chunks.
-        self._asking = threading.local()
         if chat_model is None and settings.llm_configured:
             chat_model = make_chat_model(settings.llm_base_url, settings.llm_model or "", settings.llm_api_key)
         self.chat_model = chat_model
         self.extractive = ExtractiveGenerator(
             self.query_embedder,
-            sentence_source=lambda chunks: self.store.sentences_in(chunks, getattr(self._asking, "documents", None)),
+            sentence_source=self.store.sentences_in,
             idf=lambda term: inverse_document_frequency(self.keyword, term),
             ranker_path=settings.answer.ranker_path or DEFAULT_MODEL,
             settings=settings.answer,
@@ -171,14 +167,10 @@ class Assistant:
         reason = unanswerable_reason(asked, [p.chunk.text for p in retrieved])
         sentences, citations = (), ()
         if reason is None:
-            self._asking.documents = documents
-            try:
-                sentences, citations = respond(
-                    standalone, retrieved, self.generator, self.extractive,
-                    self.store.document_texts({p.chunk.doc_id for p in retrieved}, documents),
-                )
-            finally:
-                self._asking.documents = None
+            sentences, citations = respond(
+                standalone, retrieved, self.generator, self.extractive,
+                self.store.document_texts({p.chunk.doc_id for p in retrieved}, documents),
+            )
         finished = time.perf_counter()
         timings = {
             "retrieve": (answer_started - retrieve_started) * 1000,

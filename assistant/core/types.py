@@ -37,6 +37,9 @@ class Chunk:
     end: int
     page: int
     metadata: Metadata = field(default_factory=dict)
+    # Which content of its document the chunk was read from (its sentences are that content's), "" when it
+    # was not read from an index; not part of what the chunk is.
+    content_hash: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,7 @@ class SentenceBlocks:
             for chunk_id, start, end, page, text in rows:
                 if chunk_id in wanted:
                     found[chunk_id] = Chunk(chunk_id, doc_id, str(meta["source"]), str(meta["title"]), text,
-                                            start, end, page, dict(shared))
+                                            start, end, page, dict(shared), str(meta["content_hash"]))
         return found
 
     def forget(self, doc_id: str) -> None:

@@ -182,9 +182,12 @@ class ChromaStore:
         self, chunks: Sequence[Chunk], documents: Mapping[str, Mapping[str, Any]] | None = None
     ) -> list[tuple[StoredSentence, np.ndarray]]:
         """The stored sentences lying inside these chunks, with their vectors (deduplicated across chunks):
-        from the files of their documents' committed contents (index/blocks.py), read from Chroma when missing."""
+        from the files of their documents' committed contents (index/blocks.py), read from Chroma when missing.
+        Chunks read from the index name their content, so only others make this read the committed documents."""
         if not chunks:
             return []
+        if documents is None and all(c.content_hash for c in chunks):
+            documents = {c.doc_id: {"content_hash": c.content_hash} for c in chunks}
         return self._blocks.sentences_in(chunks, self.documents() if documents is None else documents,
                                          self._read_sentences)
 

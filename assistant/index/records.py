@@ -62,5 +62,4 @@ def document_from(doc_id: str, meta: dict[str, Any], text: str) -> Document:
 def chunk_from(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:
     meta = dict(meta)
     fields = {key: meta.pop(key) for key in _CHUNK_KEYS}
-    fields.pop("content_hash")
     return Chunk(id=chunk_id, text=text, metadata=meta, **fields)

@@ -230,3 +230,22 @@ def test_a_documents_files_round_trip_exactly_and_only_for_their_content(tmp_pat
     fresh._save("sentences", "e", "h9", DocumentSentences.of("e", [], np.zeros((0, 0), dtype=np.float32)), False)
     (none,) = SentenceBlocks(tmp_path)._rows("sentences", {"e"}, {"e": {"content_hash": "h9"}}, never).values()
     assert len(none) == 0
+
+
+def test_chunks_read_from_the_index_name_their_content_so_their_sentences_need_no_document_read(ingested, monkeypatch):
+    documents = ingested.store.documents()
+    chunks = ingested.store.all_chunks()[::5]
+    assert chunks and all(c.content_hash == documents[c.doc_id]["content_hash"] for c in chunks)
+    expected = file_rows(ingested.store, chunks, documents)
+    assert expected
+
+    def no_read():
+        raise AssertionError("the committed documents were read again")
+
+    monkeypatch.setattr(ingested.store, "documents", no_read)
+    assert file_rows(ingested.store, chunks).keys() == expected.keys()
+    # A chunk made elsewhere names no content: then the committed documents say which.
+    from dataclasses import replace
+
+    with pytest.raises(AssertionError, match="read again"):
+        ingested.store.sentences_in([replace(chunks[0], content_hash="")])
