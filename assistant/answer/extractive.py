@@ -10,7 +10,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from assistant.answer.cite import DraftSentence
-from assistant.answer.features import Candidate, feature_matrix
+from assistant.answer.features import Candidate, authorities_named, feature_matrix
 from assistant.answer.profile import QuestionProfile, answer_spans, profile
 from assistant.answer.ranker import SentenceRanker
 from assistant.answer.route import asked_finding, asks_about_a_report, coordinated_parts, question_parts, route
@@ -18,7 +18,7 @@ from assistant.answer.wanted import meets
 from assistant.core.settings import AnswerSettings
 from assistant.core.types import Chunk, Passage, StoredSentence
 from assistant.index.embed import Embedder
-from assistant.ingest.describe import authorities_in, report_authorities
+from assistant.ingest.describe import report_authorities
 from assistant.text.findings import classify
 from assistant.text.patterns import UNKNOWN
 
@@ -168,7 +168,7 @@ def compose(
         # A question naming an authority is answered from its reports, or from sentences naming it, whenever
         # retrieval found any: another authority's sentence may rank high on the topic and still not answer.
         # A report whose authority was not read may be about anyone, so it stays.
-        ranked = [r for r in ranked if _about(r, named) or _names(r, named) or UNKNOWN in r.candidate.authorities
+        ranked = [r for r in ranked if _about(r, named) or UNKNOWN in r.candidate.authorities or _names(r, named)
                   ] or ranked
     if not ranked or ranked[0].probability < threshold:
         return []
@@ -213,7 +213,7 @@ def holds_wanted(question: QuestionProfile, chosen: Sequence[RankedSentence], pa
 
 def _names(sentence: RankedSentence, authorities: Sequence[str]) -> bool:
     """Whether the sentence itself names one of the authorities."""
-    return bool(set(authorities_in(sentence.text, any_case=True)) & set(authorities))
+    return bool(authorities_named(sentence.text) & set(authorities))
 
 
 def _reported(sentence: RankedSentence) -> set[str]:

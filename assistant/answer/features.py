@@ -92,7 +92,7 @@ def feature_matrix(question: QuestionProfile, question_vector: np.ndarray, candi
         named = set(question.authorities)
         columns["authority_match"][:] = [float(bool(set(c.authorities) & named)) for c in candidates]
         columns["authority_mismatch"][:] = [float(not set(c.authorities) & named) for c in candidates]
-        columns["names_authority"][:] = [float(bool(_authorities_named(c.sentence.text) & named)) for c in candidates]
+        columns["names_authority"][:] = [float(bool(authorities_named(c.sentence.text) & named)) for c in candidates]
     wanted = [kind for kind in ANSWER_TYPES if kind in question.wants]
     for kind in wanted:
         columns[f"wants_{kind}"][:] = 1.0
@@ -123,7 +123,8 @@ def _text(text: str) -> _Text:
 
 
 @lru_cache(maxsize=4096)
-def _authorities_named(text: str) -> frozenset[str]:
+def authorities_named(text: str) -> frozenset[str]:
+    """The authorities a sentence names (remembered: the answer step asks again of the same candidates)."""
     return frozenset(authorities_in(text, any_case=True))
 
 

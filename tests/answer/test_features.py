@@ -118,4 +118,4 @@ def test_no_candidates_no_rows():
 
 
 def test_what_is_remembered_of_a_text_stays_bounded():
-    assert features._text.cache_info().maxsize and features._authorities_named.cache_info().maxsize
+    assert features._text.cache_info().maxsize and features.authorities_named.cache_info().maxsize
