@@ -107,7 +107,7 @@ class Assistant:
     def keyword_for(self, documents: Mapping[str, Mapping[str, Any]]) -> KeywordIndex:
         return self.keywords.current(documents)
 
-    def documents(self) -> dict[str, dict[str, Any]]:
+    def documents(self) -> dict[str, Mapping[str, Any]]:
         return self.store.documents()
 
     def document(self, doc_id: str) -> Document | None:
