@@ -41,10 +41,7 @@ class SentenceRanker:
 
     @classmethod
     def load(cls, path: Path = DEFAULT_MODEL) -> "SentenceRanker":
-        try:
-            data = json.loads(Path(path).read_text())
-        except (OSError, ValueError) as exc:
-            raise ConfigurationError(f"cannot read the ranker model {path}: {exc}") from None
+        data = read_model(path)
         if tuple(data.get("features", ())) != FEATURE_NAMES:
             raise ConfigurationError(f"the ranker model {path} was trained on other features: run `assistant train`")
         return cls(
@@ -52,3 +49,11 @@ class SentenceRanker:
             coef=np.asarray(data["coef"]), intercept=float(data["intercept"]), threshold=float(data["threshold"]),
             training_data=str(data.get("training_data_sha256", "")),
         )
+
+
+def read_model(path: Path) -> dict:
+    """A ranker file as written: the model, its threshold and `assistant train`'s report (the C it chose)."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"cannot read the ranker model {path}: {exc}") from None

@@ -9,12 +9,10 @@ question is answered by the ranker of its fold. Unlike `assistant train`'s out-o
 pipeline takes (two-part and coordinated questions, open questions, follow-ups) is the real one."""
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
-from assistant.core.errors import ConfigurationError
 from assistant.eval.gold import GoldItem
 from assistant.eval.runner import Step, run_gold
 
@@ -23,10 +21,9 @@ SYSTEM = "cross-validated"
 
 def shipped_choice(path: Path) -> tuple[float, float]:
     """The regularisation C and abstention threshold `assistant train` chose for the ranker file at `path`."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as exc:
-        raise ConfigurationError(f"cannot read the ranker model {path}: {exc}") from None
+    from assistant.answer.ranker import read_model
+
+    data = read_model(path)
     return float(data.get("report", {}).get("C", 0.1)), float(data["threshold"])
 
 
