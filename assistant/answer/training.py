@@ -104,38 +104,45 @@ def _doc_stem(name: str) -> str:
 def cases_for(labelled: LabelledSet, settings: Settings, embedder) -> Iterator[Case]:
     """Index the corpus in a temporary folder, then yield every usable question's candidates."""
     from assistant.pipeline import Assistant
-    from assistant.retrieval.hybrid import retrieve, scope
 
     with tempfile.TemporaryDirectory(prefix="assistant-train-") as tmp:
         local = settings.model_copy(update={"index_dir": Path(tmp) / "index", "data_dir": Path(tmp) / "data",
                                             "chroma_url": None})
         helper = Assistant(local, embedder=embedder)
         helper.ingest([labelled.corpus])
-        documents = helper.documents()
-        keyword = helper.keyword_for(documents)
-        for line in iter_jsonl(labelled.questions, "questions"):
-            item = line.record
-            if item is None or labelled.excluded(str(item.get("id", ""))):
-                continue
-            turns = [Turn(t["role"], t["content"]) for t in item.get("history", [])]
-            standalone = helper.standalone(item["question"], turns)
-            area = scope(documents, standalone, item.get("filters") or {})
-            passages = retrieve(expand_acronyms(standalone), area, documents, helper.store, keyword,
-                                helper.query_embedder, settings.top_k, settings.candidates, "hybrid", settings.retrieval)
-            candidates = helper.extractive.candidates(passages)
-            if not candidates:
-                continue
-            asked = profile(standalone, helper.extractive.idf)
-            evidence = [(_doc_stem(e["doc"]), e["quote"]) for e in item.get("evidence", [])]
-            sources = {c.sentence.doc_id: _doc_stem(documents[c.sentence.doc_id].get("source", "")) for c in candidates}
-            labels = np.array([
-                any(sources[c.sentence.doc_id] == doc and holds_quote(c.sentence.text, quote) for doc, quote in evidence)
-                for c in candidates
-            ], dtype=float)
-            yield Case(f"{labelled.name}:{item['id']}", bool(item.get("answerable", True)),
-                       str(item.get("kind", labelled.name)), asked, helper.query_embedder.embed_query(standalone),
-                       tuple(candidates), labels, tuple(tuple(g) for g in item.get("must", [])),
-                       tuple(p.chunk.text for p in passages))
+        yield from cases_in(helper, labelled)
+
+
+def cases_in(helper, labelled: LabelledSet) -> Iterator[Case]:
+    """Every usable question's candidates, as `ask` finds them in `helper`'s index of the labelled corpus."""
+    from assistant.retrieval.hybrid import retrieve, scope
+
+    settings = helper.settings
+    documents = helper.documents()
+    keyword = helper.keyword_for(documents)
+    for line in iter_jsonl(labelled.questions, "questions"):
+        item = line.record
+        if item is None or labelled.excluded(str(item.get("id", ""))):
+            continue
+        turns = [Turn(t["role"], t["content"]) for t in item.get("history", [])]
+        standalone = helper.standalone(item["question"], turns)
+        area = scope(documents, standalone, item.get("filters") or {})
+        passages = retrieve(expand_acronyms(standalone), area, documents, helper.store, keyword,
+                            helper.query_embedder, settings.top_k, settings.candidates, "hybrid", settings.retrieval)
+        candidates = helper.extractive.candidates(passages)
+        if not candidates:
+            continue
+        asked = profile(standalone, helper.extractive.idf)
+        evidence = [(_doc_stem(e["doc"]), e["quote"]) for e in item.get("evidence", [])]
+        sources = {c.sentence.doc_id: _doc_stem(documents[c.sentence.doc_id].get("source", "")) for c in candidates}
+        labels = np.array([
+            any(sources[c.sentence.doc_id] == doc and holds_quote(c.sentence.text, quote) for doc, quote in evidence)
+            for c in candidates
+        ], dtype=float)
+        yield Case(f"{labelled.name}:{item['id']}", bool(item.get("answerable", True)),
+                   str(item.get("kind", labelled.name)), asked, helper.query_embedder.embed_query(standalone),
+                   tuple(candidates), labels, tuple(tuple(g) for g in item.get("must", [])),
+                   tuple(p.chunk.text for p in passages))
 
 
 def data_hash(examples: Sequence[Example]) -> str:

@@ -34,14 +34,16 @@ def cross_validated_answers(
     """Answer dicts for `items` (devset tuning questions) in their order, each from the fold ranker that never saw
     it; `helper` is an Assistant over the devset corpus, whose index every fold's Assistant reads."""
     from assistant.answer.ranker import DEFAULT_MODEL
-    from assistant.answer.training import collect, fold_rankers, labelled_sets
+    from assistant.answer.training import cases_in, collect, fold_rankers, labelled_sets
     from assistant.core.settings import load_settings
     from assistant.pipeline import Assistant
 
     settings = helper.settings
     c, threshold = shipped_choice(settings.answer.ranker_path or DEFAULT_MODEL)
-    # The gold questions train too, on the shipped corpus (the project's settings name it, not the devset's index).
-    cases = collect(labelled_sets(devset, load_settings().corpus_dir, gold), settings, helper.embedder)
+    # The devset's questions are found in `helper`'s index of its corpus; the gold questions train too, on the
+    # shipped corpus (the project's settings name it, not the devset's index), as in `assistant train`.
+    devset_set, *others = labelled_sets(devset, load_settings().corpus_dir, gold)
+    cases = [*cases_in(helper, devset_set), *collect(others, settings, helper.embedder)]
     rankers = fold_rankers([case.example() for case in cases], c, threshold, folds)
     fold_of = {case.qid.split(":", 1)[1]: i % folds for i, case in enumerate(cases) if case.qid.startswith("devset:")}
     answers: dict[str, dict[str, Any]] = {}
