@@ -14,7 +14,7 @@ from assistant.answer.features import Candidate, authorities_named, feature_matr
 from assistant.answer.profile import QuestionProfile, answer_spans, profile
 from assistant.answer.ranker import SentenceRanker
 from assistant.answer.route import asked_finding, asks_about_a_report, coordinated_parts, question_parts, route
-from assistant.answer.wanted import meets
+from assistant.answer.wanted import meets, requirements
 from assistant.core.settings import AnswerSettings
 from assistant.core.types import Chunk, Passage, StoredSentence
 from assistant.index.embed import Embedder
@@ -142,8 +142,8 @@ class ExtractiveGenerator:
         ranking = self.rank_candidates(question, candidates)
         chosen = self.choose(ranking, candidates)
         passage_texts = [p.chunk.text for p in passages]
-        if self.settings.require_wanted and not holds_wanted(ranking.question, chosen, passage_texts):
-            return []  # the question asks for a name, date, figure or grade that no chosen sentence holds
+        if self.settings.require_wanted:
+            chosen = holding_wanted(ranking.question, ranking.sentences, chosen, self.threshold, passage_texts)
         labels = report_labels(chosen, [p.chunk.metadata for p in passages])
         return [
             DraftSentence(r.text, (r.passage,), answer_span(ranking.question.wants, r.text), label)
@@ -164,12 +164,8 @@ def compose(
     each part of a question asking two things; in a comparison they join as sides do. Outside a comparison, a
     question naming authorities (`named`) is answered from sentences of their reports or naming them, when any is
     ranked: a soft preference, since with none the ranking stands."""
-    if named and form != "compare":
-        # A question naming an authority is answered from its reports, or from sentences naming it, whenever
-        # retrieval found any: another authority's sentence may rank high on the topic and still not answer.
-        # A report whose authority was not read may be about anyone, so it stays.
-        ranked = [r for r in ranked if _about(r, named) or UNKNOWN in r.candidate.authorities or _names(r, named)
-                  ] or ranked
+    if form != "compare":
+        ranked = _preferred(ranked, named)
     if not ranked or ranked[0].probability < threshold:
         return []
     best = ranked[0]
@@ -209,6 +205,33 @@ def holds_wanted(question: QuestionProfile, chosen: Sequence[RankedSentence], pa
     """Whether the chosen sentences hold what the question's form asks for (answer/wanted.py), each read with the
     text of the retrieved passage it stands in (`passages`, in rank order)."""
     return meets(question, [(r.text, passages[r.passage - 1]) for r in chosen])
+
+
+def holding_wanted(
+    question: QuestionProfile, ranked: Sequence[RankedSentence], chosen: Sequence[RankedSentence], threshold: float,
+    passages: Sequence[str],
+) -> list[RankedSentence]:
+    """The chosen sentences when they hold what the question's form asks for; none when they do not (the question
+    asks for a name, date, figure or grade that none holds), except that a question for the holder of a role is
+    answered by the best-ranked sentence above the threshold naming a person beside that role. The ranker's best
+    sentence on "Who was chief executive of X when ...?" is often about the "when"; the sentence naming the chief
+    executive ranks lower, and its person beside the role makes it the answer (a date or a grade is not so
+    specific: answering with the best sentence holding one answered more questions the reports do not answer)."""
+    if holds_wanted(question, chosen, passages):
+        return list(chosen)
+    if chosen and any(r.kind == "person" and r.topic for r in requirements(question)):
+        return next(([r] for r in _preferred(ranked, question.authorities)
+                     if r.probability >= threshold and holds_wanted(question, [r], passages)), [])
+    return []
+
+
+def _preferred(ranked: Sequence[RankedSentence], named: Sequence[str]) -> Sequence[RankedSentence]:
+    """A question naming an authority is answered from its reports, or from sentences naming it, whenever
+    retrieval found any: another authority's sentence may rank high on the topic and still not answer.
+    A report whose authority was not read may be about anyone, so it stays."""
+    if not named:
+        return ranked
+    return [r for r in ranked if _about(r, named) or UNKNOWN in r.candidate.authorities or _names(r, named)] or ranked
 
 
 def _names(sentence: RankedSentence, authorities: Sequence[str]) -> bool:

@@ -21,7 +21,7 @@ from assistant.answer.ranker import SentenceRanker
 from assistant.answer.route import asked_finding, route
 from assistant.core.jsonl import iter_jsonl
 from assistant.answer.evidence import unanswerable_reason
-from assistant.answer.extractive import RankedSentence, compose, holds_wanted
+from assistant.answer.extractive import RankedSentence, compose, holding_wanted
 from assistant.core.settings import AnswerSettings, Settings
 from assistant.core.types import Turn
 from assistant.text import normalise_for_match
@@ -175,9 +175,8 @@ def _outcome(example: Example, probabilities: np.ndarray, threshold: float, sett
     ranked = sorted((RankedSentence(c, float(p)) for c, p in zip(example.candidates, probabilities)),
                     key=lambda r: -r.probability)
     chosen = [] if example.gated else compose(ranked, threshold, settings, example.form, example.named, example.finding)
-    if chosen and settings.require_wanted and example.question is not None and not holds_wanted(
-            example.question, chosen, example.passages):
-        chosen = []
+    if chosen and settings.require_wanted and example.question is not None:
+        chosen = holding_wanted(example.question, ranked, chosen, threshold, example.passages)
     if not example.answerable:
         return not chosen
     answer = _plain(" ".join(r.text for r in chosen))

@@ -101,9 +101,13 @@ def _kinds(question: QuestionProfile) -> list[str]:
     return kinds
 
 
-# The role a "Who is the head of X?" question names: the words before "of", "for", "quoted" ... or the end.
-_ROLE = re.compile(r"^\s*who\s+(?:is|was)\s+(?!\w+ing\b)(?:the\s+|.+?'s\s+)?((?:[\w-]+\s+){0,2}?[\w-]+)"
-                   r"\s*(?:\b(?:of|for|at|in|on|quoted|when|who|during|with|to)\b|\?|$)", re.I)
+# The role a "Who is the head of X?" question names: the words before "of", "for", "quoted", a participle
+# ("overseeing") ... or the end, after an owner's name ("the Isle of Wight's"). The owner is capitalised words
+# only: "Who was chief executive of Birmingham Children's Trust ...?" asks for a chief executive, not a trust.
+_ROLE = re.compile(r"^\s*(?i:who\s+(?:is|was)\s+(?!\w+ing\b)(?:the\s+)?)"
+                   r"(?:(?:[A-Z][\w-]*\s+(?:(?i:of|and)\s+)?){0,3}[A-Z][\w-]*['\u2019]s\s+)?"
+                   r"((?:[\w'\u2019-]+\s+){0,2}?[\w-]+)"
+                   r"\s*(?i:\b(?:of|for|at|in|on|quoted|when|who|during|with|to|\w+ing)\b|\?|$)")
 
 
 def _role(question: QuestionProfile) -> tuple[tuple[str, float], ...]:

@@ -171,3 +171,22 @@ def test_a_question_naming_an_authority_is_answered_from_its_reports_when_any_we
     # Nothing retrieved is about an authority the reports never mention: the ranking stands as it is.
     known = [r for r in ranked if UNKNOWN not in r.candidate.authorities]
     assert compose(known, 0.0, ingested.settings.answer, named=["Rutland"])[0] is known[0]
+
+
+def test_a_question_for_the_holder_of_a_role_is_answered_by_the_sentence_naming_them(tmp_path, shared_embedder):
+    # Real texts: the ranker's best sentence on "Who was chief executive of X at the time of ...?" is about the
+    # time; the sentence naming the chief executive ranks lower. Without it the answer named nobody and abstained.
+    # (Questions written for this test, not the devset's.)
+    corpus = DEVSET / "corpus"
+    helper = Assistant(build_settings(tmp_path, corpus_dir=corpus), embedder=shared_embedder)
+    assert helper.ingest([corpus]).ok
+    for question, person in (
+        ("Who was chief executive of Birmingham Children's Trust at the time of Ofsted's May 2018 monitoring visit?",
+         "Andy Couldrick"),
+        ("Who was the Isle of Wight's director of children's services when Ofsted rated the service good?",
+         "Steve Crocker"),
+    ):
+        answer = helper.ask(question)
+        assert not answer.abstained, question
+        assert person in answer.answer
+        assert all(person in c.text for c in answer.citations)

@@ -38,6 +38,11 @@ def test_a_question_for_a_grade_requires_one_and_names_the_area_it_is_for(questi
     ("Who is City of York Council's corporate director of children and education?", ["director"]),
     ("Who was chief executive of the trust at the time of the inspection?", ["executive"]),
     ("Who is overseeing it now?", []),  # asks who does something: no role named
+    # An owner's name with "'s" further on is not the role: the role is what stands right after "who was".
+    ("Who was chief executive of Birmingham Children's Trust at the time of the visit?", ["executive"]),
+    ("Who was chief executive of Dudley Council when Ofsted judged its children's services inadequate?", ["executive"]),
+    ("Who was the Isle of Wight's director of children's services when Ofsted rated the service good?", ["director"]),
+    ("Who was the government-appointed children's commissioner overseeing the council's services?", ["commissioner"]),
 ])
 def test_a_question_for_the_holder_of_a_role_names_the_role(question, role):
     asked = requirements(_asked(question))
