@@ -212,16 +212,17 @@ def holding_wanted(
     passages: Sequence[str],
 ) -> list[RankedSentence]:
     """The chosen sentences when they hold what the question's form asks for; none when they do not (the question
-    asks for a name, date, figure or grade that none holds), except that a question for the holder of a role is
-    answered by the best-ranked sentence above the threshold naming a person beside that role. The ranker's best
-    sentence on "Who was chief executive of X when ...?" is often about the "when"; the sentence naming the chief
-    executive ranks lower, and its person beside the role makes it the answer (a date or a grade is not so
-    specific: answering with the best sentence holding one answered more questions the reports do not answer)."""
+    asks for a name, date, figure or grade that none holds), except that a question for the holder of a role,
+    once its best sentence passes the threshold, is answered by the best-ranked sentence naming a person beside
+    that role (of the named authority's reports when any). The ranker's best sentence on "Who was chief executive
+    of X when ...?" is often about the "when", and the sentence naming the chief executive may rank below the
+    threshold; a person beside the role is specific enough to answer. A date or a grade is not: answering with the
+    best sentence holding one answered more questions the reports do not answer."""
     if holds_wanted(question, chosen, passages):
         return list(chosen)
     if chosen and any(r.kind == "person" and r.topic for r in requirements(question)):
         return next(([r] for r in _preferred(ranked, question.authorities)
-                     if r.probability >= threshold and holds_wanted(question, [r], passages)), [])
+                     if holds_wanted(question, [r], passages)), [])
     return []
 
 

@@ -43,6 +43,9 @@ def test_a_question_for_a_grade_requires_one_and_names_the_area_it_is_for(questi
     ("Who was chief executive of Dudley Council when Ofsted judged its children's services inadequate?", ["executive"]),
     ("Who was the Isle of Wight's director of children's services when Ofsted rated the service good?", ["director"]),
     ("Who was the government-appointed children's commissioner overseeing the council's services?", ["commissioner"]),
+    ("Which minister made the statement on the report?", ["minister"]),  # "which <role>" asks for a person too
+    ("Which Ofsted regional director commented on the inspection?", ["director"]),
+    ("Which areas were rated inadequate?", []),
 ])
 def test_a_question_for_the_holder_of_a_role_names_the_role(question, role):
     asked = requirements(_asked(question))
