@@ -91,6 +91,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--folds", type=int, default=0, metavar="N",
                           help="with --split tune, also answer each tuning question with a ranker fitted without it "
                                "(N folds, as `assistant train` splits them): figures not in-sample")
+    evaluate.add_argument("--questions", type=Path, default=None, metavar="FILE",
+                          help="other questions on the devset's corpus, in its format, instead of its own "
+                               "(eval/devset_more.jsonl: 200 written after the ranker, never trained on)")
     evaluate.add_argument("--out", type=Path, metavar="ANSWERS.jsonl",
                           help="write the devset answers in the scorer's format (a baseline's beside it)")
     evaluate.add_argument("--ablate", "--set", dest="overrides", action="append", default=[], metavar="KEY[=VALUE]",
@@ -312,7 +315,7 @@ def _eval(args: argparse.Namespace) -> int:
     overrides = setting_overrides(args.overrides)
     # Naming neither part runs both; naming one (a gold file or its options, or --devset) runs only that one.
     gold_named = bool(args.gold or args.answers or args.compare or args.report)
-    devset_named = args.devset is not None
+    devset_named = args.devset is not None or args.questions is not None
     gold = (args.gold or Path("eval/gold.jsonl")) if gold_named or not devset_named else None
     devset = _devset_dir(args.devset) if devset_named or not gold_named else None
     console = Console(stderr=True)
@@ -334,7 +337,7 @@ def _eval(args: argparse.Namespace) -> int:
 
             devset_run = run_devset(devset, split=args.split, baseline=args.baseline, k=args.k,
                                     overrides=overrides, out=args.out, progress=advance, folds=args.folds,
-                                    gold=args.gold or Path("eval/gold.jsonl"))
+                                    gold=args.gold or Path("eval/gold.jsonl"), questions=args.questions)
     written = []
     if gold_run is not None and args.report:
         from assistant.eval.report import write_report
@@ -390,7 +393,7 @@ def _print_devset(run) -> None:
     from assistant.eval.devset import render_table
 
     meta = run.meta
-    print(f"\ndevset {meta['devset']}: {meta['questions']} questions ({meta['split']}), {meta['documents']} "
+    print(f"\ndevset {meta['devset']}: {meta['questions']} questions of {meta['questions_file']} ({meta['split']}), {meta['documents']} "
           f"documents in a temporary index, k={meta['k']}" + (f", overrides {meta['overrides']}" if meta['overrides'] else ""))
     print(render_table(run), end="")
     if meta.get("baseline_note"):

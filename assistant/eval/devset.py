@@ -93,19 +93,23 @@ def run_devset(
     progress: Advance | None = None,
     folds: int = 0,
     gold: Path = Path("eval/gold.jsonl"),
+    questions: Path | None = None,
 ) -> DevsetRun:
     """Index the devset corpus in a temporary index, answer the `split` questions, score them per split. With
     `folds`, the tuning questions are answered a second time by rankers fitted without them (eval/crossval.py;
-    `gold` trains beside the devset, as in `assistant train`)."""
+    `gold` trains beside the devset, as in `assistant train`). `questions`: other questions in the devset's format
+    on its corpus (eval/devset_more.jsonl) instead of its own; the split goes by id number, as the scorer's does."""
     if split not in SPLITS:
         raise InputError(f"unknown split '{split}' (choose from {', '.join(SPLITS)})")
     if folds and (split != "tune" or folds < 2):
         raise InputError("cross-validation needs --split tune and at least 2 folds: held-out questions never train")
+    if folds and questions is not None:
+        raise InputError("cross-validation answers the devset's own tuning questions: leave out --questions")
     if baseline is not None and baseline not in BASELINES:
         raise InputError(f"unknown baseline '{baseline}' (choose from {', '.join(BASELINES)})")
     devset = Path(devset)
     scorer = load_scorer(devset)
-    questions_path, corpus = devset / "questions.jsonl", devset / "corpus"
+    questions_path, corpus = Path(questions) if questions else devset / "questions.jsonl", devset / "corpus"
     if not corpus.is_dir():
         raise ConfigurationError(f"no corpus folder at {corpus}")
     raw = [record for _, record in read_jsonl(questions_path, "devset questions")]
@@ -122,7 +126,7 @@ def run_devset(
         if baseline == "langchain":
             answers["langchain"] = langchain_answers(
                 helper, items, k or helper.settings.top_k, counter("langchain", len(items), progress))
-        meta = {"devset": str(devset), "questions": len(items), "split": split, "k": k or helper.settings.top_k,
+        meta = {"devset": str(devset), "questions_file": str(questions_path), "questions": len(items), "split": split, "k": k or helper.settings.top_k,
                 "model": helper.settings.embed_model, "overrides": dict(overrides or {}),
                 "documents": len(helper.documents()), "folds": folds}
     records = {system: [scorer_record(a) for a in produced] for system, produced in answers.items()}

@@ -97,6 +97,44 @@ def test_devset_held_out_split_runs_only_held_out_questions(tmp_path, shared_emb
     assert run.figures["assistant"]["held-out"]["groups"]["all"]["n"] == len(HELD_OUT)
 
 
+MORE = Path(__file__).resolve().parents[2] / "eval" / "devset_more.jsonl"
+
+
+def test_the_more_questions_cite_devset_files_verbatim():
+    # eval/devset_more.jsonl: questions written on the devset's texts (not copies of them): each quote is in its file.
+    assert MORE.is_file()
+    rows = [json.loads(line) for line in MORE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(rows) == len({r["id"] for r in rows}) == 200
+    if not (DEVSET / "corpus").is_dir():
+        pytest.skip(f"no devset at {DEVSET}")
+    for row in rows:
+        assert row["answerable"] == bool(row["evidence"]), row["id"]
+        for evidence in row["evidence"]:
+            assert evidence["quote"] in (DEVSET / "corpus" / evidence["doc"]).read_text(encoding="utf-8"), row["id"]
+
+
+@needs_devset
+def test_other_questions_on_the_devset_corpus_run_in_place_of_its_own(tmp_path, shared_embedder):
+    rows = [line for line in MORE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    picked = [line for line in rows if json.loads(line)["kind"] in ("single", "unanswerable")][:4]
+    ids = [json.loads(line)["id"] for line in picked]
+    devset = _subset(tmp_path / "devset", ("d001",))
+    for line in picked:
+        for evidence in json.loads(line)["evidence"]:
+            link = devset / "corpus" / evidence["doc"]
+            if not link.exists():
+                link.symlink_to(DEVSET / "corpus" / evidence["doc"])
+    questions = tmp_path / "more.jsonl"
+    questions.write_text("\n".join(picked) + "\n", encoding="utf-8")
+    out = tmp_path / "more-answers.jsonl"
+    run = run_devset(devset, embedder=shared_embedder, out=out, questions=questions)
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ids  # not the devset's d001
+    assert run.meta["questions"] == len(ids) and run.meta["questions_file"] == str(questions)
+    assert run.figures["assistant"]["all"]["groups"]["all"]["n"] == len(ids)
+    with pytest.raises(InputError, match="--questions"):
+        run_devset(devset, split="tune", folds=5, questions=questions)
+
+
 def test_setting_overrides_are_checked_against_the_settings():
     assert setting_overrides(["top_k=5", "candidates = 20"]) == {"top_k": "5", "candidates": "20"}
     assert setting_overrides(["llm_model"]) == {"llm_model": False}  # a bare name switches a rule off
