@@ -59,8 +59,7 @@ _ONE_PERSON = re.compile(r"^\s*who\s+(?:is|was)\b|\bname\s+of\b|\bwhat\s+is\s+th
 # "Which minister made the statement?" asks for the person holding a role, as "Who was the minister?" does.
 _PERSON_NOUNS = (r"director|minister|inspector|executive|chair|chairman|chairwoman|leader|councillor|commissioner|"
                  r"officer|manager|head|secretary|mayor|spokesperson|spokesman|spokeswoman")
-_WHICH_ROLE = re.compile(rf"^\s*which\s+(?:[\w'\u2019-]+\s+){{0,2}}?({_PERSON_NOUNS})\b(?!\s+of\s+(?:the\s+)?\w+s\b)",
-                         re.I)
+_WHICH_ROLE = re.compile(rf"^\s*which\s+(?:[\w'\u2019-]+\s+){{0,2}}?({_PERSON_NOUNS})\b", re.I)
 # A question for a share ("What percentage ...", "What proportion ...") is answered by a share, not any count.
 _ASKS_SHARE = re.compile(r"\b(?:percentage|proportion|per\s*cent|percent)\b", re.I)
 _SHARE = re.compile(r"\d\s*%|\bper\s*cent\b|\bpercent\b|\b(?:half|thirds?|quarters?|majority|minority)\b|\bout\s+of\b", re.I)

@@ -393,8 +393,9 @@ def _print_devset(run) -> None:
     from assistant.eval.devset import render_table
 
     meta = run.meta
-    print(f"\ndevset {meta['devset']}: {meta['questions']} questions of {meta['questions_file']} ({meta['split']}), {meta['documents']} "
-          f"documents in a temporary index, k={meta['k']}" + (f", overrides {meta['overrides']}" if meta['overrides'] else ""))
+    print(f"\ndevset {meta['devset']}: {meta['questions']} questions of {meta['questions_file']} ({meta['split']}), "
+          f"{meta['documents']} documents in a temporary index, k={meta['k']}"
+          + (f", overrides {meta['overrides']}" if meta['overrides'] else ""))
     print(render_table(run), end="")
     if meta.get("baseline_note"):
         print(f"note (langchain): {meta['baseline_note']}")
