@@ -58,11 +58,11 @@ class Requirement:
 _ONE_PERSON = re.compile(r"^\s*who\s+(?:is|was)\b|\bname\s+of\b|\bwhat\s+is\s+the\s+name\b", re.I)
 # "Which minister made the statement?" asks for the person holding a role, as "Who was the minister?" does.
 _PERSON_NOUNS = (r"director|minister|inspector|executive|chair|chairman|chairwoman|leader|councillor|commissioner|"
-                 r"officer|manager|head|secretary|mayor|spokesperson|spokesman|spokeswoman")
+                 r"officer|manager|head|secretary|mayor|spokesperson|spokesman|spokeswoman|member")
 _WHICH_ROLE = re.compile(rf"^\s*which\s+(?:[\w'\u2019-]+\s+){{0,2}}?({_PERSON_NOUNS})\b", re.I)
 # A question for a share ("What percentage ...", "What proportion ...") is answered by a share, not any count.
 _ASKS_SHARE = re.compile(r"\b(?:percentage|proportion|per\s*cent|percent)\b", re.I)
-_SHARE = re.compile(r"\d\s*%|\bper\s*cent\b|\bpercent\b|\b(?:half|thirds?|quarters?|majority|minority)\b|\bout\s+of\b", re.I)
+_SHARE = re.compile(r"\d\s*%|\bper\s*cent\b|\bpercent\b|\b(?:half|thirds?|quarters?|fifths?|tenths?|majority|minority)\b|\bout\s+of\b", re.I)
 # "What grade did ... give?" is not answered by a finding told in words ("little progress").
 _ASKS_GRADE = re.compile(r"^\s*(?:what|which)\s+(?:\w+\s+)?(?:grade|rating|judge?ment)\b(?!\s+areas?\b)", re.I)
 # What a grade was for: "What grade did X receive for adoption in its 2019 inspection?" is not answered by the

@@ -53,6 +53,7 @@ def test_a_question_for_who_did_something_is_still_answered_by_a_role(ingested):
     ("The timeliness of conferences is poor, with only 65.5% occurring within statutory timescales.", True),
     ("Nine out of 13 areas were rated outstanding.", True),
     ("Around half of the plans were reviewed on time.", True),
+    ("A fifth of schools inspected were judged to require improvement.", True),
     ("Inspectors visited three teams over two days in 2018.", False),
 ])
 def test_a_share_is_a_percentage_a_fraction_or_so_many_out_of_so_many(text, has_share):

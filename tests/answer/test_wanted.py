@@ -45,6 +45,7 @@ def test_a_question_for_a_grade_requires_one_and_names_the_area_it_is_for(questi
     ("Who was the government-appointed children's commissioner overseeing the council's services?", ["commissioner"]),
     ("Which minister made the statement on the report?", ["minister"]),  # "which <role>" asks for a person too
     ("Which Ofsted regional director commented on the inspection?", ["director"]),
+    ("Which cabinet member for children responded to the rating?", ["member"]),
     ("Which areas were rated inadequate?", []),
 ])
 def test_a_question_for_the_holder_of_a_role_names_the_role(question, role):
