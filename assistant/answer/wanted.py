@@ -55,7 +55,7 @@ class Requirement:
 
 # "Who was the director ...?" asks for one person's name; "Who do the plans include?" may be a group, and
 # "Who presented ...?" is answered by a role.
-_ONE_PERSON = re.compile(r"^\s*who\s+(?:is|was)\b|\bname\s+of\b|\bwhat\s+is\s+the\s+name\b", re.I)
+_ONE_PERSON = re.compile(r"^\s*who\s+(?:is|was)\b(?!\s+\w+ing\b)|\bname\s+of\b|\bwhat\s+is\s+the\s+name\b", re.I)
 # "Which minister made the statement?" asks for the person holding a role, as "Who was the minister?" does.
 _PERSON_NOUNS = (r"director|minister|inspector|executive|chair|chairman|chairwoman|leader|councillor|commissioner|"
                  r"officer|manager|head|secretary|mayor|spokesperson|spokesman|spokeswoman|member")
@@ -110,7 +110,7 @@ def _kinds(question: QuestionProfile) -> list[str]:
 # The role a "Who is the head of X?" question names: the words before "of", "for", "quoted", a participle
 # ("overseeing") ... or the end, after an owner's name ("the Isle of Wight's"). The owner is capitalised words
 # only: "Who was chief executive of Birmingham Children's Trust ...?" asks for a chief executive, not a trust.
-_ROLE = re.compile(r"^\s*(?i:who\s+(?:is|was)\s+(?!\w+ing\b)(?:the\s+)?)"
+_ROLE = re.compile(r"^\s*(?i:who\s+(?:is|was)\s+(?!\w+(?:ing|ed)\b)(?:the\s+)?)"
                    r"(?:(?:[A-Z][\w-]*\s+(?:(?i:of|and)\s+)?){0,3}[A-Z][\w-]*['\u2019]s\s+)?"
                    r"((?:[\w'\u2019-]+\s+){0,2}?[\w-]+)"
                    r"\s*(?i:\b(?:of|for|at|in|on|quoted|when|who|during|with|to|\w+ing)\b|\?|$)")

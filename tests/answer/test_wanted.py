@@ -46,6 +46,7 @@ def test_a_question_for_a_grade_requires_one_and_names_the_area_it_is_for(questi
     ("Which minister made the statement on the report?", ["minister"]),  # "which <role>" asks for a person too
     ("Which Ofsted regional director commented on the inspection?", ["director"]),
     ("Which cabinet member for children responded to the rating?", ["member"]),
+    ("Who was quoted responding for the council?", []),  # "quoted" tells what was done, not a role
     ("Which areas were rated inadequate?", []),
 ])
 def test_a_question_for_the_holder_of_a_role_names_the_role(question, role):
@@ -122,3 +123,13 @@ def test_training_judges_a_threshold_by_the_answers_the_requirements_leave(passa
                       question=question, passages=(passage,))
     assert _outcome(example, np.array([0.9]), 0.1, AnswerSettings()) is right
     assert _outcome(example, np.array([0.9]), 0.1, AnswerSettings(require_wanted=False)) is False
+
+
+@pytest.mark.parametrize("question, one_person", [
+    ("Who was the director of children's services?", True),
+    ("Who was quoted responding for the council?", True),
+    ("Who is keeping an eye on whether the plan is delivered?", False),  # a board or a group may be doing it
+    ("Who was leading the improvement work?", False),
+])
+def test_who_is_doing_something_may_be_answered_by_a_body(question, one_person):
+    assert ("person" in [r.kind for r in requirements(_asked(question))]) is one_person
