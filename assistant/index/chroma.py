@@ -19,6 +19,7 @@ from assistant.core.settings import Settings
 from assistant.core.types import Chunk, Document, StoredSentence
 from assistant.index.keyword import cache_dir
 from assistant.index.blocks import SentenceBlocks
+from assistant.text import squash
 from assistant.index.records import Committed, chunk_from, chunk_metadata, committed_hashes, document_from, document_metadata
 from assistant.index.client import (
     chroma_client, first_line, is_connection_error, is_missing_collection, opening, read_only, readable_copy,
@@ -161,21 +162,27 @@ class ChromaStore:
         self._blocks.write_chunks(chunks, hashes)
 
     def add_sentences(self, rows: Sequence[StoredSentence], embeddings: np.ndarray, hashes: Mapping[str, str]) -> None:
-        """Every sentence of a document, embedded once at ingest so no sentence is encoded at question time."""
-        self._upsert("sentences", [r.id for r in rows], embeddings, [r.text for r in rows],
+        """Every sentence of a document, embedded once at ingest so no sentence is encoded at question time. Its
+        text is not stored: it is its document's text at its offsets (`_read_sentences`), and Chroma indexes every
+        stored text for full-text search: a third of the time of writing the ~65k sentence rows of 10k chunks
+        (docs/benchmarks.md, "sentence texts out of Chroma")."""
+        self._upsert("sentences", [r.id for r in rows], embeddings, None,
                      [{**r.metadata(), "content_hash": hashes[r.doc_id]} for r in rows])
         self._blocks.write(rows, embeddings, hashes)  # after Chroma holds them: a file never runs ahead of it
 
-    def _upsert(self, target: str, ids: list[str], embeddings: np.ndarray, texts: list[str], metadatas: list[dict]) -> None:
+    def _upsert(
+        self, target: str, ids: list[str], embeddings: np.ndarray, texts: list[str] | None, metadatas: list[dict]
+    ) -> None:
         # Few large upserts: each Chroma write costs tens of milliseconds however small it is.
         batch = max(1, min(5000, self._run("batch size", "client", "get_max_batch_size")))
         for offset in range(0, len(ids), batch):
+            documents = {} if texts is None else {"documents": texts[offset : offset + batch]}
             self._run(
                 "add", target, "upsert",
                 ids=ids[offset : offset + batch],
                 embeddings=embeddings[offset : offset + batch].tolist(),
-                documents=texts[offset : offset + batch],
                 metadatas=metadatas[offset : offset + batch],
+                **documents,
             )
 
     def sentences_in(
@@ -193,10 +200,17 @@ class ChromaStore:
 
     def _read_sentences(self, keys: Mapping[str, str]) -> dict[str, list]:
         """doc_id -> its sentences with their vectors, of content hash keys[doc_id] (a committed one's), in text
-        order: what index/blocks.py keeps of a document whose file is missing."""
-        return self._read_records("sentences", keys, ["documents", "metadatas", "embeddings"],
-                                  lambda i, text, meta, vector: (StoredSentence.from_metadata(i, text, meta),
-                                                                 np.asarray(vector, dtype=np.float32)))
+        order: what index/blocks.py keeps of a document whose file is missing. A sentence's text is its document's
+        at its offsets, as ingest/sentences.py made it."""
+        texts = self._read_texts(keys)
+        rows = self._read_records(
+            "sentences", {d: h for d, h in keys.items() if d in texts}, ["metadatas", "embeddings"],
+            lambda i, _, meta, vector: (meta, i, np.asarray(vector, dtype=np.float32)))
+        return {
+            doc_id: [(StoredSentence.from_metadata(i, squash(texts[doc_id][meta["start"] : meta["end"]]), meta), vector)
+                     for meta, i, vector in found]
+            for doc_id, found in rows.items()
+        }
 
     def _read_chunks(self, keys: Mapping[str, str]) -> dict[str, list]:
         """doc_id -> its chunks as (id, start, end, page, text), of content hash keys[doc_id], in text order."""
@@ -204,10 +218,13 @@ class ChromaStore:
             i, meta["start"], meta["end"], meta["page"], text))
 
     def _read_records(self, target: str, keys: Mapping[str, str], include: list[str], row: Callable) -> dict[str, list]:
+        if not keys:
+            return {}
         result = self._run("get", target, "get", where={"doc_id": {"$in": list(keys)}}, include=include)
         vectors = result["embeddings"] if "embeddings" in include else itertools.repeat(None)
+        texts = result["documents"] if "documents" in include else itertools.repeat(None)
         found: dict[str, list] = {}
-        for i, text, meta, vector in zip(result["ids"], result["documents"], result["metadatas"], vectors):
+        for i, text, meta, vector in zip(result["ids"], texts, result["metadatas"], vectors):
             if str(meta.get("content_hash")) == keys.get(meta.get("doc_id")):
                 found.setdefault(meta["doc_id"], []).append((meta["start"], row(i, text, meta, vector)))
         return {doc_id: [r for _, r in sorted(rows, key=lambda pair: pair[0])] for doc_id, rows in found.items()}

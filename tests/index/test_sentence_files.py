@@ -7,6 +7,8 @@ from __future__ import annotations
 import shutil
 
 import numpy as np
+
+from assistant.text import squash
 import pytest
 
 from assistant.index.memory import InMemoryStore
@@ -14,12 +16,16 @@ from tests.conftest import CORPUS, build_settings
 
 
 def chroma_rows(store, documents) -> dict[str, tuple]:
-    """Every committed sentence as the sentence collection holds it: id -> (doc, chunk, start, end, text, vector)."""
+    """Every committed sentence as the sentence collection holds it: id -> (doc, chunk, start, end, text, vector).
+    The collection holds no texts: a sentence's is its document's at its offsets, squashed (ingest/sentences.py)."""
     collection = store.client.get_collection(store.sentence_collection_name, embedding_function=None)
     stored = collection.get(include=["documents", "metadatas", "embeddings"])
+    assert not any(stored["documents"]), "sentence texts are not written to Chroma"
+    texts = store.document_texts(documents, documents)
     return {
-        i: (m["doc_id"], m["chunk_id"], m["start"], m["end"], t, np.asarray(v, dtype=np.float32))
-        for i, t, m, v in zip(stored["ids"], stored["documents"], stored["metadatas"], stored["embeddings"])
+        i: (m["doc_id"], m["chunk_id"], m["start"], m["end"], squash(texts[m["doc_id"]][m["start"] : m["end"]]),
+            np.asarray(v, dtype=np.float32))
+        for i, m, v in zip(stored["ids"], stored["metadatas"], stored["embeddings"])
         if documents.get(m["doc_id"], {}).get("content_hash") == m["content_hash"]
     }
 
