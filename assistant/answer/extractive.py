@@ -216,8 +216,9 @@ def holding_wanted(
     once its best sentence passes the threshold, is answered by the best-ranked sentence of that sentence's report
     naming a person beside that role (another report may be of another year and another holder). The ranker's
     best sentence on "Who was chief executive of X when ...?" is often about the "when", and the sentence naming
-    the chief executive may rank below the threshold; a person beside the role is specific enough to answer. A date or a grade is not: answering with the
-    best sentence holding one answered more questions the reports do not answer."""
+    the chief executive may rank below the threshold; a person beside the role is specific enough to answer. A date
+    or a grade is not: answering with the best sentence holding one answered more questions the reports do not
+    answer."""
     if holds_wanted(question, chosen, passages):
         return list(chosen)
     if chosen and any(r.kind == "person" and r.topic for r in requirements(question)):
