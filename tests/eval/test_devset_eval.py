@@ -98,13 +98,15 @@ def test_devset_held_out_split_runs_only_held_out_questions(tmp_path, shared_emb
 
 
 MORE = Path(__file__).resolve().parents[2] / "eval" / "devset_more.jsonl"
+UNSEEN = MORE.with_name("devset_unseen.jsonl")
 
 
-def test_the_more_questions_cite_devset_files_verbatim():
-    # eval/devset_more.jsonl: questions written on the devset's texts (not copies of them): each quote is in its file.
-    assert MORE.is_file()
-    rows = [json.loads(line) for line in MORE.read_text(encoding="utf-8").splitlines() if line.strip()]
-    assert len(rows) == len({r["id"] for r in rows}) == 300
+@pytest.mark.parametrize("path, count", [(MORE, 300), (UNSEEN, 100)], ids=["more", "unseen"])
+def test_the_more_questions_cite_devset_files_verbatim(path, count):
+    # Questions written on the devset's texts (not copies of them): each quote is in its file.
+    assert path.is_file()
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(rows) == len({r["id"] for r in rows}) == count
     if not (DEVSET / "corpus").is_dir():
         pytest.skip(f"no devset at {DEVSET}")
     for row in rows:
