@@ -126,8 +126,8 @@ def run_devset(
         if baseline == "langchain":
             answers["langchain"] = langchain_answers(
                 helper, items, k or helper.settings.top_k, counter("langchain", len(items), progress))
-        meta = {"devset": str(devset), "questions_file": str(questions_path), "questions": len(items), "split": split, "k": k or helper.settings.top_k,
-                "model": helper.settings.embed_model, "overrides": dict(overrides or {}),
+        meta = {"devset": str(devset), "questions_file": str(questions_path), "questions": len(items), "split": split,
+                "k": k or helper.settings.top_k, "model": helper.settings.embed_model, "overrides": dict(overrides or {}),
                 "documents": len(helper.documents()), "folds": folds}
     records = {system: [scorer_record(a) for a in produced] for system, produced in answers.items()}
     if out is not None:

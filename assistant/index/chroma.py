@@ -201,8 +201,8 @@ class ChromaStore:
     def _read_sentences(self, keys: Mapping[str, str]) -> dict[str, list]:
         """doc_id -> its sentences with their vectors, of content hash keys[doc_id] (a committed one's), in text
         order: what index/blocks.py keeps of a document whose file is missing. A sentence's text is its document's
-        at its offsets, as ingest/sentences.py made it."""
-        texts = self._read_texts(keys)
+        at its offsets, as ingest/sentences.py made it (the text's own file when there is one)."""
+        texts = self.document_texts(keys, {doc_id: {"content_hash": h} for doc_id, h in keys.items()})
         rows = self._read_records(
             "sentences", {d: h for d, h in keys.items() if d in texts}, ["metadatas", "embeddings"],
             lambda i, _, meta, vector: (meta, i, np.asarray(vector, dtype=np.float32)))
