@@ -32,6 +32,20 @@ _WANTS = {
     "polar": re.compile(r"^\s*(?:did|does|do|is|was|were|are|has|have|had|can|could|will)\b", re.I),
 }
 
+# A question may open with a clause that places it ("When Sandwell was rated good, what did ...?", "In Highland,
+# did staff ...?"): what it asks for is read from the clause after that opening, which begins with a question word.
+_OPENING = re.compile(
+    r"^\s*(?:when|while|after|before|since|as|following|in|at|for|besides|apart\s+from|according\s+to)\b[^,?]*,\s*"
+    r"(?=(?:what|which|who|whom|whose|when|where|why|how|did|does|do|is|was|were|are|has|have|had|can|could|will)\b)",
+    re.I,
+)
+
+
+def asking_clause(question: str) -> str:
+    """The question without an opening clause that only places it: the clause whose form says what is asked."""
+    return _OPENING.sub("", question, count=1)
+
+
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\s*%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                      r"twenty|thirty|forty|fifty|hundred|half|third|quarter|none|no)\b", re.I)
 _DATE = re.compile(rf"{YEAR.pattern}|\b{MONTH}(?!\w)")  # "may" the verb is no month
@@ -74,6 +88,6 @@ def profile(question: str, idf: Callable[[str], float]) -> QuestionProfile:
         text=question,
         weights=weights,
         bigrams=frozenset(zip(terms, terms[1:])),
-        wants=tuple(kind for kind in ANSWER_TYPES if _WANTS[kind].search(question)),
+        wants=tuple(kind for kind in ANSWER_TYPES if _WANTS[kind].search(asking_clause(question))),
         authorities=named,
     )

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from assistant.answer.people import people
-from assistant.answer.profile import QuestionProfile, answer_spans, profile
+from assistant.answer.profile import QuestionProfile, answer_spans, asking_clause, profile
 from assistant.answer.route import question_parts
 from assistant.text import content_terms
 from assistant.text.patterns import MONTH, YEAR
@@ -94,7 +94,7 @@ def counts(text: str) -> list[tuple[int, int]]:
 
 
 def _kinds(question: QuestionProfile) -> list[str]:
-    text = question.text
+    text = asking_clause(question.text)
     kinds = []
     if "number" in question.wants:
         kinds.append("share" if asks_for_a_share(text) else "count")
@@ -118,7 +118,8 @@ _ROLE = re.compile(r"^\s*(?i:who\s+(?:is|was)\s+(?!\w+(?:ing|ed)\b)(?:the\s+)?)"
 
 def _role(question: QuestionProfile) -> tuple[tuple[str, float], ...]:
     """The role's head noun ("director" of "corporate director"), which the sentence naming the person must hold."""
-    found = _ROLE.search(question.text) or _WHICH_ROLE.search(question.text)
+    asking = asking_clause(question.text)
+    found = _ROLE.search(asking) or _WHICH_ROLE.search(asking)
     terms = content_terms(found.group(1)) if found else []
     return ((terms[-1], 1.0),) if terms else ()
 

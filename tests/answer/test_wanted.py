@@ -133,3 +133,17 @@ def test_training_judges_a_threshold_by_the_answers_the_requirements_leave(passa
 ])
 def test_who_is_doing_something_may_be_answered_by_a_body(question, one_person):
     assert ("person" in [r.kind for r in requirements(_asked(question))]) is one_person
+
+
+@pytest.mark.parametrize("question, wants, kinds", [
+    # An opening clause places the question; the clause after it says what is asked.
+    ("When Sandwell's services were rated Good, what did inspectors say about children's health needs?", (), []),
+    ("When Leeds spots that a child is in danger, how well does it react, according to the latest report?", (), []),
+    ("In Highland, did staff feel listened to when they raised worries?", ("polar",), []),
+    ("In 2019, who was the director of children's services at Kent?", ("person",), ["person"]),
+    ("When was Sandwell last rated inadequate?", ("date", "grade"), ["date"]),  # "when" itself asks
+])
+def test_what_a_question_asks_is_read_after_an_opening_clause(question, wants, kinds):
+    asked = _asked(question)
+    assert asked.wants == wants
+    assert [r.kind for r in requirements(asked)] == kinds
