@@ -86,9 +86,18 @@ def shares(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _SHARE.finditer(text)]
 
 
+# Digits that count nothing: a date in figures ("17/05/2023"), a telephone number ("0300 7900 126", a group with
+# a leading zero and the groups after it) and the number of a labelled part ("Item 10", "Issue 64", "Part 8").
+_NOT_QUANTITIES = re.compile(
+    r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b|\b0\d{2,4}(?:[ -]?\d{3,4}){1,3}\b"
+    r"|\b(?:item|issue|no\.|section|paragraph|page|appendix|annex|chapter|part|clause|indicator|tel\.?|telephone)\s*\d[\d.]*",
+    re.I)
+
+
 def counts(text: str) -> list[tuple[int, int]]:
-    """Where `text` states a quantity: its number spans without years and the days of dates."""
-    dated = [m.span() for m in YEAR.finditer(text)] + [m.span() for m in _DAYS.finditer(text)]
+    """Where `text` states a quantity: its number spans without years, the days of dates, dates in figures and
+    telephone numbers."""
+    dated = [m.span() for pattern in (YEAR, _DAYS, _NOT_QUANTITIES) for m in pattern.finditer(text)]
     spans = [(s, s + len(text[s:e].rstrip())) for s, e in answer_spans("number", text)]
     return [(s, e) for s, e in spans if not any(a <= s and e <= b for a, b in dated)]
 

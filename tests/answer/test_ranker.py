@@ -143,6 +143,10 @@ def test_an_authority_the_metadata_missed_is_answered_from_the_text(tmp_path, sh
     ("The inspection took place on 20 and 21 February 2024.", []),
     ("Cabinet decision of 11th February 2010 on a 3 year programme", ["3"]),
     ("Only 65.5% were on time; 59 recommendations were made.", ["65.5%", "59"]),
+    # A telephone number, a date in figures and the number of a labelled part count nothing.
+    ("Care Inspectorate Wales 0300 7900 126", []),
+    ("Meeting: 17/05/2023 - Assembly (Item 10)", []),
+    ("Technical Notes 2023, Issue 64: a warning notice under Part 8 of the Act; 1,400 children", ["1,400"]),
 ])
 def test_a_count_is_a_number_that_is_no_year_and_no_day_of_a_date(text, quantities):
     assert [text[s:e] for s, e in counts(text)] == quantities
