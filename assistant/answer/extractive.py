@@ -216,12 +216,13 @@ def holding_wanted(
     once its best sentence passes the threshold, is answered by the best-ranked sentence of that sentence's report
     naming a person beside that role (another report may be of another year and another holder). The ranker's
     best sentence on "Who was chief executive of X when ...?" is often about the "when", and the sentence naming
-    the chief executive may rank below the threshold; a person beside the role is specific enough to answer. A date
-    or a grade is not: answering with the best sentence holding one answered more questions the reports do not
-    answer."""
+    the chief executive may rank below the threshold; a person beside the role is specific enough to answer, and so
+    is a day asked for ("On what date was the report published?": the best sentence is about the report, the
+    sentence giving the day ranks lower). Any date, or a grade, is not: answering with the best sentence holding
+    one answered more questions the reports do not answer."""
     if holds_wanted(question, chosen, passages):
         return list(chosen)
-    if chosen and any(r.kind == "person" and r.topic for r in requirements(question)):
+    if chosen and any((r.kind == "person" and r.topic) or r.kind == "day" for r in requirements(question)):
         report = chosen[0].candidate.sentence.doc_id
         return next(([r] for r in ranked if r.candidate.sentence.doc_id == report
                      and holds_wanted(question, [r], passages)), [])

@@ -35,7 +35,7 @@ Finder = Callable[[str], list[tuple[int, int]]]
 
 @dataclass(frozen=True)
 class Requirement:
-    kind: str  # what the answer must hold: a date, a count, a share, a person, a grade
+    kind: str  # what the answer must hold: a date (or its year, month or day), a count, a share, a person, a grade
     find: Finder
     # Weighted terms of what is asked about: the grade of "adoption", a person who is "head" of something.
     topic: tuple[tuple[str, float], ...] = ()
@@ -70,6 +70,13 @@ _ASKS_GRADE = re.compile(r"^\s*(?:what|which)\s+(?:\w+\s+)?(?:grade|rating|judge
 _GRADED_FOR = re.compile(
     rf"\bfor\s+(?!(?:its|the|their|this|that)\s+(?:\w+\s+){{0,2}}(?:inspection|visit|review)s?\b)(.+?)"
     rf"(?=\s+(?:in|at|during|from|after|following)\s+(?:its|the|their|\d|{MONTH})|,|\?|$)", re.I)
+# "In which year ...?" is answered by a year, "On what date ...?" by a day ("20 and 21 February", not "2019"),
+# "Which month ...?" by a month; "When ...?" by any of them.
+_ASKS_WHEN = (
+    ("year", re.compile(r"\b(?:what|which)\s+year\b", re.I)),
+    ("day", re.compile(r"\b(?:what|which)\s+(?:dates?|days?)\b", re.I)),
+    ("month", re.compile(r"\b(?:what|which)\s+months?\b", re.I)),
+)
 # Days of a date ("20 and 21 February", "11th February"): numbers that count nothing.
 _DAYS = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s*(?:and|-|\u2013|to)\s*\d{{1,2}}(?:st|nd|rd|th)?)?\s+{MONTH}")
 
@@ -86,6 +93,8 @@ def shares(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _SHARE.finditer(text)]
 
 
+# A day of a date, as words or figures: "20 and 21 February", "January 9", "2025-05-15", "17/05/2023".
+_DAY = re.compile(rf"{_DAYS.pattern}|\b{MONTH}\s+\d{{1,2}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b")
 # Digits that count nothing: a date in figures ("17/05/2023"), a telephone number ("0300 7900 126", a group with
 # a leading zero and the groups after it) and the number of a labelled part ("Item 10", "Issue 64", "Part 8").
 _NOT_QUANTITIES = re.compile(
@@ -108,7 +117,7 @@ def _kinds(question: QuestionProfile) -> list[str]:
     if "number" in question.wants:
         kinds.append("share" if asks_for_a_share(text) else "count")
     if "date" in question.wants:
-        kinds.append("date")
+        kinds.append(next((kind for kind, asks in _ASKS_WHEN if asks.search(text)), "date"))
     if asks_for_a_name(text):
         kinds.append("person")
     if _ASKS_GRADE.search(text):
@@ -145,6 +154,9 @@ _FINDERS: dict[str, Finder] = {
     "count": counts,
     "share": shares,
     "date": lambda text: answer_spans("date", text),
+    "year": lambda text: [m.span() for m in YEAR.finditer(text)],
+    "month": lambda text: [m.span() for m in re.finditer(rf"\b{MONTH}(?!\w)", text)],
+    "day": lambda text: [m.span() for m in _DAY.finditer(text)],
     "person": people,
     "grade": lambda text: answer_spans("grade", text),
 }

@@ -147,3 +147,16 @@ def test_what_a_question_asks_is_read_after_an_opening_clause(question, wants, k
     asked = _asked(question)
     assert asked.wants == wants
     assert [r.kind for r in requirements(asked)] == kinds
+
+
+@pytest.mark.parametrize("question, kind, met, unmet", [
+    ("In which year did Ofsted inspect the trust?", "year", "in February 2015", "between 14 and 25 February"),
+    ("On what date was the report published?", "day", "published today (9 January)", "published in 2019"),
+    ("On which dates did the inspection take place?", "day", "Meeting: 17/05/2023", "in March"),
+    ("In which month did Ofsted inspect Sandwell?", "month", "carried out in May", "in 2022"),
+    ("When was the visit?", "date", "in 2022", "last year"),
+])
+def test_a_question_for_a_year_a_month_or_a_day_is_answered_only_by_one(question, kind, met, unmet):
+    (asked,) = requirements(_asked(question))
+    assert asked.kind == kind
+    assert asked.met_by(met, met) and not asked.met_by(unmet, unmet)
