@@ -55,7 +55,10 @@ class Requirement:
 
 # "Who was the director ...?" asks for one person's name; "Who do the plans include?" may be a group, and
 # "Who presented ...?" is answered by a role.
-_ONE_PERSON = re.compile(r"^\s*who\s+(?:is|was)\b(?!\s+\w+ing\b)|\bname\s+of\b|\bwhat\s+is\s+the\s+name\b", re.I)
+# "Who chairs the board?" names the person holding a post, as "Who is the chair?" does; so do "the names of".
+_ONE_PERSON = re.compile(
+    r"^\s*who\s+(?:(?:is|was)\b(?!\s+\w+ing\b)|(?:chairs|chaired|leads|led|heads|headed|took\s+over|succeeded)\b)"
+    r"|\bnames?\s+of\b|\bwhat\s+is\s+the\s+name\b", re.I)
 # "Which minister made the statement?" asks for the person holding a role, as "Who was the minister?" does.
 _PERSON_NOUNS = (r"director|minister|inspector|executive|chair|chairman|chairwoman|leader|councillor|commissioner|"
                  r"officer|manager|head|secretary|mayor|spokesperson|spokesman|spokeswoman|member")

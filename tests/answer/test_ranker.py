@@ -157,6 +157,11 @@ def test_a_count_is_a_number_that_is_no_year_and_no_day_of_a_date(text, quantiti
     ("What is the name of the lead inspector?", True),
     ("Who do early help plans appropriately include?", False),  # a group may answer
     ("Who are children allocated to after the MASH?", False),
+    # Who holds a post, asked with its verb; the names of something.
+    ("Who chairs the Improvement and Assurance Board?", True),
+    ("Who took over as head of children's services after the director resigned?", True),
+    ("What are the names of the two children's centres judged inadequate?", True),
+    ("Who presented the report to the committee?", False),  # a role may answer
 ])
 def test_only_a_question_for_one_persons_name_needs_a_name_in_the_answer(question, named):
     assert asks_for_a_name(question) is named
