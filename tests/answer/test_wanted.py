@@ -160,3 +160,18 @@ def test_a_question_for_a_year_a_month_or_a_day_is_answered_only_by_one(question
     (asked,) = requirements(_asked(question))
     assert asked.kind == kind
     assert asked.met_by(met, met) and not asked.met_by(unmet, unmet)
+
+
+@pytest.mark.parametrize("question, sentence, met", [
+    # A number of weeks or years counts time, not the children or social workers asked about.
+    ("How many children were in the council's care?", "Inspectors visited for three weeks in November.", False),
+    ("How many social workers left the trust?", "It came two years after the lowest rating.", False),
+    ("How many recommendations did Ofsted make?", "Following a three-week long inspection, the report ...", False),
+    ("How many children were exploited?", "It revealed exploitation of up to 1,400 children.", True),
+    # A question about time is answered by one.
+    ("How long did the inspection last?", "Following a three-week long inspection, the report ...", True),
+    ("How many years had the service been inadequate?", "It had been inadequate for seven years.", True),
+])
+def test_a_question_counting_things_is_not_answered_by_a_length_of_time(question, sentence, met):
+    (asked,) = requirements(_asked(question))
+    assert asked.met_by(sentence, sentence) is met
