@@ -35,8 +35,8 @@ Finder = Callable[[str], list[tuple[int, int]]]
 
 @dataclass(frozen=True)
 class Requirement:
-    kind: str  # what the answer must hold: a date (or its year, month or day), a count (of things, not time), a share,
-    # a person, a grade
+    kind: str  # what the answer must hold: a date (or its year, month or day), a count (of things, not time), a place
+    # in a series, a share, a person, a grade
     find: Finder
     # Weighted terms of what is asked about: the grade of "adoption", a person who is "head" of something.
     topic: tuple[tuple[str, float], ...] = ()
@@ -99,6 +99,10 @@ def shares(text: str) -> list[tuple[int, int]]:
 
 # A day of a date, as words or figures: "20 and 21 February", "January 9", "2025-05-15", "17/05/2023".
 _DAY = re.compile(rf"{_DAYS.pattern}|\b{MONTH}\s+\d{{1,2}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b")
+# "Which number visit was it?" asks for its place in a series: "the sixth", "5th".
+_ASKS_ORDINAL = re.compile(r"\b(?:which|what)\s+number\s+(?!of\b)\w+", re.I)
+_ORDINAL = re.compile(r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
+                      r"\d+(?:st|nd|rd|th))\b", re.I)
 # "How many children ...?" is not answered by "three weeks": a number of days, weeks, months or years counts time,
 # which only a question about time ("How long ...?", "How many years ...?") asks for.
 _ASKS_TIME = re.compile(r"\bhow\s+(?:long|old|often)\b|\bhow\s+many\s+(?:\w+\s+)?(?:days?|weeks?|months?|years?|hours?|times)\b", re.I)
@@ -122,7 +126,9 @@ def counts(text: str) -> list[tuple[int, int]]:
 def _kinds(question: QuestionProfile) -> list[str]:
     text = asking_clause(question.text)
     kinds = []
-    if "number" in question.wants:
+    if _ASKS_ORDINAL.search(text):
+        kinds.append("ordinal")
+    elif "number" in question.wants:
         kinds.append("share" if asks_for_a_share(text) else "count" if _ASKS_TIME.search(text) else "things")
     if "date" in question.wants:
         kinds.append(next((kind for kind, asks in _ASKS_WHEN if asks.search(text)), "date"))
@@ -160,6 +166,7 @@ def _graded_topic(question: QuestionProfile) -> tuple[tuple[str, float], ...]:
 
 _FINDERS: dict[str, Finder] = {
     "count": counts,
+    "ordinal": lambda text: [m.span() for m in _ORDINAL.finditer(text)],
     "things": lambda text: [(s, e) for s, e in counts(text) if not _DURATION.match(text, e)],
     "share": shares,
     "date": lambda text: answer_spans("date", text),

@@ -175,3 +175,13 @@ def test_a_question_for_a_year_a_month_or_a_day_is_answered_only_by_one(question
 def test_a_question_counting_things_is_not_answered_by_a_length_of_time(question, sentence, met):
     (asked,) = requirements(_asked(question))
     assert asked.met_by(sentence, sentence) is met
+
+
+@pytest.mark.parametrize("question, sentence, met", [
+    ("Which number monitoring visit was the one in February 2019?", "It was their sixth and final visit.", True),
+    ("Which number monitoring visit was the one in February 2019?", "Its most recent monitoring visit took place on 19 and 20 February 2019.", False),
+    ("What number visit was that?", "the 5th monitoring visit", True),
+])
+def test_which_number_asks_for_a_place_in_a_series(question, sentence, met):
+    (asked,) = requirements(_asked(question))
+    assert asked.kind == "ordinal" and asked.met_by(sentence, sentence) is met
