@@ -171,6 +171,8 @@ class Assistant:
                 standalone, retrieved, self.generator, self.extractive,
                 self.store.document_texts({p.chunk.doc_id for p in retrieved}, documents),
             )
+        if retrieved and self.settings.retrieval.rerank:
+            retrieved = self.extractive.reranked(standalone, retrieved)
         finished = time.perf_counter()
         timings = {
             "retrieve": (answer_started - retrieve_started) * 1000,

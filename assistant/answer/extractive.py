@@ -2,6 +2,7 @@
 or nothing when even the best is unlikely (the reports do not answer). Offline and deterministic."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -21,6 +22,9 @@ from assistant.index.embed import Embedder
 from assistant.ingest.describe import report_authorities
 from assistant.text.findings import classify
 from assistant.text.patterns import UNKNOWN
+
+# Rankings kept for the passage rerank after answering: a question's, and a few asked at the same time in the app.
+_REMEMBERED_RANKINGS = 8
 
 # The sentences stored inside these chunks, with their vectors (the sentence index, filled at ingest).
 SentenceSource = Callable[[Sequence[Chunk]], list[tuple[StoredSentence, np.ndarray]]]
@@ -68,6 +72,9 @@ class ExtractiveGenerator:
         self.idf = idf
         self.ranker_path = ranker_path
         self.settings = settings
+        # The last few questions' rankings: answering and the passage rerank read the same one.
+        self._rankings: dict[tuple[str, tuple[str, ...]], tuple[list[Candidate], Ranking]] = {}
+        self._rankings_lock = threading.Lock()
 
     @cached_property
     def ranker(self) -> SentenceRanker:
@@ -137,9 +144,33 @@ class ExtractiveGenerator:
         return compose(ranking.sentences, self.threshold, self.settings, form, asked.authorities,
                        asked_finding(asked.text), answering)
 
+    def ranking_for(self, question: str, passages: Sequence[Passage]) -> tuple[list[Candidate], Ranking]:
+        """The passages' candidate sentences (read once: each part of a two-part question ranks the same ones) and
+        their ranking for `question`, remembered for the last few questions."""
+        key = (question, tuple(p.chunk.id for p in passages))
+        with self._rankings_lock:
+            found = self._rankings.get(key)
+        if found is None:
+            candidates = self.candidates(passages)
+            found = (candidates, self.rank_candidates(question, candidates))
+            with self._rankings_lock:
+                self._rankings[key] = found
+                while len(self._rankings) > _REMEMBERED_RANKINGS:
+                    self._rankings.pop(next(iter(self._rankings)))
+        return found
+
+    def reranked(self, question: str, passages: Sequence[Passage]) -> list[Passage]:
+        """The passages by the ranker's probability for their best sentence (a sentence counts for the best-ranked
+        passage holding it), retrieval's order breaking ties; each passage's score is that probability."""
+        _, ranking = self.ranking_for(question, passages)
+        best: dict[int, float] = {}
+        for r in ranking.sentences:  # best first
+            best.setdefault(r.passage, r.probability)
+        order = sorted(range(1, len(passages) + 1), key=lambda i: (-best.get(i, 0.0), i))
+        return [Passage(passages[i - 1].chunk, round(best.get(i, 0.0), 6), rank) for rank, i in enumerate(order, 1)]
+
     def generate(self, question: str, passages: Sequence[Passage]) -> list[DraftSentence]:
-        candidates = self.candidates(passages)  # read once: each part of a two-part question ranks the same ones
-        ranking = self.rank_candidates(question, candidates)
+        candidates, ranking = self.ranking_for(question, passages)
         chosen = self.choose(ranking, candidates)
         passage_texts = [p.chunk.text for p in passages]
         if self.settings.require_wanted:

@@ -61,6 +61,10 @@ class RetrievalSettings(BaseModel):
         3, ge=0, le=100, description="an identifier of the question (DURDOC287, CAMHS) held by at most this many passages "
         "puts them first"
     )
+    rerank: bool = Field(
+        True, description="list the retrieved passages by the sentence ranker's probability for their best sentence (the "
+        "passage the answer rests on first), not by the fused retrieval score"
+    )
 
 
 class BriefSettings(BaseModel):

@@ -230,10 +230,13 @@ def passage_sentences(passage_text: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def reference(answers):
-    """The extractive answer to the Wirral question; retrieval does not depend on the generator, so the fakes
-    see the same numbered passages."""
-    answer = answers["wirral-conferences"]
+def reference(ingested, shared_embedder):
+    """The extractive answer to the Wirral question with its passages in retrieval's order, the order the chat model
+    sees them numbered in (the Answer lists them by the ranker afterwards); retrieval does not depend on the
+    generator, so the fakes see the same numbered passages."""
+    fused = ingested.settings.retrieval.model_copy(update={"rerank": False})
+    helper = Assistant(ingested.settings.model_copy(update={"retrieval": fused}), embedder=shared_embedder)
+    answer = helper.ask(WIRRAL_CONFERENCES)
     assert not answer.abstained and len(answer.retrieved) >= 2
     return answer
 

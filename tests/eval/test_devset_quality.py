@@ -9,15 +9,15 @@ from tests.conftest import DEVSET
 
 
 # metric -> floor (measured held-out figure - 0.05); "max" rows are ceilings (measured + 0.05).
-# Measured 2026-12-07 with the ranker trained on data 863c9af4fdd8 (`assistant eval --devset --baseline langchain`):
-# answer accuracy 0.714, abstention on unanswerable 0.667, citation precision 0.600, citation recall 0.846,
-# hit@5 0.929, false abstention 0.071 (after the named-person and share checks and two-part questions).
+# Measured 2026-12-07 with the ranker trained on data 49255c692649 (`assistant eval --devset --baseline langchain`):
+# answer accuracy 0.738, abstention on unanswerable 0.667, citation precision 0.569, citation recall 0.897,
+# hit@5 0.952 (passages listed by the ranker), false abstention 0.071.
 FLOORS = {
-    "answer_accuracy": ("min", 0.66),
+    "answer_accuracy": ("min", 0.68),
     "abstention_unanswerable": ("min", 0.61),
-    "citation_precision": ("min", 0.55),
-    "citation_recall": ("min", 0.79),
-    "hit@5": ("min", 0.87),
+    "citation_precision": ("min", 0.51),
+    "citation_recall": ("min", 0.84),
+    "hit@5": ("min", 0.90),
     "false_abstention": ("max", 0.12),
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.core.errors import InputError
+from assistant.pipeline import Assistant
 from assistant.retrieval.hybrid import FILTER_KEYS, MODES, parse_filters, retrieve, scope
 from tests.support.answer_contract import (
     MASH,
@@ -226,3 +227,19 @@ def test_the_streamed_keyword_index_scores_as_bm25s_does_from_token_lists(ingest
         expected = theirs.get_scores(terms) if terms else np.zeros(len(chunks))
         np.testing.assert_allclose(ours.scores(query), expected, rtol=1e-6)
     assert ours.search("Warrington judgement 2009", 3)[0][1] > 0
+
+
+def test_the_passages_are_listed_by_the_ranker_with_the_one_the_answer_rests_on_first(ingested):
+    # Fused retrieval ranks this answer's passage seventh; the sentence ranker's probability lists it first.
+    question = "What was Warrington's child protection provision judged to be in 2009?"
+    answer = ingested.ask(question)
+    assert not answer.abstained, answer.answer
+    check_contract(answer.to_dict(), ingested)  # ranks 1..n, scores best first
+    assert answer.retrieved[0].chunk.id == answer.citations[0].chunk_id
+    fused_settings = ingested.settings.retrieval.model_copy(update={"rerank": False})
+    fused = Assistant(ingested.settings.model_copy(update={"retrieval": fused_settings}), embedder=ingested.embedder)
+    plain = fused.ask(question)
+    assert [p.chunk.id for p in plain.retrieved].index(answer.citations[0].chunk_id) > 0
+    # The same passages either way, and the same answer: the rerank orders what retrieval found, nothing more.
+    assert {p.chunk.id for p in plain.retrieved} == {p.chunk.id for p in answer.retrieved}
+    assert plain.answer == answer.answer
