@@ -127,7 +127,7 @@ class Settings(BaseSettings):
         "sentences' mean (part of the index identity)",
     )
     max_file_mb: float = Field(50.0, gt=0, description="larger files are refused at ingest")
-    top_k: int = Field(8, ge=1, le=100, description="passages an answer returns as retrieved evidence")
+    top_k: int = Field(12, ge=1, le=100, description="passages an answer returns as retrieved evidence")
     candidates: int = Field(40, ge=1, le=1000, description="passages each search (dense, keyword) brings to the fusion")
     llm_base_url: str | None = Field(None, description="an OpenAI-compatible server for generated answers")
     llm_model: str | None = Field(None, description="the chat model there; unset: extractive answers only")

@@ -9,16 +9,16 @@ from tests.conftest import DEVSET
 
 
 # metric -> floor (measured held-out figure - 0.05); "max" rows are ceilings (measured + 0.05).
-# Measured 2026-12-07 with the ranker trained on data 49255c692649 (`assistant eval --devset --baseline langchain`):
-# answer accuracy 0.738, abstention on unanswerable 0.667, citation precision 0.569, citation recall 0.897,
-# hit@5 0.952 (passages listed by the ranker), false abstention 0.071.
+# Measured 2026-12-07 with the ranker trained on data 924adc6aae44 at k=12 (`assistant eval --devset --baseline
+# langchain`): answer accuracy 0.762, abstention on unanswerable 0.667, citation precision 0.600, citation recall
+# 0.878, hit@5 0.976 (passages listed by the ranker), false abstention 0.024.
 FLOORS = {
-    "answer_accuracy": ("min", 0.68),
+    "answer_accuracy": ("min", 0.71),
     "abstention_unanswerable": ("min", 0.61),
-    "citation_precision": ("min", 0.51),
-    "citation_recall": ("min", 0.84),
-    "hit@5": ("min", 0.90),
-    "false_abstention": ("max", 0.12),
+    "citation_precision": ("min", 0.55),
+    "citation_recall": ("min", 0.82),
+    "hit@5": ("min", 0.92),
+    "false_abstention": ("max", 0.08),
 }
 
 
