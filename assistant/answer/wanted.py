@@ -28,7 +28,7 @@ from assistant.answer.people import people
 from assistant.answer.profile import QuestionProfile, answer_spans, asking_clause, profile
 from assistant.answer.route import question_parts
 from assistant.text import content_terms
-from assistant.text.patterns import MONTH, YEAR
+from assistant.text.patterns import GRADE, MONTH, SCOTTISH_GRADE, YEAR
 
 Finder = Callable[[str], list[tuple[int, int]]]
 
@@ -99,6 +99,19 @@ def shares(text: str) -> list[tuple[int, int]]:
 
 # A day of a date, as words or figures: "20 and 21 February", "January 9", "2025-05-15", "17/05/2023".
 _DAY = re.compile(rf"{_DAYS.pattern}|\b{MONTH}\s+\d{{1,2}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b")
+# A grade word answers "What grade ...?" where a report gives it as one: quoted ("'Good'"), capitalised within the
+# sentence or after a dash ("leaders - Outstanding"), or after a word that awards it ("judged to be good", "rated as
+# outstanding"). Bare, the same words describe ("a good service", "were effective at keeping children safe").
+_GRADE_WORD = rf"(?:{GRADE}|{SCOTTISH_GRADE})"
+_GIVEN_GRADE = re.compile(
+    rf"['\u2018\u201c\"]\s*(?P<quoted>{_GRADE_WORD})\s*['\u2019\u201d\"]"
+    rf"|(?<=[\w,;:\u2013-] )(?P<capital>(?-i:Outstanding|Good|Requires? [Ii]mprovement(?: [Tt]o [Bb]e [Gg]ood)?|Inadequate|"
+    rf"Effective|Excellent|Very [Gg]ood|Adequate|Weak|Unsatisfactory))\b"
+    rf"|\b(?:rated|judged|graded|grading|rating|judge?ment|grade|found|remains?|remained|retain(?:ed|s|ing)?|"
+    rf"receiv(?:ed|es|ing)|achiev(?:ed|es|ing)|awarded|given|overall)\s+(?:(?:to\s+be|as|an?|its|overall|now|still|"
+    rf"once\s+again|again)\s+){{0,3}}(?P<awarded>{_GRADE_WORD})\b",
+    re.I,
+)
 # "Which number visit was it?" asks for its place in a series: "the sixth", "5th".
 _ASKS_ORDINAL = re.compile(r"\b(?:which|what)\s+number\s+(?!of\b)\w+", re.I)
 _ORDINAL = re.compile(r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
@@ -174,7 +187,7 @@ _FINDERS: dict[str, Finder] = {
     "month": lambda text: [m.span() for m in re.finditer(rf"\b{MONTH}(?!\w)", text)],
     "day": lambda text: [m.span() for m in _DAY.finditer(text)],
     "person": people,
-    "grade": lambda text: answer_spans("grade", text),
+    "grade": lambda text: [next(m.span(g) for g in ("quoted", "capital", "awarded") if m.group(g)) for m in _GIVEN_GRADE.finditer(text)],
 }
 
 # Share of a topic's weight the passage must hold: "experiences of care leavers" is spoken of when "care leavers" is.

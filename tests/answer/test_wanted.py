@@ -185,3 +185,17 @@ def test_a_question_counting_things_is_not_answered_by_a_length_of_time(question
 def test_which_number_asks_for_a_place_in_a_series(question, sentence, met):
     (asked,) = requirements(_asked(question))
     assert asked.kind == "ordinal" and asked.met_by(sentence, sentence) is met
+
+
+@pytest.mark.parametrize("sentence, met", [
+    ("The inspection report has graded the services as \u2018Good\u2019.", True),
+    ("The experiences and progress of children who need help and protection - Good", True),
+    ("Services were judged to be good overall.", True),
+    ("South Tees has received an overall rating of 'Good'.", True),
+    # The same words describing, not grading.
+    ("Information sharing and decision making were effective at keeping children safe.", False),
+    ("Kent County Council is delivering a good service to children and families.", False),
+])
+def test_a_grade_answers_only_where_the_report_gives_it_as_one(sentence, met):
+    (asked,) = requirements(_asked("What grade did the joint inspection give?"))
+    assert asked.met_by(sentence, sentence) is met
