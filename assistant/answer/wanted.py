@@ -100,16 +100,18 @@ def shares(text: str) -> list[tuple[int, int]]:
 # A day of a date, as words or figures: "20 and 21 February", "January 9", "2025-05-15", "17/05/2023".
 _DAY = re.compile(rf"{_DAYS.pattern}|\b{MONTH}\s+\d{{1,2}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b")
 # A grade word answers "What grade ...?" where a report gives it as one: quoted ("'Good'"), capitalised within the
-# sentence or after a dash ("leaders - Outstanding"), or after a word that awards it ("judged to be good", "rated as
-# outstanding"). Bare, the same words describe ("a good service", "were effective at keeping children safe").
+# sentence or after a dash ("leaders - Outstanding"), or after a word that awards it ("rated the council good", "judged
+# to be good", "as outstanding"). Bare, the same words describe ("a good service", "were effective at keeping children
+# safe").
 _GRADE_WORD = rf"(?:{GRADE}|{SCOTTISH_GRADE})"
 _GIVEN_GRADE = re.compile(
     rf"['\u2018\u201c\"]\s*(?P<quoted>{_GRADE_WORD})\s*['\u2019\u201d\"]"
     rf"|(?<=[\w,;:\u2013-] )(?P<capital>(?-i:Outstanding|Good|Requires? [Ii]mprovement(?: [Tt]o [Bb]e [Gg]ood)?|Inadequate|"
     rf"Effective|Excellent|Very [Gg]ood|Adequate|Weak|Unsatisfactory))\b"
-    rf"|\b(?:rated|judged|graded|grading|rating|judge?ment|grade|found|remains?|remained|retain(?:ed|s|ing)?|"
-    rf"receiv(?:ed|es|ing)|achiev(?:ed|es|ing)|awarded|given|overall)\s+(?:(?:to\s+be|as|an?|its|overall|now|still|"
-    rf"once\s+again|again)\s+){{0,3}}(?P<awarded>{_GRADE_WORD})\b",
+    rf"|\b(?:rated|judged|graded|grading|rating|judge?ment|grade|awarded|given)\s+(?:[\w'\u2019-]+\s+){{0,4}}?"
+    rf"(?P<awarded>{_GRADE_WORD})\b"
+    rf"|\b(?:as|be|found|remains?|remained|retain(?:ed|s|ing)?|receiv(?:ed|es|ing)|achiev(?:ed|es|ing)|overall)\s+"
+    rf"(?:(?:to\s+be|an?|its|overall|now|still|once\s+again|again)\s+){{0,3}}(?P<kept>{_GRADE_WORD})\b",
     re.I,
 )
 # "Which number visit was it?" asks for its place in a series: "the sixth", "5th".
@@ -126,6 +128,12 @@ _NOT_QUANTITIES = re.compile(
     r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b|\b0\d{2,4}(?:[ -]?\d{3,4}){1,3}\b"
     r"|\b(?:item|issue|no\.|section|paragraph|page|appendix|annex|chapter|part|clause|indicator|tel\.?|telephone)\s*\d[\d.]*",
     re.I)
+
+
+def given_grades(text: str) -> list[tuple[int, int]]:
+    """Where `text` gives a grade as one (the grade word's span)."""
+    return [next(m.span(g) for g in ("quoted", "capital", "awarded", "kept") if m.group(g))
+            for m in _GIVEN_GRADE.finditer(text)]
 
 
 def counts(text: str) -> list[tuple[int, int]]:
@@ -187,7 +195,7 @@ _FINDERS: dict[str, Finder] = {
     "month": lambda text: [m.span() for m in re.finditer(rf"\b{MONTH}(?!\w)", text)],
     "day": lambda text: [m.span() for m in _DAY.finditer(text)],
     "person": people,
-    "grade": lambda text: [next(m.span(g) for g in ("quoted", "capital", "awarded") if m.group(g)) for m in _GIVEN_GRADE.finditer(text)],
+    "grade": given_grades,
 }
 
 # Share of a topic's weight the passage must hold: "experiences of care leavers" is spoken of when "care leavers" is.
