@@ -99,19 +99,21 @@ def shares(text: str) -> list[tuple[int, int]]:
 
 # A day of a date, as words or figures: "20 and 21 February", "January 9", "2025-05-15", "17/05/2023".
 _DAY = re.compile(rf"{_DAYS.pattern}|\b{MONTH}\s+\d{{1,2}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b")
-# A grade word answers "What grade ...?" where a report gives it as one: quoted ("'Good'"), capitalised within the
-# sentence or after a dash ("leaders - Outstanding"), or after a word that awards it ("rated the council good", "judged
-# to be good", "as outstanding"). Bare, the same words describe ("a good service", "were effective at keeping children
-# safe").
+# A grade word answers "What grade ...?" where a report gives it as one: quoted ("'Good'"), naming a judgement ("the
+# inadequate judgment"), capitalised within the sentence or after a dash ("leaders - Outstanding"), or after a word
+# that awards it ("rated the council good", "judged to be good", "as outstanding"), or ending a clause after "was"
+# ("it was inadequate."). Bare, the same words describe ("a good service", "were effective at keeping children safe").
 _GRADE_WORD = rf"(?:{GRADE}|{SCOTTISH_GRADE})"
 _GIVEN_GRADE = re.compile(
-    rf"['\u2018\u201c\"]\s*(?P<quoted>{_GRADE_WORD})\s*['\u2019\u201d\"]"
+    rf"['\u2018\u201c\"]\s*(?P<quoted>{_GRADE_WORD})\s*[.,;:!]?\s*['\u2019\u201d\"]"
+    rf"|\b(?P<named>{_GRADE_WORD})\s+(?:judge?ments?|ratings?|grades?|gradings?)\b"
     rf"|(?<=[\w,;:\u2013-] )(?P<capital>(?-i:Outstanding|Good|Requires? [Ii]mprovement(?: [Tt]o [Bb]e [Gg]ood)?|Inadequate|"
     rf"Effective|Excellent|Very [Gg]ood|Adequate|Weak|Unsatisfactory))\b"
     rf"|\b(?:rated|judged|graded|grading|rating|judge?ment|grade|awarded|given)\s+(?:[\w'\u2019-]+\s+){{0,4}}?"
     rf"(?P<awarded>{_GRADE_WORD})\b"
     rf"|\b(?:as|be|found|remains?|remained|retain(?:ed|s|ing)?|receiv(?:ed|es|ing)|achiev(?:ed|es|ing)|overall)\s+"
-    rf"(?:(?:to\s+be|an?|its|overall|now|still|once\s+again|again)\s+){{0,3}}(?P<kept>{_GRADE_WORD})\b",
+    rf"(?:(?:to\s+be|an?|its|overall|now|still|once\s+again|again)\s+){{0,3}}(?P<kept>{_GRADE_WORD})\b"
+    rf"|\b(?:is|was|were|are|been)\s+(?P<ending>{_GRADE_WORD})(?=\s*[.,;:!?)'\"\u2019\u201d]|\s*$)",
     re.I,
 )
 # "Which number visit was it?" asks for its place in a series: "the sixth", "5th".
@@ -132,8 +134,7 @@ _NOT_QUANTITIES = re.compile(
 
 def given_grades(text: str) -> list[tuple[int, int]]:
     """Where `text` gives a grade as one (the grade word's span)."""
-    return [next(m.span(g) for g in ("quoted", "capital", "awarded", "kept") if m.group(g))
-            for m in _GIVEN_GRADE.finditer(text)]
+    return [next(m.span(g) for g in _GIVEN_GRADE.groupindex if m.group(g)) for m in _GIVEN_GRADE.finditer(text)]
 
 
 def counts(text: str) -> list[tuple[int, int]]:

@@ -199,3 +199,14 @@ def test_which_number_asks_for_a_place_in_a_series(question, sentence, met):
 def test_a_grade_answers_only_where_the_report_gives_it_as_one(sentence, met):
     (asked,) = requirements(_asked("What grade did the joint inspection give?"))
     assert asked.met_by(sentence, sentence) is met
+
+
+@pytest.mark.parametrize("sentence", [
+    "The shock judgement in 2009 that local provision was \u201cinadequate.\u201d",  # quoted, the full stop inside
+    "Following the inadequate judgment in 2009 the council made a substantial commitment.",  # naming the judgement
+    "The judgement for the experiences of children was that it was inadequate.",  # ending the clause after "was"
+    "Ofsted judged the council's services for children as good.",
+])
+def test_a_grade_given_inside_quotes_before_a_judgement_or_ending_a_clause_still_answers(sentence):
+    (asked,) = requirements(_asked("What judgement did the council receive?"))
+    assert asked.met_by(sentence, sentence)
