@@ -35,8 +35,8 @@ Finder = Callable[[str], list[tuple[int, int]]]
 
 @dataclass(frozen=True)
 class Requirement:
-    kind: str  # what the answer must hold: a date (or its year, month or day), a count (of things, not time), a place
-    # in a series, a share, a person, a grade
+    kind: str  # what the answer must hold: a date (or its year, month or day), a count of things, a quantity (of time
+    # too: "How long ...?"), a place in a series, a share, a person, a grade
     find: Finder
     # Weighted terms of what is asked about: the grade of "adoption", a person who is "head" of something.
     topic: tuple[tuple[str, float], ...] = ()
@@ -97,6 +97,7 @@ def shares(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _SHARE.finditer(text)]
 
 
+_MONTH = re.compile(rf"\b{MONTH}(?!\w)")  # "may" the verb is no month
 # A day of a date, as words or figures: "20 and 21 February", "January 9", "2025-05-15", "17/05/2023".
 _DAY = re.compile(rf"{_DAYS.pattern}|\b{MONTH}\s+\d{{1,2}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b")
 # A grade word answers "What grade ...?" where a report gives it as one: quoted ("'Good'"), naming a judgement ("the
@@ -122,7 +123,8 @@ _ORDINAL = re.compile(r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eight
                       r"\d+(?:st|nd|rd|th))\b", re.I)
 # "How many children ...?" is not answered by "three weeks": a number of days, weeks, months or years counts time,
 # which only a question about time ("How long ...?", "How many years ...?") asks for.
-_ASKS_TIME = re.compile(r"\bhow\s+(?:long|old|often)\b|\bhow\s+many\s+(?:\w+\s+)?(?:days?|weeks?|months?|years?|hours?|times)\b", re.I)
+_ASKS_TIME = re.compile(
+    r"\bhow\s+(?:long|old|often)\b|\bhow\s+many\s+(?:\w+\s+)?(?:days?|weeks?|months?|years?|hours?|times)\b", re.I)
 _DURATION = re.compile(r"[\s-]*(?:days?|weeks?|months?|years?|hours?)\b", re.I)
 # Digits that count nothing: a date in figures ("17/05/2023"), a telephone number ("0300 7900 126", a group with
 # a leading zero and the groups after it) and the number of a labelled part ("Item 10", "Issue 64", "Part 8").
@@ -138,8 +140,8 @@ def given_grades(text: str) -> list[tuple[int, int]]:
 
 
 def counts(text: str) -> list[tuple[int, int]]:
-    """Where `text` states a quantity: its number spans without years, the days of dates, dates in figures and
-    telephone numbers."""
+    """Where `text` states a quantity: its number spans without years, the days of dates, dates in figures,
+    telephone numbers and the numbers of labelled parts."""
     dated = [m.span() for pattern in (YEAR, _DAYS, _NOT_QUANTITIES) for m in pattern.finditer(text)]
     spans = [(s, s + len(text[s:e].rstrip())) for s, e in answer_spans("number", text)]
     return [(s, e) for s, e in spans if not any(a <= s and e <= b for a, b in dated)]
@@ -151,7 +153,7 @@ def _kinds(question: QuestionProfile) -> list[str]:
     if _ASKS_ORDINAL.search(text):
         kinds.append("ordinal")
     elif "number" in question.wants:
-        kinds.append("share" if asks_for_a_share(text) else "count" if _ASKS_TIME.search(text) else "things")
+        kinds.append("share" if asks_for_a_share(text) else "quantity" if _ASKS_TIME.search(text) else "count")
     if "date" in question.wants:
         kinds.append(next((kind for kind, asks in _ASKS_WHEN if asks.search(text)), "date"))
     if asks_for_a_name(text):
@@ -187,13 +189,13 @@ def _graded_topic(question: QuestionProfile) -> tuple[tuple[str, float], ...]:
 
 
 _FINDERS: dict[str, Finder] = {
-    "count": counts,
+    "quantity": counts,
+    "count": lambda text: [(s, e) for s, e in counts(text) if not _DURATION.match(text, e)],
     "ordinal": lambda text: [m.span() for m in _ORDINAL.finditer(text)],
-    "things": lambda text: [(s, e) for s, e in counts(text) if not _DURATION.match(text, e)],
     "share": shares,
     "date": lambda text: answer_spans("date", text),
     "year": lambda text: [m.span() for m in YEAR.finditer(text)],
-    "month": lambda text: [m.span() for m in re.finditer(rf"\b{MONTH}(?!\w)", text)],
+    "month": lambda text: [m.span() for m in _MONTH.finditer(text)],
     "day": lambda text: [m.span() for m in _DAY.finditer(text)],
     "person": people,
     "grade": given_grades,

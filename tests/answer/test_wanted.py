@@ -179,7 +179,8 @@ def test_a_question_counting_things_is_not_answered_by_a_length_of_time(question
 
 @pytest.mark.parametrize("question, sentence, met", [
     ("Which number monitoring visit was the one in February 2019?", "It was their sixth and final visit.", True),
-    ("Which number monitoring visit was the one in February 2019?", "Its most recent monitoring visit took place on 19 and 20 February 2019.", False),
+    ("Which number monitoring visit was the one in February 2019?",
+     "Its most recent monitoring visit took place on 19 and 20 February 2019.", False),
     ("What number visit was that?", "the 5th monitoring visit", True),
 ])
 def test_which_number_asks_for_a_place_in_a_series(question, sentence, met):
