@@ -15,7 +15,7 @@ from assistant.answer.features import Candidate, authorities_named, feature_matr
 from assistant.answer.profile import QuestionProfile, answer_spans, profile
 from assistant.answer.ranker import SentenceRanker
 from assistant.answer.route import asked_finding, asks_about_a_report, coordinated_parts, question_parts, route
-from assistant.answer.wanted import meets, requirements
+from assistant.answer.wanted import Requirement, held, requirements
 from assistant.core.settings import AnswerSettings
 from assistant.core.types import Chunk, Passage, StoredSentence
 from assistant.index.embed import Embedder
@@ -174,7 +174,7 @@ class ExtractiveGenerator:
         chosen = self.choose(ranking, candidates)
         passage_texts = [p.chunk.text for p in passages]
         if self.settings.require_wanted:
-            chosen = holding_wanted(ranking.question, ranking.sentences, chosen, self.threshold, passage_texts)
+            chosen = holding_wanted(ranking.question, ranking.sentences, chosen, passage_texts)
         labels = report_labels(chosen, [p.chunk.metadata for p in passages])
         return [
             DraftSentence(r.text, (r.passage,), answer_span(ranking.question.wants, r.text), label)
@@ -232,31 +232,31 @@ def compose(
     return chosen
 
 
-def holds_wanted(question: QuestionProfile, chosen: Sequence[RankedSentence], passages: Sequence[str]) -> bool:
-    """Whether the chosen sentences hold what the question's form asks for (answer/wanted.py), each read with the
-    text of the retrieved passage it stands in (`passages`, in rank order)."""
-    return meets(question, [(r.text, passages[r.passage - 1]) for r in chosen])
+def holds_wanted(asked: Sequence[Requirement], chosen: Sequence[RankedSentence], passages: Sequence[str]) -> bool:
+    """Whether the chosen sentences hold what the question's form asks for (`asked`: answer/wanted.py), each read with
+    the text of the retrieved passage it stands in (`passages`, in rank order)."""
+    return held(asked, [(r.text, passages[r.passage - 1]) for r in chosen])
 
 
 def holding_wanted(
-    question: QuestionProfile, ranked: Sequence[RankedSentence], chosen: Sequence[RankedSentence], threshold: float,
-    passages: Sequence[str],
+    question: QuestionProfile, ranked: Sequence[RankedSentence], chosen: Sequence[RankedSentence], passages: Sequence[str],
 ) -> list[RankedSentence]:
     """The chosen sentences when they hold what the question's form asks for; none when they do not (the question
     asks for a name, date, figure or grade that none holds), except that a question for the holder of a role,
-    once its best sentence passes the threshold, is answered by the best-ranked sentence of that sentence's report
+    once its best sentence passes the threshold (`chosen` is not empty), is answered by the best-ranked sentence of that sentence's report
     naming a person beside that role (another report may be of another year and another holder). The ranker's
     best sentence on "Who was chief executive of X when ...?" is often about the "when", and the sentence naming
     the chief executive may rank below the threshold; a person beside the role is specific enough to answer, and so
     is a day asked for ("On what date was the report published?": the best sentence is about the report, the
     sentence giving the day ranks lower). Any date, or a grade, is not: answering with the best sentence holding
     one answered more questions the reports do not answer."""
-    if holds_wanted(question, chosen, passages):
+    asked = requirements(question)  # read once: the fallback checks sentence after sentence against it
+    if holds_wanted(asked, chosen, passages):
         return list(chosen)
-    if chosen and any((r.kind == "person" and r.topic) or r.kind == "day" for r in requirements(question)):
+    if chosen and any((r.kind == "person" and r.topic) or r.kind == "day" for r in asked):
         report = chosen[0].candidate.sentence.doc_id
         return next(([r] for r in ranked if r.candidate.sentence.doc_id == report
-                     and holds_wanted(question, [r], passages)), [])
+                     and holds_wanted(asked, [r], passages)), [])
     return []
 
 

@@ -176,7 +176,7 @@ def _outcome(example: Example, probabilities: np.ndarray, threshold: float, sett
                     key=lambda r: -r.probability)
     chosen = [] if example.gated else compose(ranked, threshold, settings, example.form, example.named, example.finding)
     if chosen and settings.require_wanted and example.question is not None:
-        chosen = holding_wanted(example.question, ranked, chosen, threshold, example.passages)
+        chosen = holding_wanted(example.question, ranked, chosen, example.passages)
     if not example.answerable:
         return not chosen
     answer = _plain(" ".join(r.text for r in chosen))

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 from assistant.answer.people import people
 from assistant.answer.profile import QuestionProfile, answer_spans, asking_clause, profile
@@ -225,5 +225,10 @@ def _requirement(kind: str, question: QuestionProfile) -> Requirement:
 def meets(question: QuestionProfile, chosen: Iterable[tuple[str, str]]) -> bool:
     """Whether the chosen sentences, each with the text of the passage it stands in, hold what the question's
     form asks for."""
+    return held(requirements(question), chosen)
+
+
+def held(asked: Sequence[Requirement], chosen: Iterable[tuple[str, str]]) -> bool:
+    """Whether the chosen (sentence, passage) pairs meet every requirement of `asked` (a question's, read once)."""
     chosen = list(chosen)
-    return all(any(req.met_by(sentence, passage) for sentence, passage in chosen) for req in requirements(question))
+    return all(any(req.met_by(sentence, passage) for sentence, passage in chosen) for req in asked)
