@@ -93,7 +93,7 @@ def _parser() -> argparse.ArgumentParser:
                                "(N folds, as `assistant train` splits them): figures not in-sample")
     evaluate.add_argument("--questions", type=Path, default=None, metavar="FILE",
                           help="other questions on the devset's corpus, in its format, instead of its own "
-                               "(eval/devset_more.jsonl: 300 written after the ranker, never trained on)")
+                               "(eval/devset_more.jsonl: 400 written on its texts, never trained on)")
     evaluate.add_argument("--out", type=Path, metavar="ANSWERS.jsonl",
                           help="write the devset answers in the scorer's format (a baseline's beside it)")
     evaluate.add_argument("--ablate", "--set", dest="overrides", action="append", default=[], metavar="KEY[=VALUE]",
