@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Mapping, Sequence
 
@@ -126,6 +126,49 @@ def verify(
             span = proposed.answer_span if text == proposed.text else None
             kept.append(Sentence(text=text, citations=tuple(dict.fromkeys(cited)), answer_span=span, label=proposed.label))
     return tuple(kept), tuple(citations)
+
+
+# Characters, besides white space, that may lie between two cited passages of a report for them to be shown as
+# one: a bullet or a short heading ("Published:") between them does not make two stretches of text.
+JOIN_GAP = 20
+
+
+def joined(
+    sentences_: Sequence[Sentence], citations: Sequence[Citation], document_texts: Mapping[str, str]
+) -> tuple[tuple[Sentence, ...], tuple[Citation, ...]]:
+    """Passages of one report that overlap or follow each other, cited by the same answer, become one citation of
+    the stretch of text they cover: an answer whose sentences run across a chunk boundary cites one passage of the
+    report, not two halves of it. Sentences keep their order; citations are renumbered in order of first use."""
+    stretches: list[list[Citation]] = []
+    for citation in sorted(citations, key=lambda c: (c.doc_id, c.start)):
+        last = stretches[-1] if stretches else None
+        document = document_texts.get(citation.doc_id, "")
+        if (last is not None and last[0].doc_id == citation.doc_id
+                and len(document[max(c.end for c in last) : citation.start].strip()) <= JOIN_GAP):
+            stretches[-1].append(citation)
+        else:
+            stretches.append([citation])
+    stretch_of = {c.n: i for i, stretch in enumerate(stretches) for c in stretch}
+    numbers: dict[int, int] = {}
+    for sentence in sentences_:
+        for n in sentence.citations:
+            numbers.setdefault(stretch_of[n], len(numbers) + 1)
+    merged = sorted(((numbers[i], stretch) for i, stretch in enumerate(stretches) if i in numbers),
+                    key=lambda item: item[0])
+    return (
+        tuple(replace(s, citations=tuple(dict.fromkeys(numbers[stretch_of[n]] for n in s.citations)))
+              for s in sentences_),
+        tuple(_stretch_citation(n, stretch, document_texts[stretch[0].doc_id]) for n, stretch in merged),
+    )
+
+
+def _stretch_citation(n: int, stretch: Sequence[Citation], document: str) -> Citation:
+    first = min(stretch, key=lambda c: c.n)  # the passage first cited gives the quote and the score
+    if len(stretch) == 1:
+        return replace(first, n=n)
+    start, end = stretch[0].start, max(c.end for c in stretch)
+    return replace(first, n=n, chunk_id="+".join(c.chunk_id for c in stretch), start=start, end=end,
+                   text=document[start:end])
 
 
 def _public_metadata(meta: Mapping[str, object], page: int) -> dict[str, object]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from assistant.answer.cite import verify
+from assistant.answer.cite import joined, verify
 from assistant.answer.llm import Generator
 from assistant.core.types import Citation, Passage, Sentence
 
@@ -23,4 +23,4 @@ def respond(
     sentences, citations = verify(proposal, passages, document_texts)
     if not sentences and proposal and generator is not fallback:
         sentences, citations = verify(fallback.generate(question, passages), passages, document_texts)
-    return sentences, citations
+    return joined(sentences, citations, document_texts)

@@ -8,7 +8,8 @@ import jsonschema
 import pytest
 
 from assistant.answer.llm import parse_cited_sentences
-from assistant.answer.cite import SUPPORT_THRESHOLD, DraftSentence, render, support, verify, with_markers
+from assistant.answer.cite import SUPPORT_THRESHOLD, DraftSentence, joined, render, support, verify, with_markers
+from assistant.core.types import Passage
 from assistant.text import sentences, squash
 from tests.support.answer_contract import check_contract
 
@@ -87,6 +88,49 @@ def test_a_passage_that_is_not_verbatim_in_its_report_is_never_cited(case):
     assert verify([DraftSentence(first, (1,))], passages, altered) == ((), ())
     missing = {k: v for k, v in texts.items() if k != doc_id}
     assert verify([DraftSentence(first, (1,))], passages, missing) == ((), ())
+
+
+@pytest.fixture(scope="module")
+def neighbours(ingested):
+    """Three chunks of one real report in text order, the first two touching or overlapping and the third far
+    from the first; with the report's text and a sentence of each chunk."""
+    doc_id = sorted(ingested.documents())[0]
+    chunks = sorted(ingested.store.chunks_by_id(ingested.store.chunk_ids_for(doc_id)), key=lambda c: c.start)
+    text = ingested.document(doc_id).text
+    first, second = chunks[0], chunks[1]
+    assert not text[first.end : second.start].strip()
+    far = next(c for c in chunks[2:] if c.start > second.end + 200)
+
+    def own_sentence(chunk) -> str:  # one that only this chunk holds, so only it supports the sentence
+        others = [c.text for c in (first, second, far) if c is not chunk]
+        return next(squash(chunk.text[s.start : s.end]) for s in sentences(chunk.text)
+                    if len(chunk.text[s.start : s.end].split()) >= 8
+                    and not any(chunk.text[s.start : s.end] in other for other in others))
+
+    passages = [Passage(c, 1.0, rank) for rank, c in enumerate((first, second, far), start=1)]
+    return passages, {doc_id: text}, [own_sentence(c) for c in (first, second, far)]
+
+
+def test_touching_passages_of_a_report_become_one_citation_of_the_text_they_cover(neighbours):
+    passages, texts, (first, second, far) = neighbours
+    draft = [DraftSentence(far, (3,)), DraftSentence(first, (1,)), DraftSentence(second, (2,))]
+    kept, separate = verify(draft, passages, texts)
+    assert len(separate) == 3
+    kept, citations = joined(kept, separate, texts)
+    assert [s.citations for s in kept] == [(1,), (2,), (2,)]
+    stretch = citations[1]
+    (text,) = texts.values()
+    assert (stretch.start, stretch.end) == (passages[0].chunk.start, passages[1].chunk.end)
+    assert stretch.text == text[stretch.start : stretch.end]
+    assert first in squash(stretch.text) and second in squash(stretch.text)
+    assert stretch.chunk_id == f"{passages[0].chunk.id}+{passages[1].chunk.id}"
+    assert citations[0] == separate[0]  # the far passage stays as it was
+
+
+def test_an_answer_citing_one_passage_is_left_as_it_is(neighbours):
+    passages, texts, (first, _, far) = neighbours
+    kept, citations = verify([DraftSentence(first, (1,)), DraftSentence(far, (3,))], passages, texts)
+    assert joined(kept, citations, texts) == (kept, citations)
 
 
 def test_markers_inside_draft_text_are_stripped_and_empty_sentences_skipped(case):

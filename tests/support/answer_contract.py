@@ -168,10 +168,12 @@ def check_contract(data: dict[str, Any], helper) -> None:
         return
 
     assert sentences and citations, "an answer that is not an abstention has cited sentences"
-    # Citations: numbered 1..N in order, one per passage, each verbatim in its report, quote inside its text.
+    # Citations: numbered 1..N in order, one per passage or per stretch of touching passages of a report (their ids
+    # joined by "+", the stretch from the first one's start to the last one's end), each verbatim in its report,
+    # quote inside its text.
     assert [c["n"] for c in citations] == list(range(1, len(citations) + 1))
     assert len({c["chunk_id"] for c in citations}) == len(citations)
-    retrieved_ids = {p["chunk_id"] for p in retrieved}
+    retrieved_by_id = {p["chunk_id"]: p for p in retrieved}
     for c in citations:
         assert c["end"] > c["start"]
         text = document_text(c["doc_id"])
@@ -179,7 +181,10 @@ def check_contract(data: dict[str, Any], helper) -> None:
         assert c["quote"] in c["text"], f"quote of [{c['n']}] is not inside its passage"
         assert c["source"] == documents[c["doc_id"]]["source"]
         assert c["metadata"]["authority"] == documents[c["doc_id"]]["authority"]
-        assert c["chunk_id"] in retrieved_ids, "a cited passage must be one of the retrieved passages"
+        parts = c["chunk_id"].split("+")
+        assert all(part in retrieved_by_id for part in parts), "a cited passage must be one of the retrieved passages"
+        assert c["start"] == min(retrieved_by_id[part]["start"] for part in parts)
+        assert c["end"] == max(retrieved_by_id[part]["end"] for part in parts)
 
     # Sentences: each cites >= 1 existing citation and is supported by every passage it cites.
     numbers = {c["n"] for c in citations}
