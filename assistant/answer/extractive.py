@@ -109,7 +109,8 @@ class ExtractiveGenerator:
         asked = profile(question, self.idf)
         if not candidates:
             return Ranking(asked, (), self.threshold)
-        matrix = feature_matrix(asked, self.embedder.embed_query(question), candidates)
+        vector = self.embedder.embed_query(question)
+        matrix = feature_matrix(asked, vector, candidates, self.ranker.mapped(vector))
         probabilities = self.ranker.probabilities(matrix)
         ranked = sorted(
             (RankedSentence(c, float(p)) for c, p in zip(candidates, probabilities)),

@@ -33,6 +33,7 @@ BASE_FEATURES = (
     "coverage", "coverage_gap", "matched_weight", "window_similarity", "document_best",
     "document_missing", "bigrams", "length", "terminal", "position",
     "authority_match", "authority_mismatch", "names_authority", "wants_unmet",
+    "mapped_similarity", "mapped_gap", "mapped_rank",
 )
 FEATURE_NAMES = BASE_FEATURES + tuple(f"wants_{kind}" for kind in ANSWER_TYPES) + tuple(
     f"meets_{kind}" for kind in ANSWER_TYPES
@@ -47,8 +48,12 @@ def _ranks(values: np.ndarray) -> np.ndarray:
     return 1.0 / ranks
 
 
-def feature_matrix(question: QuestionProfile, question_vector: np.ndarray, candidates: Sequence[Candidate]) -> np.ndarray:
-    """One row of FEATURE_NAMES per candidate. Filled a column at a time, each value computed as a row-by-row loop
+def feature_matrix(
+    question: QuestionProfile, question_vector: np.ndarray, candidates: Sequence[Candidate],
+    mapped_vector: np.ndarray | None = None,
+) -> np.ndarray:
+    """One row of FEATURE_NAMES per candidate; `mapped_vector` is the question's vector moved by the ranker's
+    query map (answer/querymap.py; without one, the vector itself). Filled a column at a time, each value computed as a row-by-row loop
     computed it (the same float32 and float64 operations, math.log1p not np.log1p), so the ranker's
     probabilities do not move."""
     if not candidates:
@@ -81,6 +86,10 @@ def feature_matrix(question: QuestionProfile, question_vector: np.ndarray, candi
     columns["coverage_gap"][:] = coverage - best_coverage
     columns["matched_weight"][:] = [math.log1p(value) for value in matched]
     columns["window_similarity"][:] = window_similarity
+    mapped = vectors @ (question_vector if mapped_vector is None else mapped_vector)
+    columns["mapped_similarity"][:] = mapped
+    columns["mapped_gap"][:] = mapped - mapped.max()
+    columns["mapped_rank"][:] = _ranks(mapped)
     columns["document_best"][:] = [document_best[doc] - best_similarity for doc in documents]
     columns["document_missing"][:] = [1.0 - document_coverage[doc] for doc in documents]
     if question.bigrams:

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answer.features import FEATURE_NAMES
+from assistant.answer.querymap import QueryMap
 from assistant.core.errors import ConfigurationError
 
 DEFAULT_MODEL = Path(__file__).parent / "model" / "ranker.json"
@@ -25,6 +26,14 @@ class SentenceRanker:
     # Below this probability for the best sentence, the reports are taken not to answer (chosen on the tuning split).
     threshold: float
     training_data: str  # sha256 of the labelled rows it was fitted on
+    query_map: QueryMap | None = None  # moves the question's vector for the mapped_* features
+
+    def mapped(self, question_vector: np.ndarray) -> np.ndarray:
+        """The question's vector as the mapped_* features read it. A map fitted on vectors of another size (another
+        embedding model's) cannot move it: it stays as it is, as for a ranker without a map."""
+        if self.query_map is None or self.query_map.down.shape[1] != question_vector.shape[0]:
+            return question_vector
+        return self.query_map.apply(question_vector)
 
     def probabilities(self, matrix: np.ndarray) -> np.ndarray:
         if len(matrix) == 0:
@@ -36,7 +45,8 @@ class SentenceRanker:
         return json.dumps({
             "features": list(self.features), "mean": self.mean.tolist(), "scale": self.scale.tolist(),
             "coef": self.coef.tolist(), "intercept": self.intercept, "threshold": self.threshold,
-            "training_data_sha256": self.training_data, "report": report or {},
+            "training_data_sha256": self.training_data,
+            "query_map": self.query_map.to_dict() if self.query_map else None, "report": report or {},
         }, indent=1)
 
     @classmethod
@@ -48,6 +58,7 @@ class SentenceRanker:
             features=tuple(data["features"]), mean=np.asarray(data["mean"]), scale=np.asarray(data["scale"]),
             coef=np.asarray(data["coef"]), intercept=float(data["intercept"]), threshold=float(data["threshold"]),
             training_data=str(data.get("training_data_sha256", "")),
+            query_map=QueryMap.from_dict(data["query_map"]) if data.get("query_map") else None,
         )
 
 

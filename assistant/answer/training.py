@@ -17,6 +17,7 @@ import numpy as np
 
 from assistant.answer.features import FEATURE_NAMES, Candidate, feature_matrix
 from assistant.answer.profile import QuestionProfile, profile
+from assistant.answer.querymap import MapExample, QueryMap, fit_query_map
 from assistant.answer.ranker import SentenceRanker
 from assistant.answer.route import asked_finding, route
 from assistant.core.jsonl import iter_jsonl
@@ -52,9 +53,11 @@ class Case:
     labels: np.ndarray
     must: tuple[tuple[str, ...], ...]  # AND of OR-groups of phrases a right answer contains
     passages: tuple[str, ...] = ()  # the retrieved passages' texts, in rank order
+    mapped: np.ndarray | None = None  # `vector` moved by a query map that never saw this question
 
     def example(self) -> "Example":
-        return Example(self.qid, self.answerable, self.kind, feature_matrix(self.question, self.vector, self.candidates),
+        matrix = feature_matrix(self.question, self.vector, self.candidates, self.mapped)
+        return Example(self.qid, self.answerable, self.kind, matrix,
                        self.labels, self.candidates, self.must, route(self.question),
                        unanswerable_reason(self.question, [c.sentence.text for c in self.candidates]) is not None,
                        asked_finding(self.question.text), tuple(self.question.authorities), self.question, self.passages)
@@ -143,6 +146,16 @@ def cases_in(helper, labelled: LabelledSet) -> Iterator[Case]:
                    str(item.get("kind", labelled.name)), asked, helper.query_embedder.embed_query(standalone),
                    tuple(candidates), labels, tuple(tuple(g) for g in item.get("must", [])),
                    tuple(p.chunk.text for p in passages))
+
+
+def with_query_maps(cases: Sequence[Case], folds: int = 5) -> tuple[list[Case], list[QueryMap], QueryMap]:
+    """Each case with its question's vector moved by a query map fitted without it (question i in fold i % folds, as
+    the rankers' folds), so the ranker learns how far to trust the mapped similarity on questions the map never
+    saw; the fold maps; and the map fitted on every case, which the shipped ranker carries."""
+    examples = [MapExample(c.vector, np.stack([x.vector for x in c.candidates]), c.labels > 0) for c in cases]
+    maps = [fit_query_map([e for i, e in enumerate(examples) if i % folds != fold]) for fold in range(folds)]
+    mapped = [replace(c, mapped=maps[i % folds].apply(c.vector)) for i, c in enumerate(cases)]
+    return mapped, maps, fit_query_map(examples)
 
 
 def data_hash(examples: Sequence[Example]) -> str:

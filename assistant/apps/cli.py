@@ -252,7 +252,9 @@ def _correct(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     from assistant.answer.ranker import DEFAULT_MODEL
-    from assistant.answer.training import ablation_report, collect, labelled_sets, train
+    from dataclasses import replace
+
+    from assistant.answer.training import ablation_report, collect, labelled_sets, train, with_query_maps
     from assistant.core.settings import load_settings
     from assistant.index.embed import make_embedder
 
@@ -260,8 +262,11 @@ def _train(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     sets = labelled_sets(args.devset or DEFAULT_DEVSET, settings.corpus_dir, args.gold)
-    examples = [c.example() for c in collect(sets, settings, make_embedder(settings.embed_model, settings.embed_batch_size))]
+    cases, _, query_map = with_query_maps(
+        collect(sets, settings, make_embedder(settings.embed_model, settings.embed_batch_size)))
+    examples = [c.example() for c in cases]
     ranker, report = train(examples)
+    ranker = replace(ranker, query_map=query_map)
     out = args.out or DEFAULT_MODEL
     out.write_text(ranker.to_json(report))
     print(json.dumps({k: v for k, v in report.items() if k != "weights"}, indent=1))

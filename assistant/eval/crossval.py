@@ -34,7 +34,9 @@ def cross_validated_answers(
     """Answer dicts for `items` (devset tuning questions) in their order, each from the fold ranker that never saw
     it; `helper` is an Assistant over the devset corpus, whose index every fold's Assistant reads."""
     from assistant.answer.ranker import DEFAULT_MODEL
-    from assistant.answer.training import cases_in, collect, fold_rankers, labelled_sets
+    from dataclasses import replace
+
+    from assistant.answer.training import cases_in, collect, fold_rankers, labelled_sets, with_query_maps
     from assistant.core.settings import load_settings
     from assistant.pipeline import Assistant
 
@@ -43,8 +45,9 @@ def cross_validated_answers(
     # The devset's questions are found in `helper`'s index of its corpus; the gold questions train too, on the
     # shipped corpus (the project's settings name it, not the devset's index), as in `assistant train`.
     devset_set, *others = labelled_sets(devset, load_settings().corpus_dir, gold)
-    cases = [*cases_in(helper, devset_set), *collect(others, settings, helper.embedder)]
-    rankers = fold_rankers([case.example() for case in cases], c, threshold, folds)
+    cases, maps, _ = with_query_maps([*cases_in(helper, devset_set), *collect(others, settings, helper.embedder)], folds)
+    rankers = [replace(ranker, query_map=query_map)
+               for ranker, query_map in zip(fold_rankers([case.example() for case in cases], c, threshold, folds), maps)]
     fold_of = {case.qid.split(":", 1)[1]: i % folds for i, case in enumerate(cases) if case.qid.startswith("devset:")}
     answers: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="assistant-folds-") as tmp:

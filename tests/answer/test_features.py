@@ -33,10 +33,11 @@ QUESTIONS = [
 ]
 
 
-def reference(question, question_vector, candidates) -> np.ndarray:
+def reference(question, question_vector, candidates, mapped_vector) -> np.ndarray:
     """The features as the ranker was trained on them: one row at a time."""
     vectors = np.stack([c.vector for c in candidates])
     similarity = vectors @ question_vector
+    mapped = vectors @ mapped_vector
     ordered_terms = [content_terms(c.sentence.text) for c in candidates]
     term_sets = [set(terms) for terms in ordered_terms]
     weigh = lambda sets: np.array([sum(w for t, w in question.weights.items() if t in terms) for terms in sets])
@@ -75,13 +76,17 @@ def reference(question, question_vector, candidates) -> np.ndarray:
             float(named and bool(set(candidate.authorities) & set(question.authorities))),
             float(named and not set(candidate.authorities) & set(question.authorities)),
             float(named and bool(set(authorities_in(text, any_case=True)) & set(question.authorities))),
-            float(any(wants) and not any(meets)), *map(float, wants), *map(float, meets),
+            float(any(wants) and not any(meets)), mapped[i], mapped[i] - mapped.max(), 0.0,
+            *map(float, wants), *map(float, meets),
         ])
     matrix = np.asarray(rows, dtype=np.float64)
     order = np.argsort(-similarity, kind="stable")
     ranks = np.empty(len(similarity))
     ranks[order] = np.arange(1, len(similarity) + 1)
     matrix[:, FEATURE_NAMES.index("similarity_rank")] = 1.0 / ranks
+    order = np.argsort(-mapped, kind="stable")
+    ranks[order] = np.arange(1, len(mapped) + 1)
+    matrix[:, FEATURE_NAMES.index("mapped_rank")] = 1.0 / ranks
     return matrix
 
 
@@ -105,10 +110,12 @@ def test_the_matrix_is_the_row_by_row_definition_bit_for_bit(seed):
     for question in QUESTIONS:
         asked = profile(question, idf)
         vector = rng.standard_normal(384).astype(np.float32)
+        vector /= np.linalg.norm(vector)
+        moved = vector + rng.standard_normal(384) * 0.1  # as a query map moves it
         candidates = _candidates(rng, int(rng.integers(1, 40)))
-        expected = reference(asked, vector / np.linalg.norm(vector), candidates)
+        expected = reference(asked, vector, candidates, moved)
         for _ in range(2):  # the second time from what was remembered of each text
-            found = feature_matrix(asked, vector / np.linalg.norm(vector), candidates)
+            found = feature_matrix(asked, vector, candidates, moved)
             assert found.dtype == expected.dtype and found.shape == (len(candidates), len(FEATURE_NAMES))
             assert np.array_equal(found, expected), question
 

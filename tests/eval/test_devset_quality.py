@@ -9,14 +9,14 @@ from tests.conftest import DEVSET
 
 
 # metric -> floor (measured held-out figure - 0.05); "max" rows are ceilings (measured + 0.05).
-# Measured 2026-12-07 with the ranker trained on data 924adc6aae44 at k=12 (`assistant eval --devset --baseline
-# langchain`): answer accuracy 0.762, abstention on unanswerable 0.833 (a grade given as one), citation precision
-# 0.600, citation recall 0.878, hit@5 0.976 (passages listed by the ranker), false abstention 0.024.
+# Measured 2026-12-07 with the ranker trained on data 284280edc54c at k=12, with its query map (`assistant eval --devset
+# --baseline langchain`): answer accuracy 0.833, abstention on unanswerable 0.667, citation precision 0.732 (touching
+# passages cited as one), citation recall 0.927, hit@5 0.976 (passages listed by the ranker), false abstention 0.024.
 FLOORS = {
-    "answer_accuracy": ("min", 0.71),
-    "abstention_unanswerable": ("min", 0.78),
-    "citation_precision": ("min", 0.55),
-    "citation_recall": ("min", 0.82),
+    "answer_accuracy": ("min", 0.78),
+    "abstention_unanswerable": ("min", 0.61),
+    "citation_precision": ("min", 0.68),
+    "citation_recall": ("min", 0.87),
     "hit@5": ("min", 0.92),
     "false_abstention": ("max", 0.08),
 }
