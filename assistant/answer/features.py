@@ -53,9 +53,9 @@ def feature_matrix(
     mapped_vector: np.ndarray | None = None,
 ) -> np.ndarray:
     """One row of FEATURE_NAMES per candidate; `mapped_vector` is the question's vector moved by the ranker's
-    query map (answer/querymap.py; without one, the vector itself). Filled a column at a time, each value computed as a row-by-row loop
-    computed it (the same float32 and float64 operations, math.log1p not np.log1p), so the ranker's
-    probabilities do not move."""
+    query map (answer/querymap.py; without one, the vector itself). Filled a column at a time, each value computed
+    as a row-by-row loop computed it (the same float32 and float64 operations, math.log1p not np.log1p), so the
+    ranker's probabilities do not move."""
     if not candidates:
         return np.zeros((0, len(FEATURE_NAMES)))
     vectors = np.stack([c.vector for c in candidates])

@@ -17,7 +17,7 @@ RANK = 8
 EPOCHS = 15
 BATCH = 16
 LEARNING_RATE = 1e-3
-DECAY = 1e-2  # L2 on both factors: keeps the map a small correction
+DECAY = 1e-2  # L2 on both factors: without it the map fits the training questions' own wording
 TEMPERATURE = 0.05  # of the softmax over one question's candidates
 SEED = 0
 
@@ -49,7 +49,8 @@ class MapExample:
 
 def fit_query_map(examples: Sequence[MapExample]) -> QueryMap:
     """Adam on the softmax loss of each question's answering candidates among all its candidates."""
-    usable = [e for e in examples if e.answers.any() and len(e.answers) > 1]
+    # A question whose every candidate answers says nothing about which is nearer: it would only thin the batch.
+    usable = [e for e in examples if e.answers.any() and not e.answers.all()]
     if not usable:
         raise ValueError("no question with an answering candidate to fit the query map on")
     dimension = usable[0].vector.shape[0]
@@ -67,8 +68,9 @@ def fit_query_map(examples: Sequence[MapExample]) -> QueryMap:
                 moved = e.vector + params["up"] @ projected
                 scores = e.candidates @ moved / TEMPERATURE
                 every = _softmax(scores)
-                answering = np.where(e.answers, every, 0.0)
-                answering /= answering.sum()
+                # The share among the answering candidates alone, from their own scores: never 0 / 0.
+                answering = np.zeros_like(every)
+                answering[e.answers] = _softmax(scores[e.answers])
                 toward = e.candidates.T @ (every - answering) / TEMPERATURE / len(batch)  # d loss / d moved
                 grads["up"] += np.outer(toward, projected)
                 grads["down"] += np.outer(params["up"].T @ toward, e.vector)

@@ -4,7 +4,9 @@ hash of its training data. Its probability that a sentence answers is also what 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +15,7 @@ from assistant.answer.features import FEATURE_NAMES
 from assistant.answer.querymap import QueryMap
 from assistant.core.errors import ConfigurationError
 
+log = logging.getLogger(__name__)
 DEFAULT_MODEL = Path(__file__).parent / "model" / "ranker.json"
 
 
@@ -31,7 +34,10 @@ class SentenceRanker:
     def mapped(self, question_vector: np.ndarray) -> np.ndarray:
         """The question's vector as the mapped_* features read it. A map fitted on vectors of another size (another
         embedding model's) cannot move it: it stays as it is, as for a ranker without a map."""
-        if self.query_map is None or self.query_map.down.shape[1] != question_vector.shape[0]:
+        if self.query_map is None:
+            return question_vector
+        if self.query_map.down.shape[1] != question_vector.shape[0]:
+            _warn_once(self.query_map.down.shape[1], question_vector.shape[0])
             return question_vector
         return self.query_map.apply(question_vector)
 
@@ -60,6 +66,12 @@ class SentenceRanker:
             training_data=str(data.get("training_data_sha256", "")),
             query_map=QueryMap.from_dict(data["query_map"]) if data.get("query_map") else None,
         )
+
+
+@lru_cache(maxsize=None)
+def _warn_once(mapped: int, given: int) -> None:
+    log.warning("the ranker's query map is for %d-dimensional vectors, the embedding model gives %d: questions are "
+                "ranked without it (run `assistant train` with this model)", mapped, given)
 
 
 def read_model(path: Path) -> dict:

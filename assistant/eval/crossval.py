@@ -6,7 +6,10 @@ held-out split (48 questions) is too small to steer by and must not be tuned on.
 are split into folds as `assistant train` splits them (question i of its list in fold i % folds), one ranker is
 fitted per fold without that fold's questions (with the shipped ranker's C and threshold), and each tuning
 question is answered by the ranker of its fold. Unlike `assistant train`'s out-of-fold figures, every route the
-pipeline takes (two-part and coordinated questions, open questions, follow-ups) is the real one."""
+pipeline takes (two-part and coordinated questions, open questions, follow-ups) is the real one. The query map
+(answer/querymap.py) is fitted per fold the same way, but a fold's ranker learns from features its training
+questions got from maps that saw the fold's questions: a second-order leak that leaves these figures slightly
+optimistic (the held-out split and the unread question batch have none)."""
 from __future__ import annotations
 
 import tempfile

@@ -8,8 +8,10 @@ import jsonschema
 import pytest
 
 from assistant.answer.llm import parse_cited_sentences
-from assistant.answer.cite import SUPPORT_THRESHOLD, DraftSentence, joined, render, support, verify, with_markers
-from assistant.core.types import Passage
+from assistant.answer.cite import (
+    JOIN_MOST, SUPPORT_THRESHOLD, DraftSentence, joined, render, support, verify, with_markers,
+)
+from assistant.core.types import Citation, Passage, Sentence
 from assistant.text import sentences, squash
 from tests.support.answer_contract import check_contract
 
@@ -125,6 +127,24 @@ def test_touching_passages_of_a_report_become_one_citation_of_the_text_they_cove
     assert first in squash(stretch.text) and second in squash(stretch.text)
     assert stretch.chunk_id == f"{passages[0].chunk.id}+{passages[1].chunk.id}"
     assert citations[0] == separate[0]  # the far passage stays as it was
+
+
+def test_a_run_of_touching_passages_is_cut_into_citations_of_at_most_join_most(ingested):
+    doc_id = sorted(ingested.documents())[0]
+    chunks = sorted(ingested.store.chunks_by_id(ingested.store.chunk_ids_for(doc_id)), key=lambda c: c.start)
+    text = ingested.document(doc_id).text
+    run = chunks[: JOIN_MOST + 1]
+    assert all(not text[a.end : b.start].strip() for a, b in zip(run, run[1:]))
+    citations = tuple(
+        Citation(n=n, chunk_id=c.id, doc_id=doc_id, source=c.source, title=c.title, start=c.start, end=c.end,
+                 text=c.text, quote=c.text[:40], score=1.0)
+        for n, c in enumerate(reversed(run), start=1)  # first used last in the report: numbering follows use
+    )
+    cited = tuple(Sentence(text=c.text[:40], citations=(c.n,)) for c in citations)
+    kept, joined_citations = joined(cited, citations, {doc_id: text})
+    assert [c.chunk_id.count("+") + 1 for c in joined_citations] == [1, JOIN_MOST]
+    assert [s.citations for s in kept] == [(1,)] + [(2,)] * JOIN_MOST
+    assert all(c.text == text[c.start : c.end] for c in joined_citations)
 
 
 def test_an_answer_citing_one_passage_is_left_as_it_is(neighbours):
