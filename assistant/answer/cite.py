@@ -128,9 +128,6 @@ def verify(
     return tuple(kept), tuple(citations)
 
 
-# Characters (white space at either end aside) that may lie between two cited passages of a report for them to be
-# shown as one: a bullet or a short heading ("Published:") between them does not make two stretches of text.
-JOIN_GAP = 20
 # Passages one citation joins at most: a summary's run of sentences through a report stays several citations a
 # reader can take in, not one wall of text.
 JOIN_MOST = 3
@@ -139,16 +136,17 @@ JOIN_MOST = 3
 def joined(
     sentences_: Sequence[Sentence], citations: Sequence[Citation], document_texts: Mapping[str, str]
 ) -> tuple[tuple[Sentence, ...], tuple[Citation, ...]]:
-    """Passages of one report that overlap or follow each other, cited by the same answer, become one citation of
-    the stretch of text they cover (up to JOIN_MOST passages): an answer whose sentences run across a chunk boundary
-    cites one passage of the report, not two halves of it. Sentences keep their order; citations are renumbered in
-    order of first use. `document_texts` holds every cited report (verify cites no other)."""
+    """Passages of one report that overlap or follow each other (nothing but white space between them), cited by the
+    same answer, become one citation of the stretch of text they cover (up to JOIN_MOST passages): an answer whose
+    sentences run across a chunk boundary cites one passage of the report, not two halves of it. Sentences keep
+    their order; citations are renumbered in order of first use. `document_texts` holds every cited report (verify
+    cites no other)."""
     stretches: list[list[Citation]] = []
     for citation in sorted(citations, key=lambda c: (c.doc_id, c.start)):
         last = stretches[-1] if stretches else None
         between = document_texts[citation.doc_id][max(c.end for c in last) : citation.start] if last else ""
         if (last is not None and last[0].doc_id == citation.doc_id and len(last) < JOIN_MOST
-                and len(between.strip()) <= JOIN_GAP):
+                and not between.strip()):  # text between chunks was left out of them (site furniture): never cited
             stretches[-1].append(citation)
         else:
             stretches.append([citation])
