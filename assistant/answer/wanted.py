@@ -127,9 +127,11 @@ _ASKS_TIME = re.compile(
     r"\bhow\s+(?:long|old|often)\b|\bhow\s+many\s+(?:\w+\s+)?(?:days?|weeks?|months?|years?|hours?|times)\b", re.I)
 _DURATION = re.compile(r"[\s-]*(?:days?|weeks?|months?|years?|hours?)\b", re.I)
 # Digits that count nothing: a date in figures ("17/05/2023"), a telephone number ("0300 7900 126", a group with
-# a leading zero and the groups after it) and the number of a labelled part ("Item 10", "Issue 64", "Part 8").
+# a leading zero and the groups after it), a time of day ("00:00"), a range of years ("2015-16"), a number in a
+# name ("COVID-19") and the number of a labelled part ("Item 10", "Issue 64", "Part 8").
 _NOT_QUANTITIES = re.compile(
     r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b|\b0\d{2,4}(?:[ -]?\d{3,4}){1,3}\b"
+    r"|\b\d{1,2}:\d{2}\b|\b(?:19|20)\d{2}\s*[-\u2013/]\s*\d{2}\b|\b[A-Za-z]+-\d+\b"
     r"|\b(?:item|issue|no\.|section|paragraph|page|appendix|annex|chapter|part|clause|indicator|tel\.?|telephone)\s*\d[\d.]*",
     re.I)
 
@@ -140,8 +142,8 @@ def given_grades(text: str) -> list[tuple[int, int]]:
 
 
 def counts(text: str) -> list[tuple[int, int]]:
-    """Where `text` states a quantity: its number spans without years, the days of dates, dates in figures,
-    telephone numbers and the numbers of labelled parts."""
+    """Where `text` states a quantity: its number spans without years, the days of dates, dates in figures, times of
+    day, year ranges ("2020-22"), numbers in names ("COVID-19"), telephone numbers and the numbers of labelled parts."""
     dated = [m.span() for pattern in (YEAR, _DAYS, _NOT_QUANTITIES) for m in pattern.finditer(text)]
     spans = [(s, s + len(text[s:e].rstrip())) for s, e in answer_spans("number", text)]
     return [(s, e) for s, e in spans if not any(a <= s and e <= b for a, b in dated)]

@@ -147,6 +147,10 @@ def test_an_authority_the_metadata_missed_is_answered_from_the_text(tmp_path, sh
     ("Care Inspectorate Wales 0300 7900 126", []),
     ("Meeting: 17/05/2023 - Assembly (Item 10)", []),
     ("Technical Notes 2023, Issue 64: a warning notice under Part 8 of the Act; 1,400 children", ["1,400"]),
+    # Nor does a time of day, a range of years or a number in a name; an age range still counts.
+    ("Education Editor Saturday 24 October 2009 00:00 BST", []),
+    ("the arrival, especially in 2015-16 and 2020/21, of 400 children", ["400"]),
+    ("the COVID-19 pandemic; 12 children aged 10-17", ["12", "10", "17"]),
 ])
 def test_a_count_is_a_number_that_is_no_year_and_no_day_of_a_date(text, quantities):
     assert [text[s:e] for s, e in counts(text)] == quantities
