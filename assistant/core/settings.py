@@ -38,7 +38,7 @@ class AnswerSettings(BaseModel):
         True, description="abstain when the question asks for a date, a figure or a person's name and no chosen sentence holds one"
     )
     summary_sentences: int = Field(12, ge=1, le=30, description="sentences a summary of one report holds at most")
-    compare_sentences: int = Field(4, ge=1, le=20, description="sentences a comparison across reports holds at most")
+    compare_sentences: int = Field(6, ge=1, le=20, description="sentences a comparison across reports holds at most")
     compare_ratio: float = Field(
         0.1, ge=0, le=1, description="in a comparison, a further sentence joins at this share of the best one's probability"
     )
