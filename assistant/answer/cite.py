@@ -143,11 +143,11 @@ def joined(
     cites no other)."""
     stretches: list[list[Citation]] = []
     for citation in sorted(citations, key=lambda c: (c.doc_id, c.start)):
-        last = stretches[-1] if stretches else None
-        between = document_texts[citation.doc_id][max(c.end for c in last) : citation.start] if last else ""
-        if (last is not None and last[0].doc_id == citation.doc_id and len(last) < JOIN_MOST
-                and not between.strip()):  # text between chunks was left out of them (site furniture): never cited
-            stretches[-1].append(citation)
+        last = stretches[-1] if stretches else []
+        # Text between two chunks was left out of both (site furniture): a stretch never runs across it.
+        if (last and last[0].doc_id == citation.doc_id and len(last) < JOIN_MOST
+                and not document_texts[citation.doc_id][max(c.end for c in last) : citation.start].strip()):
+            last.append(citation)
         else:
             stretches.append([citation])
     stretch_of = {c.n: i for i, stretch in enumerate(stretches) for c in stretch}

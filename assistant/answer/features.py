@@ -86,7 +86,7 @@ def feature_matrix(
     columns["coverage_gap"][:] = coverage - best_coverage
     columns["matched_weight"][:] = [math.log1p(value) for value in matched]
     columns["window_similarity"][:] = window_similarity
-    mapped = vectors @ (question_vector if mapped_vector is None else mapped_vector)
+    mapped = similarity if mapped_vector is None else vectors @ mapped_vector
     columns["mapped_similarity"][:] = mapped
     columns["mapped_gap"][:] = mapped - mapped.max()
     columns["mapped_rank"][:] = _ranks(mapped)

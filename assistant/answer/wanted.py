@@ -224,12 +224,6 @@ def _requirement(kind: str, question: QuestionProfile) -> Requirement:
     return Requirement(kind, _FINDERS[kind])
 
 
-def meets(question: QuestionProfile, chosen: Iterable[tuple[str, str]]) -> bool:
-    """Whether the chosen sentences, each with the text of the passage it stands in, hold what the question's
-    form asks for."""
-    return held(requirements(question), chosen)
-
-
 def held(asked: Sequence[Requirement], chosen: Iterable[tuple[str, str]]) -> bool:
     """Whether the chosen (sentence, passage) pairs meet every requirement of `asked` (a question's, read once)."""
     chosen = list(chosen)

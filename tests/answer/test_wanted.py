@@ -8,7 +8,7 @@ import pytest
 from assistant.answer.features import Candidate
 from assistant.answer.profile import answer_spans, profile
 from assistant.answer.training import Example, _outcome
-from assistant.answer.wanted import meets, requirements
+from assistant.answer.wanted import held, requirements
 from assistant.core.settings import AnswerSettings
 from assistant.core.types import StoredSentence
 from tests.support.settings import answer_settings
@@ -61,7 +61,7 @@ def test_a_question_for_the_holder_of_a_role_names_the_role(question, role):
 ])
 def test_the_person_answering_a_role_question_stands_beside_the_role(sentence, met):
     question = _asked("Who is the head of the Youth Justice Service?")
-    assert meets(question, [(sentence, sentence + " The head of service was praised.")]) is met
+    assert held(requirements(question), [(sentence, sentence + " The head of service was praised.")]) is met
 
 
 def test_each_part_of_a_two_part_question_brings_its_own_requirement():
@@ -70,8 +70,8 @@ def test_each_part_of_a_two_part_question_brings_its_own_requirement():
     assert [r.kind for r in asked] == ["date", "grade"]
     assert [term for term, _ in asked[1].topic] == ["adoption"], "the date part lends the grade no topic"
     rated = "The inspection rated the council good."
-    assert not meets(_asked(question), [(rated, "Adoption services were inspected.")]), "a date is missing"
-    assert meets(_asked(question), [(rated, "Adoption services were inspected."), ("The visit was in March 2019.", "")])
+    assert not held(asked, [(rated, "Adoption services were inspected.")]), "a date is missing"
+    assert held(asked, [(rated, "Adoption services were inspected."), ("The visit was in March 2019.", "")])
 
 
 @pytest.mark.parametrize("passage, met", [
@@ -81,7 +81,7 @@ def test_each_part_of_a_two_part_question_brings_its_own_requirement():
 def test_a_grade_for_an_area_counts_only_where_the_passage_speaks_of_the_area(passage, met):
     question = _asked("What grade did Ofsted give the council for adoption in 2019?")
     sentence = "Ofsted judged the council's services for children as good."
-    assert meets(question, [(sentence, passage)]) is met
+    assert held(requirements(question), [(sentence, passage)]) is met
 
 
 def test_the_grade_of_an_area_the_shipped_reports_never_mention_is_not_answered_by_the_overall_grade(ingested):
