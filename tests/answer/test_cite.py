@@ -92,16 +92,27 @@ def test_a_passage_that_is_not_verbatim_in_its_report_is_never_cited(case):
     assert verify([DraftSentence(first, (1,))], passages, missing) == ((), ())
 
 
+def touching_run(ingested, length: int):
+    """The first report (by id) holding `length` chunks in a row with only white space between them, and its text,
+    its chunks in text order and where the run starts. Which report that is depends on the doc ids, which follow
+    the corpus path, so the tests look for the run instead of assuming one."""
+    for doc_id in sorted(ingested.documents()):
+        chunks = sorted(ingested.store.chunks_by_id(ingested.store.chunk_ids_for(doc_id)), key=lambda c: c.start)
+        text = ingested.document(doc_id).text
+        for at in range(len(chunks) - length + 1):
+            run = chunks[at : at + length]
+            if all(not text[a.end : b.start].strip() for a, b in zip(run, run[1:])):
+                return doc_id, text, chunks, at
+    raise AssertionError(f"no report of the corpus has {length} touching chunks in a row")
+
+
 @pytest.fixture(scope="module")
 def neighbours(ingested):
     """Three chunks of one real report in text order, the first two touching or overlapping and the third far
     from the first; with the report's text and a sentence of each chunk."""
-    doc_id = sorted(ingested.documents())[0]
-    chunks = sorted(ingested.store.chunks_by_id(ingested.store.chunk_ids_for(doc_id)), key=lambda c: c.start)
-    text = ingested.document(doc_id).text
-    first, second = chunks[0], chunks[1]
-    assert not text[first.end : second.start].strip()
-    far = next(c for c in chunks[2:] if c.start > second.end + 200)
+    doc_id, text, chunks, at = touching_run(ingested, 2)
+    first, second = chunks[at], chunks[at + 1]
+    far = next(c for c in chunks[at + 2 :] if c.start > second.end + 200)
 
     def own_sentence(chunk) -> str:  # one that only this chunk holds, so only it supports the sentence
         others = [c.text for c in (first, second, far) if c is not chunk]
@@ -130,11 +141,8 @@ def test_touching_passages_of_a_report_become_one_citation_of_the_text_they_cove
 
 
 def test_a_run_of_touching_passages_is_cut_into_citations_of_at_most_join_most(ingested):
-    doc_id = sorted(ingested.documents())[0]
-    chunks = sorted(ingested.store.chunks_by_id(ingested.store.chunk_ids_for(doc_id)), key=lambda c: c.start)
-    text = ingested.document(doc_id).text
-    run = chunks[: JOIN_MOST + 1]
-    assert all(not text[a.end : b.start].strip() for a, b in zip(run, run[1:]))
+    doc_id, text, chunks, at = touching_run(ingested, JOIN_MOST + 1)
+    run = chunks[at : at + JOIN_MOST + 1]
     citations = tuple(
         Citation(n=n, chunk_id=c.id, doc_id=doc_id, source=c.source, title=c.title, start=c.start, end=c.end,
                  text=c.text, quote=c.text[:40], score=1.0)
