@@ -25,6 +25,8 @@ from assistant.text.patterns import UNKNOWN
 
 # Rankings kept for the passage rerank after answering: a question's, and a few asked at the same time in the app.
 _REMEMBERED_RANKINGS = 8
+# Characters between two passages of a report that still touch (chunks split at white space).
+_PASSAGE_GAP = 2
 
 # The sentences stored inside these chunks, with their vectors (the sentence index, filled at ingest).
 SentenceSource = Callable[[Sequence[Chunk]], list[tuple[StoredSentence, np.ndarray]]]
@@ -98,7 +100,8 @@ class ExtractiveGenerator:
             best = min(holders, default=position.get(sentence.chunk_id))
             if best is None or sentence.id in found:
                 continue
-            found[sentence.id] = Candidate(sentence, vector, best, report_authorities(passages[best - 1].chunk.metadata))
+            chunk = passages[best - 1].chunk
+            found[sentence.id] = Candidate(sentence, vector, best, report_authorities(chunk.metadata), (chunk.start, chunk.end))
         return sorted(found.values(), key=lambda c: (c.passage, c.sentence.start))
 
     def rank(self, question: str, passages: Sequence[Passage]) -> Ranking:
@@ -216,10 +219,12 @@ def compose(
     else:
         pool = list(ranked[1:])
         limit, floor = settings.max_sentences, max(threshold, best.probability * settings.extra_ratio)
+    # Another passage means another citation: it must be likelier to answer than a sentence of a cited passage.
+    new_citation_floor = max(floor, best.probability * settings.extra_citation_ratio) if form == "fact" else floor
     for other in pool:
         if len(chosen) >= limit:
             break
-        if other.probability < floor or any(other is c for c in chosen):
+        if other.probability < (new_citation_floor if _cites_anew(other, chosen) else floor) or any(other is c for c in chosen):
             continue
         if max(float(other.candidate.vector @ c.candidate.vector) for c in chosen) < settings.redundancy:
             chosen.append(other)
@@ -231,6 +236,19 @@ def compose(
             first.setdefault(r.candidate.sentence.doc_id, i)
         chosen.sort(key=lambda r: (first[r.candidate.sentence.doc_id], r.candidate.sentence.start))
     return chosen
+
+
+def _cites_anew(other: RankedSentence, chosen: Sequence[RankedSentence]) -> bool:
+    """Whether adding the sentence adds a citation: its passage is none of the cited ones and touches none of them
+    (touching passages of a report are cited as one: answer/cite.joined)."""
+    return all(other.passage != c.passage and not _touching(other.candidate, c.candidate) for c in chosen)
+
+
+def _touching(a: Candidate, b: Candidate) -> bool:
+    if a.sentence.doc_id != b.sentence.doc_id or a.span is None or b.span is None:
+        return False
+    (a_start, a_end), (b_start, b_end) = a.span, b.span
+    return max(a_start, b_start) - min(a_end, b_end) <= _PASSAGE_GAP
 
 
 def holds_wanted(asked: Sequence[Requirement], chosen: Sequence[RankedSentence], passages: Sequence[str]) -> bool:

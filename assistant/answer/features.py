@@ -24,6 +24,7 @@ class Candidate:
     vector: np.ndarray
     passage: int  # 1-based position of the best retrieved passage holding it
     authorities: tuple[str, ...]  # the authorities its report is about, as described at ingest (main first)
+    span: tuple[int, int] | None = None  # that passage's offsets in the report; None: not known
 
 
 _TERMINAL = re.compile(r"""[.!?]["')\]]*$""")

@@ -31,6 +31,10 @@ class AnswerSettings(BaseModel):
     extra_ratio: float = Field(
         0.3, ge=0, le=1, description="a further sentence joins when its probability is at least this share of the best one's"
     )
+    extra_citation_ratio: float = Field(
+        0.6, ge=0, le=1,
+        description="a further sentence from a passage the answer does not cite yet joins only at this share of the best one's probability",
+    )
     redundancy: float = Field(
         0.9, ge=0, le=1, description="a further sentence this similar (cosine) to a chosen one adds nothing and is left out"
     )

@@ -77,12 +77,16 @@ def test_a_candidate_is_labelled_by_the_evidence_it_holds(sentence, quote, holds
     assert holds_quote(sentence, quote) is holds
 
 
-def _ranked(probabilities: list[float], vectors: list[list[float]]) -> list[RankedSentence]:
+def _ranked(probabilities: list[float], vectors: list[list[float]],
+            passages: list[tuple[int, int, int]] | None = None) -> list[RankedSentence]:
+    """Sentences of report "d" with these probabilities and vectors; `passages` gives each one's passage as
+    (rank, start, end), by default all in the first."""
     out = []
     for i, (p, v) in enumerate(zip(probabilities, vectors)):
         vector = np.asarray(v, dtype=np.float32) / np.linalg.norm(v)
-        sentence = StoredSentence(f"d:{i}", "d", "c", i * 10, i * 10 + 9, f"Sentence number {i}.")
-        out.append(RankedSentence(Candidate(sentence, vector, 1, ("X",)), p))
+        rank, start, end = passages[i] if passages else (1, 0, 1000)
+        sentence = StoredSentence(f"d:{i}", "d", "c", start + 10, start + 19, f"Sentence number {i}.")
+        out.append(RankedSentence(Candidate(sentence, vector, rank, ("X",), (start, end)), p))
     return out
 
 
@@ -91,6 +95,17 @@ def test_composition_keeps_likely_new_sentences_and_drops_repeats():
     chosen = compose(ranked, threshold=0.3, settings=AnswerSettings(max_sentences=3, extra_ratio=0.5, redundancy=0.9))
     # The second is the first said again (cosine ~1); the fourth is below half the best.
     assert [r.candidate.sentence.id for r in chosen] == ["d:0", "d:2"]
+
+
+def test_a_sentence_that_would_add_a_citation_needs_a_higher_share_of_the_best_probability():
+    settings = AnswerSettings(max_sentences=4, extra_ratio=0.3, extra_citation_ratio=0.6, redundancy=0.99)
+    vectors = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]
+    # Passage 1 is cited by the best sentence; passage 2 touches it (cited with it as one); 3 and 4 are far away.
+    passages = [(1, 0, 600), (4, 9000, 9600), (3, 5000, 5600), (2, 600, 1200)]
+    ranked = _ranked([0.8, 0.5, 0.4, 0.3], vectors, passages)  # shares of the best: 0.625, 0.5, 0.375
+    assert [r.candidate.sentence.id for r in compose(ranked, 0.1, settings)] == ["d:0", "d:1", "d:3"]
+    everything = settings.model_copy(update={"extra_citation_ratio": 0.3})
+    assert len(compose(ranked, 0.1, everything)) == 4
 
 
 def test_composition_abstains_below_the_threshold():
