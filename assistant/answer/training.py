@@ -148,13 +148,20 @@ def cases_in(helper, labelled: LabelledSet) -> Iterator[Case]:
                    tuple(p.chunk.text for p in passages))
 
 
+def fold_of(position: int, folds: int) -> int:
+    """The fold of the question at `position` in the training list: the query maps, the rankers and the
+    cross-validated eval (eval/crossval.py) must split the questions alike, or a question's answer would come from a
+    model that saw it."""
+    return position % folds
+
+
 def with_query_maps(cases: Sequence[Case], folds: int = 5) -> tuple[list[Case], list[QueryMap], QueryMap]:
-    """Each case with its question's vector moved by a query map fitted without it (question i in fold i % folds, as
-    the rankers' folds), so the ranker learns how far to trust the mapped similarity on questions the map never
+    """Each case with its question's vector moved by a query map fitted without it (folds by `fold_of`, as the
+    rankers'), so the ranker learns how far to trust the mapped similarity on questions the map never
     saw; the fold maps; and the map fitted on every case, which the shipped ranker carries."""
     examples = [MapExample(c.vector, np.stack([x.vector for x in c.candidates]), c.labels > 0) for c in cases]
-    maps = [fit_query_map([e for i, e in enumerate(examples) if i % folds != fold]) for fold in range(folds)]
-    mapped = [replace(c, mapped=maps[i % folds].apply(c.vector)) for i, c in enumerate(cases)]
+    maps = [fit_query_map([e for i, e in enumerate(examples) if fold_of(i, folds) != fold]) for fold in range(folds)]
+    mapped = [replace(c, mapped=maps[fold_of(i, folds)].apply(c.vector)) for i, c in enumerate(cases)]
     return mapped, maps, fit_query_map(examples)
 
 
@@ -209,10 +216,10 @@ def choose_threshold(
 
 
 def fold_rankers(examples: Sequence[Example], c: float, threshold: float, folds: int = 5) -> list[SentenceRanker]:
-    """One ranker per fold, fitted without that fold's questions (question i is in fold i % folds)."""
+    """One ranker per fold, fitted without that fold's questions (`fold_of`)."""
     rankers = []
     for fold in range(folds):
-        train = [e for i, e in enumerate(examples) if i % folds != fold]
+        train = [e for i, e in enumerate(examples) if fold_of(i, folds) != fold]
         mean, scale, coef, intercept = _fit(np.vstack([e.matrix for e in train]), np.concatenate([e.labels for e in train]), c)
         rankers.append(SentenceRanker(FEATURE_NAMES, mean, scale, coef, intercept, threshold, data_hash(train)))
     return rankers
@@ -221,7 +228,7 @@ def fold_rankers(examples: Sequence[Example], c: float, threshold: float, folds:
 def out_of_fold(examples: Sequence[Example], c: float, folds: int = 5) -> list[np.ndarray]:
     """Each question's candidate probabilities from a model fitted without it (folds by question)."""
     rankers = fold_rankers(examples, c, 0.0, folds)
-    return [rankers[i % folds].probabilities(e.matrix) for i, e in enumerate(examples)]
+    return [rankers[fold_of(i, folds)].probabilities(e.matrix) for i, e in enumerate(examples)]
 
 
 def train(examples: Sequence[Example], ablate: Sequence[str] = ()) -> tuple[SentenceRanker, dict[str, Any]]:

@@ -3,7 +3,7 @@ pipeline, by a ranker fitted without it.
 
 The shipped ranker was trained on the tuning split, so the assistant's tune figures are in-sample, and the
 held-out split (48 questions) is too small to steer by and must not be tuned on. Here the training questions
-are split into folds as `assistant train` splits them (question i of its list in fold i % folds), one ranker is
+are split into folds as `assistant train` splits them (`training.fold_of`), one ranker is
 fitted per fold without that fold's questions (with the shipped ranker's C and threshold), and each tuning
 question is answered by the ranker of its fold. Unlike `assistant train`'s out-of-fold figures, every route the
 pipeline takes (two-part and coordinated questions, open questions, follow-ups) is the real one. The query map
@@ -39,7 +39,7 @@ def cross_validated_answers(
     from assistant.answer.ranker import DEFAULT_MODEL
     from dataclasses import replace
 
-    from assistant.answer.training import cases_in, collect, fold_rankers, labelled_sets, with_query_maps
+    from assistant.answer.training import cases_in, collect, fold_of, fold_rankers, labelled_sets, with_query_maps
     from assistant.core.settings import load_settings
     from assistant.pipeline import Assistant
 
@@ -51,12 +51,13 @@ def cross_validated_answers(
     cases, maps, _ = with_query_maps([*cases_in(helper, devset_set), *collect(others, settings, helper.embedder)], folds)
     rankers = [replace(ranker, query_map=query_map)
                for ranker, query_map in zip(fold_rankers([case.example() for case in cases], c, threshold, folds), maps)]
-    fold_of = {case.qid.split(":", 1)[1]: i % folds for i, case in enumerate(cases) if case.qid.startswith("devset:")}
+    folds_by_id = {case.qid.split(":", 1)[1]: fold_of(i, folds) for i, case in enumerate(cases)
+                   if case.qid.startswith("devset:")}
     answers: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="assistant-folds-") as tmp:
         for fold, ranker in enumerate(rankers):
             # A question with no candidates never reached training: any ranker abstains on it alike.
-            mine = [item for item in items if fold_of.get(item.id, 0) == fold]
+            mine = [item for item in items if folds_by_id.get(item.id, 0) == fold]
             path = Path(tmp) / f"fold{fold}.json"
             path.write_text(ranker.to_json())
             answer_settings = settings.answer.model_copy(update={"ranker_path": path})
