@@ -169,8 +169,10 @@ def _stretch_citation(n: int, stretch: Sequence[Citation], document: str) -> Cit
     if len(stretch) == 1:
         return replace(first, n=n)
     start, end = stretch[0].start, max(c.end for c in stretch)
+    # The page is where the stretch starts, as a reader turning to it would look.
+    metadata = {**first.metadata, **{k: v for k, v in stretch[0].metadata.items() if k == "page"}}
     return replace(first, n=n, chunk_id="+".join(c.chunk_id for c in stretch), start=start, end=end,
-                   text=document[start:end])
+                   text=document[start:end], metadata=metadata)
 
 
 def _public_metadata(meta: Mapping[str, object], page: int) -> dict[str, object]:

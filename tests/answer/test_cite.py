@@ -145,7 +145,7 @@ def test_a_run_of_touching_passages_is_cut_into_citations_of_at_most_join_most(i
     run = chunks[at : at + JOIN_MOST + 1]
     citations = tuple(
         Citation(n=n, chunk_id=c.id, doc_id=doc_id, source=c.source, title=c.title, start=c.start, end=c.end,
-                 text=c.text, quote=c.text[:40], score=1.0)
+                 text=c.text, quote=c.text[:40], score=1.0, metadata={"page": 10 + run.index(c)})
         for n, c in enumerate(reversed(run), start=1)  # first used last in the report: numbering follows use
     )
     cited = tuple(Sentence(text=c.text[:40], citations=(c.n,)) for c in citations)
@@ -153,6 +153,9 @@ def test_a_run_of_touching_passages_is_cut_into_citations_of_at_most_join_most(i
     assert [c.chunk_id.count("+") + 1 for c in joined_citations] == [1, JOIN_MOST]
     assert [s.citations for s in kept] == [(1,)] + [(2,)] * JOIN_MOST
     assert all(c.text == text[c.start : c.end] for c in joined_citations)
+    # The stretch's page is where it starts; its quote is still the first-cited passage's.
+    assert [c.metadata["page"] for c in joined_citations] == [10 + JOIN_MOST, 10]
+    assert joined_citations[1].quote == citations[1].quote
 
 
 def test_an_answer_citing_one_passage_is_left_as_it_is(neighbours):
