@@ -213,7 +213,7 @@ def compose(
         limit, floor = settings.compare_sentences, max(threshold, best.probability * settings.compare_ratio)
         side_floor = best.probability * settings.side_ratio
         sides = [r for r in ranked if r.candidate.sentence.id in parts] + [
-            r for r in _side_bests(ranked, named) if r.probability >= side_floor]
+            r for r in _side_bests(ranked, named, settings.side_sentences) if r.probability >= side_floor]
         chosen += list({id(r): r for r in sides if r is not best}.values())[: limit - 1]
         pool = list(ranked[1:])
     else:
@@ -327,20 +327,24 @@ def report_label(meta: Mapping[str, Any]) -> str:
     return f"{authority} ({', '.join(known)})" if known else authority
 
 
-def _side_bests(ranked: Sequence[RankedSentence], named: Sequence[str]) -> list[RankedSentence]:
-    """The best sentence of each side of a comparison, best side first: of each authority the question
-    names (a report about several counts for each), or, with fewer than two named, of each report."""
-    bests: dict[str, RankedSentence] = {}
+def _side_bests(ranked: Sequence[RankedSentence], named: Sequence[str], per_side: int = 1) -> list[RankedSentence]:
+    """The best `per_side` sentences of each side of a comparison, each side's best first, best side first: of
+    each authority the question names (a report about several counts for each), or, with fewer than two named, of
+    each report."""
+    bests: dict[str, list[RankedSentence]] = {}
     wanted = [n.lower() for n in named] if len(named) > 1 else []
-    for r in ranked:  # best first, so the first sentence seen of a side is its best
+    for r in ranked:  # best first, so the first sentences seen of a side are its best
         if wanted:
             reported = _reported(r)
             sides = [n for n in wanted if n in reported]
         else:
             sides = [r.candidate.sentence.doc_id]
         for side in sides:
-            bests.setdefault(side, r)
-    return list({id(r): r for r in bests.values()}.values())
+            found = bests.setdefault(side, [])
+            if len(found) < per_side:
+                found.append(r)
+    by_place = [side[place] for place in range(per_side) for side in bests.values() if place < len(side)]
+    return list({id(r): r for r in by_place}.values())
 
 
 def answer_span(wants: Sequence[str], text: str) -> tuple[int, int] | None:

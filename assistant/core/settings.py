@@ -46,6 +46,9 @@ class AnswerSettings(BaseModel):
     compare_ratio: float = Field(
         0.1, ge=0, le=1, description="in a comparison, a further sentence joins at this share of the best one's probability"
     )
+    side_sentences: int = Field(
+        2, ge=1, le=5, description="in a comparison, each side's best sentences that join first (above side_ratio)"
+    )
     side_ratio: float = Field(
         0.1, ge=0, le=1,
         description="in a comparison, each side's best sentence joins when its probability is at least this share of the best one's",

@@ -108,6 +108,22 @@ def test_a_sentence_that_would_add_a_citation_needs_a_higher_share_of_the_best_p
     assert len(compose(ranked, 0.1, everything)) == 4
 
 
+def test_a_comparison_takes_each_named_sides_best_sentences_before_filling_up():
+    def sentence(i: int, authority: str, p: float) -> RankedSentence:
+        vector = np.eye(8, dtype=np.float32)[i]  # all different: none repeats another
+        stored = StoredSentence(f"{authority}:{i}", authority, "c", i * 100, i * 100 + 50, f"Sentence {i}.")
+        return RankedSentence(Candidate(stored, vector, i + 1, (authority,), (i * 100, i * 100 + 50)), p)
+
+    # One side's sentences rank far above the other's: a comparison of four would otherwise be three of one side.
+    ranked = [sentence(0, "Kent", 0.9), sentence(1, "Kent", 0.8), sentence(2, "Kent", 0.7),
+              sentence(3, "Leeds", 0.12), sentence(4, "Leeds", 0.095)]
+    settings = AnswerSettings(compare_sentences=4, compare_ratio=0.1, side_ratio=0.1, side_sentences=2)
+    chosen = compose(ranked, 0.05, settings, "compare", named=["Kent", "Leeds"])
+    assert sorted(r.candidate.sentence.id for r in chosen) == ["Kent:0", "Kent:1", "Leeds:3", "Leeds:4"]
+    one_each = compose(ranked, 0.05, settings.model_copy(update={"side_sentences": 1}), "compare", named=["Kent", "Leeds"])
+    assert sorted(r.candidate.sentence.id for r in one_each) == ["Kent:0", "Kent:1", "Kent:2", "Leeds:3"]
+
+
 def test_composition_abstains_below_the_threshold():
     assert compose(_ranked([0.2, 0.1], [[1, 0], [0, 1]]), threshold=0.3, settings=AnswerSettings()) == []
 
