@@ -165,13 +165,13 @@ def joined(
 
 
 def _stretch_citation(n: int, stretch: Sequence[Citation], document: str) -> Citation:
-    first = min(stretch, key=lambda c: c.n)  # the passage first cited gives the quote and the score
+    first_cited = min(stretch, key=lambda c: c.n)  # gives the quote and the score
     if len(stretch) == 1:
-        return replace(first, n=n)
-    start, end = stretch[0].start, max(c.end for c in stretch)
-    # The page is where the stretch starts, as a reader turning to it would look.
-    metadata = {**first.metadata, **{k: v for k, v in stretch[0].metadata.items() if k == "page"}}
-    return replace(first, n=n, chunk_id="+".join(c.chunk_id for c in stretch), start=start, end=end,
+        return replace(first_cited, n=n)
+    opening = stretch[0]  # first in the report: the page is where the stretch starts, as a reader would turn to it
+    metadata = {**first_cited.metadata, **({"page": opening.metadata["page"]} if "page" in opening.metadata else {})}
+    start, end = opening.start, max(c.end for c in stretch)
+    return replace(first_cited, n=n, chunk_id="+".join(c.chunk_id for c in stretch), start=start, end=end,
                    text=document[start:end], metadata=metadata)
 
 

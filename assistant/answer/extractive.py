@@ -25,7 +25,8 @@ from assistant.text.patterns import UNKNOWN
 
 # Rankings kept for the passage rerank after answering: a question's, and a few asked at the same time in the app.
 _REMEMBERED_RANKINGS = 8
-# Characters between two passages of a report that still touch (chunks split at white space).
+# Characters two passages of a report may lie apart and still count as touching: chunks end at a sentence's end,
+# and the next starts after the white space; furniture left out between them (a page number) is longer.
 _PASSAGE_GAP = 2
 
 # The sentences stored inside these chunks, with their vectors (the sentence index, filled at ingest).
@@ -192,8 +193,10 @@ def compose(
 ) -> list[RankedSentence]:
     """The best sentence, then more that are likely and say something the chosen ones do not (maximal
     marginal relevance over the sentence vectors); nothing when even the best is below the threshold.
-    A summary takes more sentences of the best sentence's report, in the report's order; a comparison
-    first gives each side its best sentence (each named authority, or else each report), then fills up.
+    In a fact's answer, a further sentence that would add a citation must be likelier (`extra_citation_ratio`) than
+    one from a passage already cited or touching one. A summary takes more sentences of the best sentence's report,
+    in the report's order; a comparison first gives each side its best sentences (`side_sentences`; each named
+    authority, or else each report), then fills up.
     A summary asking for one kind of finding (`finding`: weaknesses or strengths) adds only sentences of
     that kind, so praise stays out of a list of weaknesses. `parts` names the sentences (by id) that best answer
     each part of a question asking two things; in a comparison they join as sides do. Outside a comparison, a
@@ -214,7 +217,11 @@ def compose(
         side_floor = best.probability * settings.side_ratio
         sides = [r for r in ranked if r.candidate.sentence.id in parts] + [
             r for r in _side_bests(ranked, named, settings.side_sentences) if r.probability >= side_floor]
-        chosen += list({id(r): r for r in sides if r is not best}.values())[: limit - 1]
+        # Sides may say alike what their reports say (that is the comparison), but not a report the same twice.
+        for side in {id(r): r for r in sides if r is not best}.values():
+            same_report = [c for c in chosen if c.candidate.sentence.doc_id == side.candidate.sentence.doc_id]
+            if len(chosen) < limit and not (same_report and _repeats(side, same_report, settings.redundancy)):
+                chosen.append(side)
         pool = list(ranked[1:])
     else:
         pool = list(ranked[1:])
@@ -226,7 +233,7 @@ def compose(
             break
         if other.probability < (new_citation_floor if _cites_anew(other, chosen) else floor) or any(other is c for c in chosen):
             continue
-        if max(float(other.candidate.vector @ c.candidate.vector) for c in chosen) < settings.redundancy:
+        if not _repeats(other, chosen, settings.redundancy):
             chosen.append(other)
     if form == "summary":
         chosen.sort(key=lambda r: r.candidate.sentence.start)
@@ -238,9 +245,17 @@ def compose(
     return chosen
 
 
+def _repeats(sentence: RankedSentence, chosen: Sequence[RankedSentence], redundancy: float) -> bool:
+    """Whether the sentence is as good as said already: this similar (cosine) to a chosen one."""
+    return max(float(sentence.candidate.vector @ c.candidate.vector) for c in chosen) >= redundancy
+
+
 def _cites_anew(other: RankedSentence, chosen: Sequence[RankedSentence]) -> bool:
-    """Whether adding the sentence adds a citation: its passage is none of the cited ones and touches none of them
-    (touching passages of a report are cited as one: answer/cite.joined)."""
+    """Whether adding the sentence adds a citation: its passage is none of the cited ones and touches none of them.
+    The citation check (answer/cite.joined) cites passages of a report as one when only white space lies between
+    them; the report's text is not at hand here, so passages count as touching when they overlap or nearly meet
+    (`_PASSAGE_GAP`), and a wider gap of white space is taken for a new citation: the stricter floor, never a looser
+    one. Answers hold no more sentences (max_sentences) than a joined citation passages (JOIN_MOST)."""
     return all(other.passage != c.passage and not _touching(other.candidate, c.candidate) for c in chosen)
 
 
@@ -328,9 +343,9 @@ def report_label(meta: Mapping[str, Any]) -> str:
 
 
 def _side_bests(ranked: Sequence[RankedSentence], named: Sequence[str], per_side: int = 1) -> list[RankedSentence]:
-    """The best `per_side` sentences of each side of a comparison, each side's best first, best side first: of
-    each authority the question names (a report about several counts for each), or, with fewer than two named, of
-    each report."""
+    """The best `per_side` sentences of each side of a comparison: every side's best (the best side's first), then
+    every side's second, and so on. A side is each authority the question names (a report about several counts for
+    each), or, with fewer than two named, each report."""
     bests: dict[str, list[RankedSentence]] = {}
     wanted = [n.lower() for n in named] if len(named) > 1 else []
     for r in ranked:  # best first, so the first sentences seen of a side are its best
@@ -343,7 +358,7 @@ def _side_bests(ranked: Sequence[RankedSentence], named: Sequence[str], per_side
             found = bests.setdefault(side, [])
             if len(found) < per_side:
                 found.append(r)
-    by_place = [side[place] for place in range(per_side) for side in bests.values() if place < len(side)]
+    by_place = [picks[place] for place in range(per_side) for picks in bests.values() if place < len(picks)]
     return list({id(r): r for r in by_place}.values())
 
 

@@ -33,10 +33,11 @@ class AnswerSettings(BaseModel):
     )
     extra_citation_ratio: float = Field(
         0.6, ge=0, le=1,
-        description="a further sentence from a passage the answer does not cite yet joins only at this share of the best one's probability",
+        description="in a fact's answer, a further sentence that would add a citation (its passage neither cited nor touching "
+        "a cited one) joins only at this share of the best one's probability",
     )
     redundancy: float = Field(
-        0.9, ge=0, le=1, description="a further sentence this similar (cosine) to a chosen one adds nothing and is left out"
+        0.7, ge=0, le=1, description="a further sentence this similar (cosine) to a chosen one adds nothing and is left out"
     )
     require_wanted: bool = Field(
         True, description="abstain when the question asks for a date, a figure or a person's name and no chosen sentence holds one"
@@ -51,7 +52,7 @@ class AnswerSettings(BaseModel):
     )
     side_ratio: float = Field(
         0.1, ge=0, le=1,
-        description="in a comparison, each side's best sentence joins when its probability is at least this share of the best one's",
+        description="in a comparison, each side's best sentences join when their probability is at least this share of the best one's",
     )
 
 

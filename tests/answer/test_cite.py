@@ -108,11 +108,11 @@ def touching_run(ingested, length: int):
 
 @pytest.fixture(scope="module")
 def neighbours(ingested):
-    """Three chunks of one real report in text order, the first two touching or overlapping and the third far
-    from the first; with the report's text and a sentence of each chunk."""
+    """Three chunks of one real report, the first two touching or overlapping and the third far from both; with the
+    report's text and a sentence of each chunk."""
     doc_id, text, chunks, at = touching_run(ingested, 2)
     first, second = chunks[at], chunks[at + 1]
-    far = next(c for c in chunks[at + 2 :] if c.start > second.end + 200)
+    far = next(c for c in chunks if c.start > second.end + 200 or c.end < first.start - 200)
 
     def own_sentence(chunk) -> str:  # one that only this chunk holds, so only it supports the sentence
         others = [c.text for c in (first, second, far) if c is not chunk]

@@ -3,6 +3,7 @@ answer composition, citable report wording, and the metadata never gating an ans
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import re
 
 import numpy as np
@@ -85,7 +86,7 @@ def _ranked(probabilities: list[float], vectors: list[list[float]],
     for i, (p, v) in enumerate(zip(probabilities, vectors)):
         vector = np.asarray(v, dtype=np.float32) / np.linalg.norm(v)
         rank, start, end = passages[i] if passages else (1, 0, 1000)
-        sentence = StoredSentence(f"d:{i}", "d", "c", start + 10, start + 19, f"Sentence number {i}.")
+        sentence = StoredSentence(f"d:{i}", "d", "c", start + 10 * i, start + 10 * i + 9, f"Sentence number {i}.")
         out.append(RankedSentence(Candidate(sentence, vector, rank, ("X",), (start, end)), p))
     return out
 
@@ -106,6 +107,36 @@ def test_a_sentence_that_would_add_a_citation_needs_a_higher_share_of_the_best_p
     assert [r.candidate.sentence.id for r in compose(ranked, 0.1, settings)] == ["d:0", "d:1", "d:3"]
     everything = settings.model_copy(update={"extra_citation_ratio": 0.3})
     assert len(compose(ranked, 0.1, everything)) == 4
+
+
+@pytest.mark.parametrize("passage, adds_citation", [
+    ((1, 0, 600), False),  # the best sentence's own passage
+    ((2, 602, 1200), False),  # two characters on: the passages touch
+    ((2, 603, 1200), True),  # three on: apart
+    ((2, 300, 900), False),  # overlapping
+    ((2, 5000, 5600), True),
+])
+def test_which_further_sentence_adds_a_citation(passage, adds_citation):
+    settings = AnswerSettings(max_sentences=2, extra_ratio=0.3, extra_citation_ratio=0.6, redundancy=0.99)
+    ranked = _ranked([0.8, 0.4], [[1, 0], [0, 1]], [(1, 0, 600), passage])  # the second at half the best
+    assert len(compose(ranked, 0.1, settings)) == (1 if adds_citation else 2)
+
+
+def test_a_passage_of_another_report_never_touches():
+    settings = AnswerSettings(max_sentences=2, extra_ratio=0.3, extra_citation_ratio=0.6, redundancy=0.99)
+    best, other = _ranked([0.8, 0.4], [[1, 0], [0, 1]], [(1, 0, 600), (2, 600, 1200)])
+    elsewhere = RankedSentence(replace(other.candidate, sentence=replace(other.candidate.sentence, doc_id="e")), 0.4)
+    assert len(compose([best, other], 0.1, settings)) == 2
+    assert len(compose([best, elsewhere], 0.1, settings)) == 1
+
+
+@pytest.mark.parametrize("form", ["summary", "compare"])
+def test_only_a_facts_answer_holds_further_citations_to_the_stricter_floor(form):
+    settings = AnswerSettings(extra_citation_ratio=0.9, compare_ratio=0.1, redundancy=0.99)
+    ranked = _ranked([0.8, 0.4, 0.3], [[1, 0, 0], [0, 1, 0], [0, 0, 1]],
+                     [(1, 0, 600), (2, 5000, 5600), (3, 9000, 9600)])  # each far from the others
+    assert len(compose(ranked, 0.1, settings, "fact")) == 1
+    assert len(compose(ranked, 0.1, settings, form)) == 3
 
 
 def test_a_comparison_takes_each_named_sides_best_sentences_before_filling_up():
@@ -200,3 +231,13 @@ def test_a_count_is_a_number_that_is_no_year_and_no_day_of_a_date(text, quantiti
 ])
 def test_only_a_question_for_one_persons_name_needs_a_name_in_the_answer(question, named):
     assert asks_for_a_name(question) is named
+
+
+def test_each_candidate_carries_the_span_of_the_passage_it_is_credited_to(ingested):
+    passages = list(ingested.ask("How long did children wait for CAMHS?").retrieved)
+    candidates = ingested.extractive.candidates(passages)
+    assert candidates
+    for c in candidates:
+        chunk = passages[c.passage - 1].chunk
+        assert c.span == (chunk.start, chunk.end)
+        assert chunk.start <= c.sentence.start and c.sentence.end <= chunk.end
