@@ -9,16 +9,16 @@ from tests.conftest import DEVSET
 
 
 # metric -> floor (measured held-out figure - 0.05); "max" rows are ceilings (measured + 0.05).
-# Measured 2026-12-07 with the ranker trained on data a9d2cd105450 at k=12, with its query map (`assistant eval --devset
-# --baseline langchain`): answer accuracy 0.833, abstention on unanswerable 0.667, citation precision 0.732 (touching
-# passages cited as one), citation recall 0.927, hit@5 0.976 (passages listed by the ranker), false abstention 0.024.
+# Measured 2026-12-07 (seventh session) with the ranker trained on data a9d2cd105450 at k=12, with its query map
+# (`assistant eval --devset --baseline langchain`): answer accuracy 0.833, abstention on unanswerable 0.833, citation
+# precision 0.714, citation recall 0.902, hit@5 0.976 (passages listed by the ranker), false abstention 0.024.
 FLOORS = {
     "answer_accuracy": ("min", 0.78),
-    "abstention_unanswerable": ("min", 0.61),
-    "citation_precision": ("min", 0.68),
-    "citation_recall": ("min", 0.87),
+    "abstention_unanswerable": ("min", 0.78),
+    "citation_precision": ("min", 0.66),
+    "citation_recall": ("min", 0.85),
     "hit@5": ("min", 0.92),
-    "false_abstention": ("max", 0.08),
+    "false_abstention": ("max", 0.074),
 }
 
 
