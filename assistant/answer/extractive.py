@@ -102,7 +102,8 @@ class ExtractiveGenerator:
             if best is None or sentence.id in found:
                 continue
             chunk = passages[best - 1].chunk
-            found[sentence.id] = Candidate(sentence, vector, best, report_authorities(chunk.metadata), (chunk.start, chunk.end))
+            found[sentence.id] = Candidate(
+                sentence, vector, best, report_authorities(chunk.metadata), (chunk.start, chunk.end))
         return sorted(found.values(), key=lambda c: (c.passage, c.sentence.start))
 
     def rank(self, question: str, passages: Sequence[Passage]) -> Ranking:
@@ -231,7 +232,9 @@ def compose(
     for other in pool:
         if len(chosen) >= limit:
             break
-        if other.probability < (new_citation_floor if _cites_anew(other, chosen) else floor) or any(other is c for c in chosen):
+        if any(other is c for c in chosen):
+            continue
+        if other.probability < (new_citation_floor if _cites_anew(other, chosen) else floor):
             continue
         if not _repeats(other, chosen, settings.redundancy):
             chosen.append(other)
@@ -255,7 +258,7 @@ def _cites_anew(other: RankedSentence, chosen: Sequence[RankedSentence]) -> bool
     The citation check (answer/cite.joined) cites passages of a report as one when only white space lies between
     them; the report's text is not at hand here, so passages count as touching when they overlap or nearly meet
     (`_PASSAGE_GAP`), and a wider gap of white space is taken for a new citation: the stricter floor, never a looser
-    one. Answers hold no more sentences (max_sentences) than a joined citation passages (JOIN_MOST)."""
+    one. JOIN_MOST is not counted: a fact's answer of three sentences (max_sentences' default) never reaches it."""
     return all(other.passage != c.passage and not _touching(other.candidate, c.candidate) for c in chosen)
 
 

@@ -151,8 +151,22 @@ def test_a_comparison_takes_each_named_sides_best_sentences_before_filling_up():
     settings = AnswerSettings(compare_sentences=4, compare_ratio=0.1, side_ratio=0.1, side_sentences=2)
     chosen = compose(ranked, 0.05, settings, "compare", named=["Kent", "Leeds"])
     assert sorted(r.candidate.sentence.id for r in chosen) == ["Kent:0", "Kent:1", "Leeds:3", "Leeds:4"]
-    one_each = compose(ranked, 0.05, settings.model_copy(update={"side_sentences": 1}), "compare", named=["Kent", "Leeds"])
-    assert sorted(r.candidate.sentence.id for r in one_each) == ["Kent:0", "Kent:1", "Kent:2", "Leeds:3"]
+    one_each = settings.model_copy(update={"side_sentences": 1})
+    chosen = compose(ranked, 0.05, one_each, "compare", named=["Kent", "Leeds"])
+    assert sorted(r.candidate.sentence.id for r in chosen) == ["Kent:0", "Kent:1", "Kent:2", "Leeds:3"]
+
+
+def test_a_sides_sentence_repeating_its_own_report_is_left_out_but_not_one_like_the_other_sides():
+    def sentence(i: int, authority: str, p: float, direction: int) -> RankedSentence:
+        stored = StoredSentence(f"{authority}:{i}", authority, "c", i * 100, i * 100 + 50, f"Sentence {i}.")
+        vector = np.eye(4, dtype=np.float32)[direction]
+        return RankedSentence(Candidate(stored, vector, i + 1, (authority,), (i * 100, i * 100 + 50)), p)
+
+    # Kent's second says what its first does; Leeds' says the same of Leeds: that is the comparison.
+    ranked = [sentence(0, "Kent", 0.9, 0), sentence(1, "Kent", 0.8, 0), sentence(2, "Leeds", 0.5, 0)]
+    settings = AnswerSettings(compare_sentences=6, side_sentences=2, redundancy=0.7)
+    chosen = compose(ranked, 0.05, settings, "compare", named=["Kent", "Leeds"])
+    assert sorted(r.candidate.sentence.id for r in chosen) == ["Kent:0", "Leeds:2"]
 
 
 def test_composition_abstains_below_the_threshold():
