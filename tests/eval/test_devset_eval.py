@@ -99,9 +99,11 @@ def test_devset_held_out_split_runs_only_held_out_questions(tmp_path, shared_emb
 
 MORE = Path(__file__).resolve().parents[2] / "eval" / "devset_more.jsonl"
 UNSEEN = MORE.with_name("devset_unseen.jsonl")
+UNSEEN_K = MORE.with_name("devset_unseen_k.jsonl")
 
 
-@pytest.mark.parametrize("path, count", [(MORE, 400), (UNSEEN, 100)], ids=["more", "unseen"])
+@pytest.mark.parametrize("path, count", [(MORE, 400), (UNSEEN, 100), (UNSEEN_K, 100)],
+                         ids=["more", "unseen", "unseen_k"])
 def test_the_more_questions_cite_devset_files_verbatim(path, count):
     # Questions written on the devset's texts (not copies of them): each quote is in its file.
     assert path.is_file()
