@@ -234,7 +234,8 @@ def compose(
             break
         if any(other is c for c in chosen):
             continue
-        if other.probability < (new_citation_floor if _cites_anew(other, chosen) else floor):
+        # Whether it would add a citation matters only between the two floors (in a fact's answer).
+        if other.probability < floor or (other.probability < new_citation_floor and _cites_anew(other, chosen)):
             continue
         if not _repeats(other, chosen, settings.redundancy):
             chosen.append(other)
@@ -345,7 +346,7 @@ def report_label(meta: Mapping[str, Any]) -> str:
     return f"{authority} ({', '.join(known)})" if known else authority
 
 
-def _side_bests(ranked: Sequence[RankedSentence], named: Sequence[str], per_side: int = 1) -> list[RankedSentence]:
+def _side_bests(ranked: Sequence[RankedSentence], named: Sequence[str], per_side: int) -> list[RankedSentence]:
     """The best `per_side` sentences of each side of a comparison: every side's best (the best side's first), then
     every side's second, and so on. A side is each authority the question names (a report about several counts for
     each), or, with fewer than two named, each report."""

@@ -139,15 +139,18 @@ def test_only_a_facts_answer_holds_further_citations_to_the_stricter_floor(form)
     assert len(compose(ranked, 0.1, settings, form)) == 3
 
 
-def test_a_comparison_takes_each_named_sides_best_sentences_before_filling_up():
-    def sentence(i: int, authority: str, p: float) -> RankedSentence:
-        vector = np.eye(8, dtype=np.float32)[i]  # all different: none repeats another
-        stored = StoredSentence(f"{authority}:{i}", authority, "c", i * 100, i * 100 + 50, f"Sentence {i}.")
-        return RankedSentence(Candidate(stored, vector, i + 1, (authority,), (i * 100, i * 100 + 50)), p)
+def _side_sentence(i: int, authority: str, p: float, direction: int) -> RankedSentence:
+    """Sentence i of a report about `authority`, in passage i, its vector the unit vector `direction`."""
+    stored = StoredSentence(f"{authority}:{i}", authority, "c", i * 100, i * 100 + 50, f"Sentence {i}.")
+    vector = np.eye(8, dtype=np.float32)[direction]
+    return RankedSentence(Candidate(stored, vector, i + 1, (authority,), (i * 100, i * 100 + 50)), p)
 
+
+def test_a_comparison_takes_each_named_sides_best_sentences_before_filling_up():
     # One side's sentences rank far above the other's: a comparison of four would otherwise be three of one side.
-    ranked = [sentence(0, "Kent", 0.9), sentence(1, "Kent", 0.8), sentence(2, "Kent", 0.7),
-              sentence(3, "Leeds", 0.12), sentence(4, "Leeds", 0.095)]
+    # Every vector differs, so none repeats another.
+    ranked = [_side_sentence(i, authority, p, i) for i, (authority, p) in enumerate(
+        [("Kent", 0.9), ("Kent", 0.8), ("Kent", 0.7), ("Leeds", 0.12), ("Leeds", 0.095)])]
     settings = AnswerSettings(compare_sentences=4, compare_ratio=0.1, side_ratio=0.1, side_sentences=2)
     chosen = compose(ranked, 0.05, settings, "compare", named=["Kent", "Leeds"])
     assert sorted(r.candidate.sentence.id for r in chosen) == ["Kent:0", "Kent:1", "Leeds:3", "Leeds:4"]
@@ -157,13 +160,8 @@ def test_a_comparison_takes_each_named_sides_best_sentences_before_filling_up():
 
 
 def test_a_sides_sentence_repeating_its_own_report_is_left_out_but_not_one_like_the_other_sides():
-    def sentence(i: int, authority: str, p: float, direction: int) -> RankedSentence:
-        stored = StoredSentence(f"{authority}:{i}", authority, "c", i * 100, i * 100 + 50, f"Sentence {i}.")
-        vector = np.eye(4, dtype=np.float32)[direction]
-        return RankedSentence(Candidate(stored, vector, i + 1, (authority,), (i * 100, i * 100 + 50)), p)
-
     # Kent's second says what its first does; Leeds' says the same of Leeds: that is the comparison.
-    ranked = [sentence(0, "Kent", 0.9, 0), sentence(1, "Kent", 0.8, 0), sentence(2, "Leeds", 0.5, 0)]
+    ranked = [_side_sentence(0, "Kent", 0.9, 0), _side_sentence(1, "Kent", 0.8, 0), _side_sentence(2, "Leeds", 0.5, 0)]
     settings = AnswerSettings(compare_sentences=6, side_sentences=2, redundancy=0.7)
     chosen = compose(ranked, 0.05, settings, "compare", named=["Kent", "Leeds"])
     assert sorted(r.candidate.sentence.id for r in chosen) == ["Kent:0", "Leeds:2"]
