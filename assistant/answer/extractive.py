@@ -11,7 +11,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from assistant.answer.cite import DraftSentence
-from assistant.answer.features import Candidate, authorities_named, feature_matrix
+from assistant.answer.features import SENTENCE_END, Candidate, authorities_named, feature_matrix
 from assistant.answer.profile import QuestionProfile, answer_spans, profile
 from assistant.answer.ranker import SentenceRanker
 from assistant.answer.route import asked_finding, asks_about_a_report, coordinated_parts, question_parts, route
@@ -197,7 +197,8 @@ def compose(
     In a fact's answer, a further sentence that would add a citation must be likelier (`extra_citation_ratio`) than
     one from a passage already cited or touching one. A summary takes more sentences of the best sentence's report,
     in the report's order; a comparison first gives each side its best sentences (`side_sentences`; each named
-    authority, or else each report), then fills up.
+    authority, or else each report), then fills up. Sentences after the best are prose (`_prose`), not datelines or
+    headings.
     A summary asking for one kind of finding (`finding`: weaknesses or strengths) adds only sentences of
     that kind, so praise stays out of a list of weaknesses. `parts` names the sentences (by id) that best answer
     each part of a question asking two things; in a comparison they join as sides do. Outside a comparison, a
@@ -227,6 +228,7 @@ def compose(
     else:
         pool = list(ranked[1:])
         limit, floor = settings.max_sentences, max(threshold, best.probability * settings.extra_ratio)
+    pool = [r for r in pool if _prose(r.text, settings)]
     # Another passage means another citation: it must be likelier to answer than a sentence of a cited passage.
     new_citation_floor = max(floor, best.probability * settings.extra_citation_ratio) if form == "fact" else floor
     for other in pool:
@@ -247,6 +249,15 @@ def compose(
             first.setdefault(r.candidate.sentence.doc_id, i)
         chosen.sort(key=lambda r: (first[r.candidate.sentence.doc_id], r.candidate.sentence.start))
     return chosen
+
+
+def _prose(text: str, settings: AnswerSettings) -> bool:
+    """Whether a sentence can join after the best one: prose, not a report's furniture. Datelines, bylines, headings
+    and lead-ins ("Ofsted specifically noted:") rank near the sentences they stand beside, and each added a citation
+    that answered nothing; a long sentence cut off at a report's end still says something."""
+    words = len(text.split())
+    ended = bool(SENTENCE_END.search(text))
+    return words >= settings.further_min_words and (ended or words >= settings.unended_min_words)
 
 
 def _repeats(sentence: RankedSentence, chosen: Sequence[RankedSentence], redundancy: float) -> bool:

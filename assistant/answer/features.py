@@ -27,7 +27,7 @@ class Candidate:
     span: tuple[int, int] | None = None  # that passage's offsets in the report; None: not known
 
 
-_TERMINAL = re.compile(r"""[.!?]["')\]]*$""")
+SENTENCE_END = re.compile(r"""[.!?]["')\]]*$""")
 
 BASE_FEATURES = (
     "similarity", "similarity_gap", "similarity_rank", "best_similarity", "passage_rank",
@@ -129,7 +129,7 @@ class _Text:
 def _text(text: str) -> _Text:
     ordered = content_terms(text)
     return _Text(frozenset(ordered), frozenset(zip(ordered, ordered[1:])), math.log1p(len(text.split())),
-                 float(bool(_TERMINAL.search(text))))
+                 float(bool(SENTENCE_END.search(text))))
 
 
 @lru_cache(maxsize=4096)

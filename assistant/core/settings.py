@@ -42,6 +42,14 @@ class AnswerSettings(BaseModel):
     require_wanted: bool = Field(
         True, description="abstain when the question asks for a date, a figure or a person's name and no chosen sentence holds one"
     )
+    further_min_words: int = Field(
+        5, ge=0, le=50, description="a further sentence (after the best) holds at least this many words: a dateline or a "
+        "byline adds a citation and says nothing"
+    )
+    unended_min_words: int = Field(
+        10, ge=0, le=100, description="a further sentence that does not end as a sentence does (a heading, a caption, a "
+        "sentence cut off) joins only with at least this many words"
+    )
     summary_sentences: int = Field(12, ge=1, le=30, description="sentences a summary of one report holds at most")
     compare_sentences: int = Field(6, ge=1, le=20, description="sentences a comparison across reports holds at most")
     compare_ratio: float = Field(

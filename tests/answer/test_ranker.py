@@ -79,14 +79,15 @@ def test_a_candidate_is_labelled_by_the_evidence_it_holds(sentence, quote, holds
 
 
 def _ranked(probabilities: list[float], vectors: list[list[float]],
-            passages: list[tuple[int, int, int]] | None = None) -> list[RankedSentence]:
+            passages: list[tuple[int, int, int]] | None = None, texts: list[str] | None = None) -> list[RankedSentence]:
     """Sentences of report "d" with these probabilities and vectors; `passages` gives each one's passage as
-    (rank, start, end), by default all in the first."""
+    (rank, start, end), by default all in the first; `texts` their texts, by default five words of prose each."""
     out = []
     for i, (p, v) in enumerate(zip(probabilities, vectors)):
         vector = np.asarray(v, dtype=np.float32) / np.linalg.norm(v)
         rank, start, end = passages[i] if passages else (1, 0, 1000)
-        sentence = StoredSentence(f"d:{i}", "d", "c", start + 10 * i, start + 10 * i + 9, f"Sentence number {i}.")
+        text = texts[i] if texts else f"This is sentence number {i}."
+        sentence = StoredSentence(f"d:{i}", "d", "c", start + 10 * i, start + 10 * i + 9, text)
         out.append(RankedSentence(Candidate(sentence, vector, rank, ("X",), (start, end)), p))
     return out
 
@@ -141,7 +142,7 @@ def test_only_a_facts_answer_holds_further_citations_to_the_stricter_floor(form)
 
 def _side_sentence(i: int, authority: str, p: float, direction: int) -> RankedSentence:
     """Sentence i of a report about `authority`, in passage i, its vector the unit vector `direction`."""
-    stored = StoredSentence(f"{authority}:{i}", authority, "c", i * 100, i * 100 + 50, f"Sentence {i}.")
+    stored = StoredSentence(f"{authority}:{i}", authority, "c", i * 100, i * 100 + 50, f"This is sentence number {i}.")
     vector = np.eye(8, dtype=np.float32)[direction]
     return RankedSentence(Candidate(stored, vector, i + 1, (authority,), (i * 100, i * 100 + 50)), p)
 
@@ -165,6 +166,30 @@ def test_a_sides_sentence_repeating_its_own_report_is_left_out_but_not_one_like_
     settings = AnswerSettings(compare_sentences=6, side_sentences=2, redundancy=0.7)
     chosen = compose(ranked, 0.05, settings, "compare", named=["Kent", "Leeds"])
     assert sorted(r.candidate.sentence.id for r in chosen) == ["Kent:0", "Leeds:2"]
+
+
+_FURNITURE_AND_PROSE = [
+    "Inspectors judged the council's services for children to be good overall.",
+    "Tuesday 5 July 2022",  # a dateline: too short
+    "Ofsted specifically noted the following points:",  # a lead-in: does not end as a sentence does, and short
+    "Leaders have made strong progress since the last inspection.",
+    "Improved performance management arrangements mean that senior leaders and managers know",  # cut off, but long
+]
+
+
+@pytest.mark.parametrize("form", ["fact", "summary", "compare"])
+def test_only_prose_joins_after_the_best_sentence(form):
+    # A comparison's sides are each report's own best sentences; here its one report's best alone, then the fill-up.
+    settings = AnswerSettings(max_sentences=5, summary_sentences=5, compare_sentences=5, side_sentences=1,
+                              extra_citation_ratio=0.3, redundancy=0.99)
+    ranked = _ranked([0.9, 0.85, 0.8, 0.7, 0.6], np.eye(5).tolist(), texts=_FURNITURE_AND_PROSE)
+    chosen = compose(ranked, threshold=0.1, settings=settings, form=form)
+    assert sorted(r.candidate.sentence.id for r in chosen) == ["d:0", "d:3", "d:4"]
+
+
+def test_a_dateline_that_ranks_best_still_answers():
+    ranked = _ranked([0.9, 0.5], np.eye(2).tolist(), texts=_FURNITURE_AND_PROSE[1:3])
+    assert [r.text for r in compose(ranked, threshold=0.1, settings=AnswerSettings())] == ["Tuesday 5 July 2022"]
 
 
 def test_composition_abstains_below_the_threshold():
