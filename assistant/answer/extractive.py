@@ -218,7 +218,7 @@ def compose(
         limit, floor = settings.compare_sentences, max(threshold, best.probability * settings.compare_ratio)
         side_floor = best.probability * settings.side_ratio
         sides = [r for r in ranked if r.candidate.sentence.id in parts] + [
-            r for r in _side_bests(ranked, named, settings.side_sentences) if r.probability >= side_floor]
+            r for r in _side_bests(ranked, named, settings) if r.probability >= side_floor]
         # Sides may say alike what their reports say (that is the comparison), but not a report the same twice.
         for side in {id(r): r for r in sides if r is not best}.values():
             same_report = [c for c in chosen if c.candidate.sentence.doc_id == side.candidate.sentence.doc_id]
@@ -357,10 +357,10 @@ def report_label(meta: Mapping[str, Any]) -> str:
     return f"{authority} ({', '.join(known)})" if known else authority
 
 
-def _side_bests(ranked: Sequence[RankedSentence], named: Sequence[str], per_side: int) -> list[RankedSentence]:
-    """The best `per_side` sentences of each side of a comparison: every side's best (the best side's first), then
-    every side's second, and so on. A side is each authority the question names (a report about several counts for
-    each), or, with fewer than two named, each report."""
+def _side_bests(ranked: Sequence[RankedSentence], named: Sequence[str], settings: AnswerSettings) -> list[RankedSentence]:
+    """The best `side_sentences` of each side of a comparison: every side's best (the best side's first), then
+    every side's second, and so on; after its best, a side's are prose (`_prose`). A side is each authority the
+    question names (a report about several counts for each), or, with fewer than two named, each report."""
     bests: dict[str, list[RankedSentence]] = {}
     wanted = [n.lower() for n in named] if len(named) > 1 else []
     for r in ranked:  # best first, so the first sentences seen of a side are its best
@@ -371,9 +371,9 @@ def _side_bests(ranked: Sequence[RankedSentence], named: Sequence[str], per_side
             sides = [r.candidate.sentence.doc_id]
         for side in sides:
             found = bests.setdefault(side, [])
-            if len(found) < per_side:
+            if len(found) < settings.side_sentences and (not found or _prose(r.text, settings)):
                 found.append(r)
-    by_place = [picks[place] for place in range(per_side) for picks in bests.values() if place < len(picks)]
+    by_place = [picks[place] for place in range(settings.side_sentences) for picks in bests.values() if place < len(picks)]
     return list({id(r): r for r in by_place}.values())
 
 

@@ -179,8 +179,8 @@ _FURNITURE_AND_PROSE = [
 
 @pytest.mark.parametrize("form", ["fact", "summary", "compare"])
 def test_only_prose_joins_after_the_best_sentence(form):
-    # A comparison's sides are each report's own best sentences; here its one report's best alone, then the fill-up.
-    settings = AnswerSettings(max_sentences=5, summary_sentences=5, compare_sentences=5, side_sentences=1,
+    # In a comparison the one report is a side: its second sentence too is the best prose after its best.
+    settings = AnswerSettings(max_sentences=5, summary_sentences=5, compare_sentences=5, side_sentences=2,
                               extra_citation_ratio=0.3, redundancy=0.99)
     ranked = _ranked([0.9, 0.85, 0.8, 0.7, 0.6], np.eye(5).tolist(), texts=_FURNITURE_AND_PROSE)
     chosen = compose(ranked, threshold=0.1, settings=settings, form=form)
