@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import calendar
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Mapping
 
 from assistant.ingest.describe import UNKNOWN, authorities_in, flag, report_authorities
@@ -162,14 +164,21 @@ def retrieve(
     # before any chunk is read, and only the k chosen are (each store read of texts costs a few ms).
     document_of = keyword.document_of
     rankings: list[list[str]] = []
+    sentence_search = None
+    vector = embedder.embed_query(question) if mode in ("hybrid", "dense", "dense+bm25") else None
+    if mode == "hybrid" and tuning.sentence_hits:
+        # The two dense searches wait on Chroma, which lets go of the interpreter: side by side they took 2.3-2.7 ms
+        # at 10k chunks where one after the other took 3.2-4.3 (docs/benchmarks.md, eighth session).
+        sentence_search = _searches().submit(
+            store.nearest_sentence_ids, vector, tuning.sentence_hits,
+            sorted(area.doc_ids) if filtered else None,
+        )
     if mode in ("hybrid", "dense", "dense+bm25"):
         where = {"doc_id": {"$in": sorted(area.doc_ids)}} if filtered else None
-        nearest = store.nearest_chunk_ids(embedder.embed_query(question), candidates, where, document_of)
+        nearest = store.nearest_chunk_ids(vector, candidates, where, document_of)
         rankings.append([chunk_id for chunk_id, _ in nearest])
-    if mode == "hybrid" and tuning.sentence_hits:
-        hits = store.nearest_sentence_ids(
-            embedder.embed_query(question), tuning.sentence_hits, sorted(area.doc_ids) if filtered else None
-        )
+    if sentence_search is not None:
+        hits = sentence_search.result()
         holders = (keyword.chunk_holding(*sentence_start(sentence_id)) for sentence_id in hits)
         rankings.append([chunk_id for chunk_id in dict.fromkeys(holders) if chunk_id is not None])
     if mode in ("hybrid", "bm25", "dense+bm25"):
@@ -195,6 +204,13 @@ def retrieve(
     chunks = {chunk.id: chunk for chunk in store.chunks_by_id(chosen, documents, document_of)}
     kept = [(chunks[chunk_id], score) for chunk_id, score in ordered if chunk_id in chunks]
     return [Passage(chunk, score, rank) for rank, (chunk, score) in enumerate(kept, start=1)]
+
+
+@lru_cache(maxsize=1)
+def _searches() -> ThreadPoolExecutor:
+    """The one worker that runs a question's sentence search beside its chunk search (shared by every question:
+    a search is a millisecond or two, and a thread each would cost more than it saves)."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="sentence-search")
 
 
 def _identifier_holders(question: str, keyword: KeywordIndex, most: int) -> list[str]:
