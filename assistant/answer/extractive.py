@@ -357,7 +357,9 @@ def report_label(meta: Mapping[str, Any]) -> str:
     return f"{authority} ({', '.join(known)})" if known else authority
 
 
-def _side_bests(ranked: Sequence[RankedSentence], named: Sequence[str], settings: AnswerSettings) -> list[RankedSentence]:
+def _side_bests(
+    ranked: Sequence[RankedSentence], named: Sequence[str], settings: AnswerSettings
+) -> list[RankedSentence]:
     """The best `side_sentences` of each side of a comparison: every side's best (the best side's first), then
     every side's second, and so on; after its best, a side's are prose (`_prose`). A side is each authority the
     question names (a report about several counts for each), or, with fewer than two named, each report."""
@@ -373,7 +375,8 @@ def _side_bests(ranked: Sequence[RankedSentence], named: Sequence[str], settings
             found = bests.setdefault(side, [])
             if len(found) < settings.side_sentences and (not found or _prose(r.text, settings)):
                 found.append(r)
-    by_place = [picks[place] for place in range(settings.side_sentences) for picks in bests.values() if place < len(picks)]
+    places = range(settings.side_sentences)
+    by_place = [picks[place] for place in places for picks in bests.values() if place < len(picks)]
     return list({id(r): r for r in by_place}.values())
 
 
