@@ -253,7 +253,7 @@ def compose(
 
 def _prose(text: str, settings: AnswerSettings) -> bool:
     """Whether a sentence can join after the best one: prose, not a report's furniture. Datelines, bylines, headings
-    and lead-ins ("Ofsted specifically noted:") rank near the sentences they stand beside, and each added a citation
+    and lead-ins ("The report found:") rank near the sentences they stand beside, and each added a citation
     that answered nothing; a long sentence cut off at a report's end still says something."""
     words = len(text.split())
     ended = bool(SENTENCE_END.search(text))

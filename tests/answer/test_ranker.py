@@ -170,10 +170,10 @@ def test_a_sides_sentence_repeating_its_own_report_is_left_out_but_not_one_like_
 
 _FURNITURE_AND_PROSE = [
     "Inspectors judged the council's services for children to be good overall.",
-    "Tuesday 5 July 2022",  # a dateline: too short
-    "Ofsted specifically noted the following points:",  # a lead-in: does not end as a sentence does, and short
+    "Monday 3 March 2025",  # a dateline: too short
+    "The letter set out these points:",  # a lead-in: does not end as a sentence does, and short
     "Leaders have made strong progress since the last inspection.",
-    "Improved performance management arrangements mean that senior leaders and managers know",  # cut off, but long
+    "Managers have begun to use the new audit tool to check the quality of plans and",  # cut off, but long
 ]
 
 
@@ -189,7 +189,7 @@ def test_only_prose_joins_after_the_best_sentence(form):
 
 def test_a_dateline_that_ranks_best_still_answers():
     ranked = _ranked([0.9, 0.5], np.eye(2).tolist(), texts=_FURNITURE_AND_PROSE[1:3])
-    assert [r.text for r in compose(ranked, threshold=0.1, settings=AnswerSettings())] == ["Tuesday 5 July 2022"]
+    assert [r.text for r in compose(ranked, threshold=0.1, settings=AnswerSettings())] == ["Monday 3 March 2025"]
 
 
 def test_composition_abstains_below_the_threshold():
