@@ -228,7 +228,6 @@ def compose(
     else:
         pool = list(ranked[1:])
         limit, floor = settings.max_sentences, max(threshold, best.probability * settings.extra_ratio)
-    pool = [r for r in pool if _prose(r.text, settings)]
     # Another passage means another citation: it must be likelier to answer than a sentence of a cited passage.
     new_citation_floor = max(floor, best.probability * settings.extra_citation_ratio) if form == "fact" else floor
     for other in pool:
@@ -239,7 +238,7 @@ def compose(
         # Whether it would add a citation matters only between the two floors (in a fact's answer).
         if other.probability < floor or (other.probability < new_citation_floor and _cites_anew(other, chosen)):
             continue
-        if not _repeats(other, chosen, settings.redundancy):
+        if _prose(other.text, settings) and not _repeats(other, chosen, settings.redundancy):
             chosen.append(other)
     if form == "summary":
         chosen.sort(key=lambda r: r.candidate.sentence.start)
