@@ -12,6 +12,7 @@ import numpy as np
 
 from assistant.answer.cite import DraftSentence
 from assistant.answer.features import SENTENCE_END, Candidate, authorities_named, feature_matrix
+from assistant.answer.finding_kinds import DEFAULT_FINDING_MODEL, FindingClassifier, of_kind
 from assistant.answer.profile import QuestionProfile, answer_spans, profile
 from assistant.answer.ranker import SentenceRanker
 from assistant.answer.route import asked_finding, asks_about_a_report, coordinated_parts, question_parts, route
@@ -20,7 +21,6 @@ from assistant.core.settings import AnswerSettings
 from assistant.core.types import Chunk, Passage, StoredSentence
 from assistant.index.embed import Embedder
 from assistant.ingest.describe import report_authorities
-from assistant.text.findings import classify
 from assistant.text.patterns import UNKNOWN
 
 # Rankings kept for the passage rerank after answering: a question's, and a few asked at the same time in the app.
@@ -83,6 +83,10 @@ class ExtractiveGenerator:
     def ranker(self) -> SentenceRanker:
         # Loaded on first use, so `assistant train` can build indexes before any model file exists.
         return SentenceRanker.load(self.ranker_path)
+
+    @cached_property
+    def finding_kinds(self) -> FindingClassifier:
+        return FindingClassifier.load(self.settings.finding_model_path or DEFAULT_FINDING_MODEL)
 
     @property
     def threshold(self) -> float:
@@ -147,8 +151,9 @@ class ExtractiveGenerator:
             form = "compare" if part_rankings else form
         # Each part's best sentence, when it answers, joins as a side of the comparison.
         answering = [r.answering.candidate.sentence.id for r in part_rankings if r.answering]
+        finding = asked_finding(asked.text)
         return compose(ranking.sentences, self.threshold, self.settings, form, asked.authorities,
-                       asked_finding(asked.text), answering)
+                       finding, answering, self.finding_kinds if finding else None)
 
     def ranking_for(self, question: str, passages: Sequence[Passage]) -> tuple[list[Candidate], Ranking]:
         """The passages' candidate sentences (read once: each part of a two-part question ranks the same ones) and
@@ -191,6 +196,7 @@ class ExtractiveGenerator:
 def compose(
     ranked: Sequence[RankedSentence], threshold: float, settings: AnswerSettings, form: str = "fact",
     named: Sequence[str] = (), finding: str | None = None, parts: Sequence[str] = (),
+    finding_kinds: FindingClassifier | None = None,
 ) -> list[RankedSentence]:
     """The best sentence, then more that are likely and say something the chosen ones do not (maximal
     marginal relevance over the sentence vectors); nothing when even the best is below the threshold.
@@ -200,7 +206,7 @@ def compose(
     authority, or else each report), then fills up. Sentences after the best are prose (`_prose`), not datelines or
     headings.
     A summary asking for one kind of finding (`finding`: weaknesses or strengths) adds only sentences of
-    that kind, so praise stays out of a list of weaknesses. `parts` names the sentences (by id) that best answer
+    that kind (`finding_kinds` reads it from the sentence vectors), so praise stays out of a list of weaknesses. `parts` names the sentences (by id) that best answer
     each part of a question asking two things; in a comparison they join as sides do. Outside a comparison, a
     question naming authorities (`named`) is answered from sentences of their reports or naming them, when any is
     ranked: a soft preference, since with none the ranking stands."""
@@ -211,8 +217,12 @@ def compose(
     best = ranked[0]
     chosen = [best]
     if form == "summary":
-        pool = [r for r in ranked[1:] if r.candidate.sentence.doc_id == best.candidate.sentence.doc_id
-                and (finding is None or classify(r.text) == finding)]
+        pool = [r for r in ranked[1:] if r.candidate.sentence.doc_id == best.candidate.sentence.doc_id]
+        if finding is not None:
+            if finding_kinds is None:
+                raise ValueError("a summary of one kind of finding needs the finding classifier")
+            kept = of_kind(finding_kinds, [r.candidate.vector for r in pool], finding)
+            pool = [r for r, keep in zip(pool, kept) if keep]
         limit, floor = settings.summary_sentences, 0.0
     elif form == "compare":
         limit, floor = settings.compare_sentences, max(threshold, best.probability * settings.compare_ratio)

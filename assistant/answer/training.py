@@ -10,12 +10,14 @@ import hashlib
 import re
 import tempfile
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
 from assistant.answer.features import FEATURE_NAMES, Candidate, feature_matrix
+from assistant.answer.finding_kinds import FindingClassifier
 from assistant.answer.profile import QuestionProfile, profile
 from assistant.answer.querymap import MapExample, QueryMap, fit_query_map
 from assistant.answer.ranker import SentenceRanker
@@ -189,12 +191,18 @@ def _plain(text: str) -> str:
     return " ".join(normalise_for_match(text).replace("\u2013", "-").replace("\u2014", "-").split())
 
 
+@lru_cache(maxsize=1)
+def _finding_kinds() -> FindingClassifier:
+    return FindingClassifier.load()
+
+
 def _outcome(example: Example, probabilities: np.ndarray, threshold: float, settings: AnswerSettings) -> bool:
     """Whether the answer composed from these probabilities is right, as the devset scorer judges it: an
     answerable question answered with every `must` group present, an unanswerable one abstained."""
     ranked = sorted((RankedSentence(c, float(p)) for c, p in zip(example.candidates, probabilities)),
                     key=lambda r: -r.probability)
-    chosen = [] if example.gated else compose(ranked, threshold, settings, example.form, example.named, example.finding)
+    chosen = [] if example.gated else compose(ranked, threshold, settings, example.form, example.named, example.finding,
+                                              finding_kinds=_finding_kinds() if example.finding else None)
     if chosen and settings.require_wanted and example.question is not None:
         chosen = holding_wanted(example.question, ranked, chosen, example.passages)
     if not example.answerable:

@@ -55,10 +55,16 @@ def _parser() -> argparse.ArgumentParser:
     brief.add_argument("--out", type=Path, default=None, help="write here (required for docx; md goes to stdout)")
     brief.set_defaults(handler=_brief)
 
-    train = sub.add_parser("train", help="fit the answer ranker on the devset's tuning split and the shipped gold")
+    train = sub.add_parser("train", help="fit the answer ranker on the devset's tuning split and the shipped gold "
+                           "(--findings: the finding classifier on labelled sentences)")
     train.add_argument("--devset", type=Path, default=None, help="devset folder (default: ../shared/devset)")
     train.add_argument("--gold", type=Path, default=Path("eval/gold.jsonl"), help="gold on corpus/ (default: eval/gold.jsonl)")
-    train.add_argument("--out", type=Path, default=None, help="model file (default: the packaged ranker.json)")
+    train.add_argument("--out", type=Path, default=None,
+                       help="model file (default: the packaged ranker.json, or findings.json with --findings)")
+    train.add_argument("--findings", action="store_true",
+                       help="fit the strength / area for improvement / action classifier instead, on --labels")
+    train.add_argument("--labels", type=Path, default=None,
+                       help="labelled sentences for --findings (default: eval/finding_labels.jsonl)")
     train.add_argument("--ablate", nargs="+", default=[], metavar="FEATURE",
                        help="also train without these features (a feature name, or a prefix such as wants_) and compare")
     train.set_defaults(handler=_train)
@@ -251,6 +257,8 @@ def _correct(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    if args.findings:
+        return _train_findings(args)
     from assistant.answer.ranker import DEFAULT_MODEL
     from dataclasses import replace
 
@@ -273,6 +281,24 @@ def _train(args: argparse.Namespace) -> int:
     print(f"wrote {out} (training data sha256 {ranker.training_data[:12]})")
     for line in ablation_report(examples, args.ablate, report):
         print(line)
+    return 0
+
+
+def _train_findings(args: argparse.Namespace) -> int:
+    from assistant.answer.finding_kinds import DEFAULT_FINDING_MODEL
+    from assistant.answer.finding_training import DEFAULT_LABELS, train_findings
+    from assistant.core.settings import load_settings
+    from assistant.eval.devset import DEFAULT_DEVSET
+    from assistant.index.embed import make_embedder
+
+    settings = load_settings()
+    folders = {"devset": (args.devset or DEFAULT_DEVSET) / "corpus", "corpus": settings.corpus_dir}
+    embedder = make_embedder(settings.embed_model, settings.embed_batch_size)
+    classifier, report = train_findings(args.labels or DEFAULT_LABELS, folders, embedder, settings.embed_model)
+    out = args.out or DEFAULT_FINDING_MODEL
+    out.write_text(classifier.to_json(report))
+    print(json.dumps(report, indent=1))
+    print(f"wrote {out} (training data sha256 {classifier.training_data[:12]})")
     return 0
 
 

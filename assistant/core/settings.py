@@ -24,6 +24,9 @@ class AnswerSettings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     ranker_path: Path | None = Field(None, description="a ranker model file; default: the one the package ships")
+    finding_model_path: Path | None = Field(
+        None, description="a finding classifier file (strength / area for improvement / action); default: the packaged one"
+    )
     min_probability: float | None = Field(
         None, ge=0, le=1, description="abstain below this best-sentence probability; default: the model's own threshold"
     )

@@ -9,7 +9,7 @@ from assistant.answer.profile import profile
 from assistant.answer.route import asked_finding, asks_about_a_report, coordinated_parts, question_parts
 from assistant.ingest.describe import report_authorities
 from assistant.pipeline import Assistant
-from assistant.text.findings import IMPROVEMENTS, STRENGTHS, classify
+from assistant.text.findings import IMPROVEMENTS, STRENGTHS
 from assistant.text.patterns import UNKNOWN
 from tests.conftest import DEVSET, build_settings
 from tests.support.answer_contract import check_contract
@@ -42,7 +42,8 @@ def test_a_summary_question_may_ask_for_one_kind_of_finding(question, kind):
 def test_a_summary_of_one_kind_of_finding_adds_only_sentences_of_that_kind(ingested, question, kind, opposite):
     answer = ingested.ask(question)
     assert not answer.abstained, answer.answer
-    kinds = [classify(s.text) for s in answer.sentences]
+    vectors = ingested.embedder.embed_documents([s.text for s in answer.sentences])
+    kinds = [found for found, _ in ingested.extractive.finding_kinds.kinds(vectors)]
     # The best sentence is kept whatever its kind; every other one is of the kind asked for.
     assert sum(k != kind for k in kinds) <= 1 and kinds.count(opposite) <= 1, list(zip(kinds, answer.sentences))
     assert len(answer.sentences) > 1

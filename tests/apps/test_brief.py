@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from assistant.apps.brief.build import brief_docx_bytes, brief_markdown, build_brief, build_comparison, check_brief
-from assistant.text.findings import classify
 from assistant.apps.brief.docx import render_docx
 from assistant.apps.brief.markdown import render_markdown
 from assistant.apps.brief.model import ACTIONS, IMPROVEMENTS, STRENGTHS, Brief, Section
@@ -317,31 +316,6 @@ def test_a_chat_model_may_rephrase_but_only_supported_points_survive(ingested, m
     assert rephrased
     assert "Unicorns" not in render_markdown(brief)
     assert_verified(ingested, brief)
-
-
-# ------------------------------------------------------------------------------------------- cues
-
-
-@pytest.mark.parametrize(
-    "sentence, expected",
-    [
-        ("However, in some cases, families wait too long for an allocated worker.", IMPROVEMENTS),
-        ("People who suffer from domestic abuse do not always have early access to the support they need.", IMPROVEMENTS),
-        ("This has resulted in delays in children's needs being assessed fully and met.", IMPROVEMENTS),
-        ("Management oversight is robust and all recommendations for next steps are reviewed.", STRENGTHS),
-        ("That information-sharing by those partner agencies in the MASH is a strength.", STRENGTHS),
-        ("Despite these criticisms, the evaluation of the partnership was generally positive.", STRENGTHS),
-        ("Responses are 'timely and effective' - but one criticism is that nurses are not necessarily the best placed.", IMPROVEMENTS),
-        ("Further work is required to ensure that the quality of plans is consistently good.", ACTIONS),
-        ("We accept there is room for improvement and will be working with GP practices.", ACTIONS),
-        ("Inspectors recommend that the council reviews its threshold document.", ACTIONS),
-        ("Some meetings do not take place as often as they should.", IMPROVEMENTS),
-        ("We are very pleased with the outcome and proud of our staff.", None),
-        ("The inspection team included officers from Ofsted.", None),
-    ],
-)
-def test_classify_uses_general_lexical_cues(sentence, expected):
-    assert classify(sentence) == expected
 
 
 def test_check_brief_catches_a_tampered_footnote(ingested, briefs):

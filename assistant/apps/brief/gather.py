@@ -7,7 +7,9 @@ public reads, the keyword index, the query embedder, the settings and the extrac
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+import numpy as np
 
 from assistant.text.findings import candidate_spans
 from assistant.apps.brief.model import ReportRef, iso_ord
@@ -17,7 +19,7 @@ from assistant.core.types import Chunk
 from assistant.ingest.describe import authorities_in
 from assistant.retrieval.hybrid import Scope, retrieve, scope as retrieval_scope
 from assistant.index.keyword import KeywordIndex, inverse_document_frequency
-from assistant.text import content_terms
+from assistant.text import content_terms, squash
 from assistant.text.glossary import expand_acronyms, remits_in
 from assistant.text.patterns import UNKNOWN
 
@@ -61,6 +63,21 @@ class Library:
                 return None
             self._reports[doc_id] = Report(document, self.documents[doc_id], self._chunks(doc_id))
         return self._reports[doc_id]
+
+    def findings_of(self, report: Report, spans: Sequence[tuple[int, int]]) -> list[tuple[str | None, float]]:
+        """Each span's kind of finding (None: none) and its probability, read from the sentence vectors stored at
+        ingest; a span the index cut otherwise is embedded here."""
+        if not spans:
+            return []
+        stored = {(s.start, s.end): v for s, v in self.helper.store.sentences_in(report.chunks)}
+        vectors = [stored.get(span) for span in spans]
+        missing = [i for i, v in enumerate(vectors) if v is None]
+        if missing:
+            text = report.document.text
+            embedded = self.helper.embedder.embed_documents([squash(text[spans[i][0]:spans[i][1]]) for i in missing])
+            for i, vector in zip(missing, embedded):
+                vectors[i] = vector
+        return self.helper.extractive.finding_kinds.kinds(np.stack(vectors))
 
     # -- topic resolution
 

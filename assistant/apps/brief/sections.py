@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date as _date
 from typing import Mapping, Sequence
 
-from assistant.text.findings import candidate_spans, classified
+from assistant.text.findings import candidate_spans
 from assistant.apps.brief.gather import Library, Resolved, Spans
 from assistant.apps.brief.model import (
     ACTIONS, CATEGORIES, CONTEXT, IMPROVEMENTS, STRENGTHS, Point, ReportRef, Section, authority_label, date_label,
@@ -161,10 +161,10 @@ def findings(
         else:
             spans = list(matches.get(report.doc_id, ()))
         buckets: dict[str, list[tuple[float, int, int]]] = {c: [] for c in grouped}
-        for start, end, relevance in spans:
-            if (report.doc_id, start) in used or start in judged:
-                continue
-            category, weight = classified(squash(text[start:end]))
+        spans = [(start, end, relevance) for start, end, relevance in spans
+                 if (report.doc_id, start) not in used and start not in judged]
+        kinds = library.findings_of(report, [(start, end) for start, end, _ in spans])
+        for (start, end, relevance), (category, weight) in zip(spans, kinds):
             if category is None and matches is not None:
                 category, weight = CONTEXT, 0
             if category is not None:
