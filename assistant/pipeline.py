@@ -185,7 +185,7 @@ class Assistant:
         if not sentences:
             reason = f"no indexed report mentions {', '.join(missing)}" if missing else area.empty_reason() or reason
             return Answer(answer=_abstention(reason), abstained=True, **common)
-        uncovered = uncovered_sides(asked, citations, documents)
+        uncovered = uncovered_sides(asked, citations, documents, retrieved)
         return Answer(answer=" ".join((render(sentences), *uncovered)), abstained=False, sentences=sentences,
                       citations=citations, uncovered=uncovered, **common)
 

@@ -40,5 +40,20 @@ def test_an_indexed_side_without_a_citation_is_named_with_the_topic(ingested):
                          for name in ("Warrington", "Wirral") if name not in cited)
 
 
+def test_a_side_whose_passages_were_found_but_not_quoted_is_not_called_silent(ingested):
+    question = "Compare Warrington and Wirral on strategy meetings"
+    answer = ingested.ask(question)
+    wirral_only = [c for c in answer.citations if "Warrington" not in report_authorities(c.metadata)]
+    warrington_found = [p for p in answer.retrieved if "Warrington" in report_authorities(p.chunk.metadata)]
+    assert wirral_only and warrington_found, answer.answer
+    asked = profile(question, ingested.extractive.idf)
+    lines = uncovered_sides(asked, wirral_only, ingested.documents(), answer.retrieved)
+    assert lines == ("None of the passages found in Warrington's reports answers on strategy meetings closely enough "
+                     "to quote.",)
+    wirral_found_only = [p for p in answer.retrieved if p not in warrington_found]
+    assert uncovered_sides(asked, wirral_only, ingested.documents(), wirral_found_only) == (
+        "Nothing was found on strategy meetings in Warrington's reports.",)
+
+
 def test_a_single_fact_question_has_no_uncovered_lines(ingested):
     assert ingested.ask("What judgement did Warrington receive in 2009?").uncovered == ()
