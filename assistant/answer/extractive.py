@@ -86,7 +86,7 @@ class ExtractiveGenerator:
 
     @cached_property
     def finding_kinds(self) -> FindingClassifier:
-        return FindingClassifier.load(self.settings.finding_model_path or DEFAULT_FINDING_MODEL)
+        return FindingClassifier.load(self.settings.finding_model_path or DEFAULT_FINDING_MODEL, self.embedder.name)
 
     @property
     def threshold(self) -> float:
@@ -205,9 +205,10 @@ def compose(
     in the report's order; a comparison first gives each side its best sentences (`side_sentences`; each named
     authority, or else each report), then fills up. Sentences after the best are prose (`_prose`), not datelines or
     headings.
-    A summary asking for one kind of finding (`finding`: weaknesses or strengths) adds only sentences of
-    that kind (`finding_kinds` reads it from the sentence vectors), so praise stays out of a list of weaknesses. `parts` names the sentences (by id) that best answer
-    each part of a question asking two things; in a comparison they join as sides do. Outside a comparison, a
+    A summary asking for one kind of finding (`finding`: weaknesses or strengths) adds only sentences of that kind
+    (`finding_kinds` reads it from the sentence vectors), so praise stays out of a list of weaknesses. `parts` names
+    the sentences (by id) that best answer each part of a question asking two things; in a comparison they join as
+    sides do. Outside a comparison, a
     question naming authorities (`named`) is answered from sentences of their reports or naming them, when any is
     ranked: a soft preference, since with none the ranking stands."""
     if form != "compare":

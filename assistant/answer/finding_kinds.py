@@ -60,16 +60,22 @@ class FindingClassifier:
         })
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_FINDING_MODEL) -> "FindingClassifier":
+    def load(cls, path: Path = DEFAULT_FINDING_MODEL, embed_model: str | None = None) -> "FindingClassifier":
+        """The classifier in `path`; refused when it reads another embedding model's vectors than `embed_model`."""
         try:
             data = json.loads(Path(path).read_text())
             labels = tuple(data["labels"])
             if not set(labels) <= set(KINDS):
                 raise ValueError(f"unknown labels {sorted(set(labels) - set(KINDS))}")
-            return cls(labels, np.asarray(data["mean"]), np.asarray(data["scale"]), np.asarray(data["coef"]),
-                       np.asarray(data["intercept"]), str(data["embed_model"]), str(data["training_data_sha256"]))
+            found = cls(labels, np.asarray(data["mean"]), np.asarray(data["scale"]), np.asarray(data["coef"]),
+                        np.asarray(data["intercept"]), str(data["embed_model"]), str(data["training_data_sha256"]))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ConfigurationError(f"cannot read the finding classifier {path}: {exc}") from None
+        if embed_model is not None and found.embed_model != embed_model:
+            raise ConfigurationError(
+                f"the finding classifier {path} reads vectors of {found.embed_model}, not of {embed_model}: run "
+                "`assistant train --findings` with this model")
+        return found
 
 
 def of_kind(classifier: FindingClassifier, vectors: Sequence[np.ndarray], kind: str) -> list[bool]:

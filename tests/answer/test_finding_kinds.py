@@ -70,3 +70,13 @@ def test_vectors_of_another_model_are_refused_with_the_command_that_mends_it():
     classifier = FindingClassifier.load()
     with pytest.raises(ConfigurationError, match="assistant train --findings"):
         classifier.probabilities(np.ones((2, 8)))
+    with pytest.raises(ConfigurationError, match="not of another-model"):
+        FindingClassifier.load(DEFAULT_FINDING_MODEL, "another-model")
+    assert FindingClassifier.load(DEFAULT_FINDING_MODEL, classifier.embed_model).labels == classifier.labels
+
+
+def test_a_damaged_classifier_file_is_named(tmp_path):
+    broken = tmp_path / "findings.json"
+    broken.write_text('{"labels": ["strength", "praise"]}')
+    with pytest.raises(ConfigurationError, match="cannot read the finding classifier .*praise"):
+        FindingClassifier.load(broken)
