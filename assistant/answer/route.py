@@ -2,20 +2,21 @@
 one report ("Summarise ...", "What were the main weaknesses ..."), or a comparison across reports (two
 authorities named, "between", "both", "compare"). The route decides how an answer is composed; the
 training report (`assistant train`) measures what each route earns on the tuning split. A summary may ask for
-one kind of finding only (`asked_finding`: weaknesses or strengths), which composition then keeps to."""
+one kind of finding only (`asked_finding`: weaknesses, strengths or actions), which composition then keeps to."""
 from __future__ import annotations
 
 import re
 
 from assistant.answer.profile import QuestionProfile
 from assistant.text import content_terms
-from assistant.text.findings import IMPROVEMENTS, STRENGTHS
+from assistant.text.findings import ACTIONS, IMPROVEMENTS, STRENGTHS
 
 ROUTES = ("fact", "summary", "compare")
 
 _SUMMARY = re.compile(
     r"^\s*(?:please\s+)?(?:summari[sz]e|outline|give\s+(?:me\s+)?an?\s+(?:overview|summary))\b"
-    r"|\b(?:main|key|principal)\s+(?:strengths|weaknesses|findings|concerns|messages|areas\s+for\s+improvement)\b"
+    r"|\b(?:main|key|principal)\s+(?:strengths|weaknesses|findings|concerns|messages|areas\s+for\s+improvement"
+    r"|recommendations|actions|priorities)\b"
     r"|\bsummary\s+of\b",
     re.I,
 )
@@ -59,11 +60,13 @@ _ASKED_FINDINGS = (
         r"\b(?:weakness(?:es)?|shortcomings?|failings?|concerns?|criticisms?"
         r"|areas?\s+(?:for|of|requiring)\s+improvement|what\s+(?:went\s+wrong|needs?\s+to\s+improve))\b", re.I)),
     (STRENGTHS, re.compile(r"\b(?:strengths?|positives?|good\s+practice|praise[ds]?|what\s+(?:went|worked)\s+well)\b", re.I)),
+    (ACTIONS, re.compile(r"\b(?:recommendations?|actions?|next\s+steps|priorit(?:y|ies)|what\s+(?:must|should)\b)", re.I)),
 )
 
 
 def asked_finding(text: str) -> str | None:
-    """The kind of finding a question asks for (areas for improvement or strengths), when it asks for one kind only."""
+    """The kind of finding a question asks for (areas for improvement, strengths or actions), when it asks for one
+    kind only."""
     asked = [kind for kind, pattern in _ASKED_FINDINGS if pattern.search(text)]
     return asked[0] if len(asked) == 1 else None
 

@@ -9,7 +9,7 @@ from assistant.answer.profile import profile
 from assistant.answer.route import asked_finding, asks_about_a_report, coordinated_parts, question_parts
 from assistant.ingest.describe import report_authorities
 from assistant.pipeline import Assistant
-from assistant.text.findings import IMPROVEMENTS, STRENGTHS
+from assistant.text.findings import ACTIONS, IMPROVEMENTS, STRENGTHS
 from assistant.text.patterns import UNKNOWN
 from tests.conftest import DEVSET, build_settings
 from tests.support.answer_contract import check_contract
@@ -28,6 +28,8 @@ def test_the_main_weaknesses_of_an_authority_are_answered_from_its_reports(inges
     ("What were the main weaknesses in Warrington?", IMPROVEMENTS),
     ("Summarise the key areas for improvement at Wirral.", IMPROVEMENTS),
     ("What were the main strengths found in Leeds?", STRENGTHS),
+    ("What were the key recommendations for Wirral?", ACTIONS),
+    ("What are the next steps for Warrington?", ACTIONS),
     ("Summarise the main strengths and weaknesses of the visit.", None),  # both kinds: no filter
     ("Summarise the Wirral monitoring visit.", None),
 ])
@@ -38,6 +40,7 @@ def test_a_summary_question_may_ask_for_one_kind_of_finding(question, kind):
 @pytest.mark.parametrize("question, kind, opposite", [
     ("What were the main weaknesses in Warrington?", IMPROVEMENTS, STRENGTHS),
     ("What were the main strengths in Warrington?", STRENGTHS, IMPROVEMENTS),
+    ("What were the main recommendations for Warrington?", ACTIONS, STRENGTHS),
 ])
 def test_a_summary_of_one_kind_of_finding_adds_only_sentences_of_that_kind(ingested, question, kind, opposite):
     answer = ingested.ask(question)
