@@ -152,8 +152,9 @@ class ExtractiveGenerator:
         # Each part's best sentence, when it answers, joins as a side of the comparison.
         answering = [r.answering.candidate.sentence.id for r in part_rankings if r.answering]
         finding = asked_finding(asked.text)
+        # Only a summary keeps to one kind of finding: no other form loads the classifier.
         return compose(ranking.sentences, self.threshold, self.settings, form, asked.authorities,
-                       finding, answering, self.finding_kinds if finding else None)
+                       finding, answering, self.finding_kinds if finding and form == "summary" else None)
 
     def ranking_for(self, question: str, passages: Sequence[Passage]) -> tuple[list[Candidate], Ranking]:
         """The passages' candidate sentences (read once: each part of a two-part question ranks the same ones) and
@@ -208,9 +209,8 @@ def compose(
     A summary asking for one kind of finding (`finding`: weaknesses or strengths) adds only sentences of that kind
     (`finding_kinds` reads it from the sentence vectors), so praise stays out of a list of weaknesses. `parts` names
     the sentences (by id) that best answer each part of a question asking two things; in a comparison they join as
-    sides do. Outside a comparison, a
-    question naming authorities (`named`) is answered from sentences of their reports or naming them, when any is
-    ranked: a soft preference, since with none the ranking stands."""
+    sides do. Outside a comparison, a question naming authorities (`named`) is answered from sentences of their
+    reports or naming them, when any is ranked: a soft preference, since with none the ranking stands."""
     if form != "compare":
         ranked = _preferred(ranked, named)
     if not ranked or ranked[0].probability < threshold:

@@ -201,8 +201,9 @@ def _outcome(example: Example, probabilities: np.ndarray, threshold: float, sett
     answerable question answered with every `must` group present, an unanswerable one abstained."""
     ranked = sorted((RankedSentence(c, float(p)) for c, p in zip(example.candidates, probabilities)),
                     key=lambda r: -r.probability)
+    kinds = _finding_kinds() if example.finding and example.form == "summary" else None
     chosen = [] if example.gated else compose(ranked, threshold, settings, example.form, example.named, example.finding,
-                                              finding_kinds=_finding_kinds() if example.finding else None)
+                                              finding_kinds=kinds)
     if chosen and settings.require_wanted and example.question is not None:
         chosen = holding_wanted(example.question, ranked, chosen, example.passages)
     if not example.answerable:
