@@ -14,6 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
+from assistant.answer.model_file import load_model
 from assistant.core.errors import ConfigurationError
 from assistant.text.findings import ACTIONS, IMPROVEMENTS, STRENGTHS
 
@@ -62,15 +63,15 @@ class FindingClassifier:
     @classmethod
     def load(cls, path: Path = DEFAULT_FINDING_MODEL, embed_model: str | None = None) -> "FindingClassifier":
         """The classifier in `path`; refused when it reads another embedding model's vectors than `embed_model`."""
-        try:
-            data = json.loads(Path(path).read_text())
+        def build(data: dict) -> FindingClassifier:
             labels = tuple(data["labels"])
             if not set(labels) <= set(KINDS):
                 raise ValueError(f"unknown labels {sorted(set(labels) - set(KINDS))}")
-            found = cls(labels, np.asarray(data["mean"]), np.asarray(data["scale"]), np.asarray(data["coef"]),
-                        np.asarray(data["intercept"]), str(data["embed_model"]), str(data["training_data_sha256"]))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ConfigurationError(f"cannot read the finding classifier {path}: {exc}") from None
+            return cls(labels, np.asarray(data["mean"], dtype=float), np.asarray(data["scale"], dtype=float),
+                       np.asarray(data["coef"], dtype=float), np.asarray(data["intercept"], dtype=float),
+                       str(data["embed_model"]), str(data["training_data_sha256"]))
+
+        found = load_model(path, "finding classifier", "assistant train --findings", build)
         if embed_model is not None and found.embed_model != embed_model:
             raise ConfigurationError(
                 f"the finding classifier {path} reads vectors of {found.embed_model}, not of {embed_model}: run "

@@ -12,11 +12,13 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answer.features import FEATURE_NAMES
+from assistant.answer.model_file import load_model, read_model_file
 from assistant.answer.querymap import QueryMap
 from assistant.core.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 DEFAULT_MODEL = Path(__file__).parent / "model" / "ranker.json"
+_REWRITE = "assistant train"  # the command that writes the file again
 
 
 @dataclass(frozen=True)
@@ -57,15 +59,18 @@ class SentenceRanker:
 
     @classmethod
     def load(cls, path: Path = DEFAULT_MODEL) -> "SentenceRanker":
-        data = read_model(path)
-        if tuple(data.get("features", ())) != FEATURE_NAMES:
-            raise ConfigurationError(f"the ranker model {path} was trained on other features: run `assistant train`")
-        return cls(
-            features=tuple(data["features"]), mean=np.asarray(data["mean"]), scale=np.asarray(data["scale"]),
-            coef=np.asarray(data["coef"]), intercept=float(data["intercept"]), threshold=float(data["threshold"]),
-            training_data=str(data.get("training_data_sha256", "")),
-            query_map=QueryMap.from_dict(data["query_map"]) if data.get("query_map") else None,
-        )
+        def build(data: dict) -> SentenceRanker:
+            if tuple(data.get("features", ())) != FEATURE_NAMES:
+                raise ConfigurationError(f"the ranker model {path} was trained on other features: run `assistant train`")
+            return cls(
+                features=tuple(data["features"]), mean=np.asarray(data["mean"], dtype=float),
+                scale=np.asarray(data["scale"], dtype=float), coef=np.asarray(data["coef"], dtype=float),
+                intercept=float(data["intercept"]), threshold=float(data["threshold"]),
+                training_data=str(data.get("training_data_sha256", "")),
+                query_map=QueryMap.from_dict(data["query_map"]) if data.get("query_map") else None,
+            )
+
+        return load_model(path, "ranker model", _REWRITE, build)
 
 
 @lru_cache(maxsize=None)
@@ -76,7 +81,4 @@ def _warn_once(mapped: int, given: int) -> None:
 
 def read_model(path: Path) -> dict:
     """A ranker file as written: the model, its threshold and `assistant train`'s report (the C it chose)."""
-    try:
-        return json.loads(Path(path).read_text())
-    except (OSError, ValueError) as exc:
-        raise ConfigurationError(f"cannot read the ranker model {path}: {exc}") from None
+    return read_model_file(path, "ranker model", _REWRITE)

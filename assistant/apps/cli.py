@@ -259,14 +259,13 @@ def _correct(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     if args.findings:
         return _train_findings(args)
-    from assistant.answer.ranker import DEFAULT_MODEL
     from dataclasses import replace
 
+    from assistant.answer.ranker import DEFAULT_MODEL
     from assistant.answer.training import ablation_report, collect, labelled_sets, train, with_query_maps
     from assistant.core.settings import load_settings
-    from assistant.index.embed import make_embedder
-
     from assistant.eval.devset import DEFAULT_DEVSET
+    from assistant.index.embed import make_embedder
 
     settings = load_settings()
     sets = labelled_sets(args.devset or DEFAULT_DEVSET, settings.corpus_dir, args.gold)
@@ -274,11 +273,7 @@ def _train(args: argparse.Namespace) -> int:
         collect(sets, settings, make_embedder(settings.embed_model, settings.embed_batch_size)))
     examples = [c.example() for c in cases]
     ranker, report = train(examples)
-    ranker = replace(ranker, query_map=query_map)
-    out = args.out or DEFAULT_MODEL
-    out.write_text(ranker.to_json(report))
-    print(json.dumps({k: v for k, v in report.items() if k != "weights"}, indent=1))
-    print(f"wrote {out} (training data sha256 {ranker.training_data[:12]})")
+    _write_model(args.out or DEFAULT_MODEL, replace(ranker, query_map=query_map), report, hidden=("weights",))
     for line in ablation_report(examples, args.ablate, report):
         print(line)
     return 0
@@ -295,11 +290,15 @@ def _train_findings(args: argparse.Namespace) -> int:
     folders = {"devset": (args.devset or DEFAULT_DEVSET) / "corpus", "corpus": settings.corpus_dir}
     embedder = make_embedder(settings.embed_model, settings.embed_batch_size)
     classifier, report = train_findings(args.labels or DEFAULT_LABELS, folders, embedder, settings.embed_model)
-    out = args.out or DEFAULT_FINDING_MODEL
-    out.write_text(classifier.to_json(report))
-    print(json.dumps(report, indent=1))
-    print(f"wrote {out} (training data sha256 {classifier.training_data[:12]})")
+    _write_model(args.out or DEFAULT_FINDING_MODEL, classifier, report)
     return 0
+
+
+def _write_model(out: Path, model, report: dict, hidden: tuple[str, ...] = ()) -> None:
+    """Write a trained model's file and print its training report (but the `hidden` keys) and where it went."""
+    out.write_text(model.to_json(report))
+    print(json.dumps({k: v for k, v in report.items() if k not in hidden}, indent=1))
+    print(f"wrote {out} (training data sha256 {model.training_data[:12]})")
 
 
 def _brief(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ from assistant.answer.profile import profile
 from assistant.answer.ranker import DEFAULT_MODEL, SentenceRanker
 from assistant.answer.training import holds_quote, labelled_sets
 from assistant.answer.wanted import asks_for_a_name, counts
-from assistant.core.errors import InputError
+from assistant.core.errors import ConfigurationError, InputError
 from assistant.core.settings import AnswerSettings
 from assistant.core.types import Chunk, Passage, StoredSentence
 from assistant.text import content_terms
@@ -55,6 +55,18 @@ def test_the_packaged_ranker_loads_and_matches_the_features():
     assert ((0 < probabilities) & (probabilities < 1)).all()
 
 
+@pytest.mark.parametrize("content, named", [
+    ("{not json", "cannot read the ranker model"),
+    ("[1, 2]", "not a JSON object"),
+    (json.dumps({"features": list(FEATURE_NAMES), "mean": [0.0]}), "cannot read the ranker model .*'scale'"),
+    (json.dumps({"features": ["similarity"]}), "trained on other features"),
+])
+def test_a_damaged_ranker_file_is_named_with_the_command_that_writes_it(tmp_path, content, named):
+    broken = tmp_path / "ranker.json"
+    broken.write_text(content)
+    with pytest.raises(ConfigurationError, match=named) as raised:
+        SentenceRanker.load(broken)
+    assert "assistant train" in str(raised.value)
 
 
 @pytest.mark.skipif(not (DEVSET / "score.py").is_file(), reason="the devset is not beside the repository")
