@@ -157,13 +157,44 @@ def fold_of(position: int, folds: int) -> int:
     return position % folds
 
 
-def with_query_maps(cases: Sequence[Case], folds: int = 5) -> tuple[list[Case], list[QueryMap], QueryMap]:
+def authority_folds(cases: Sequence[Case], folds: int = 5) -> list[int]:
+    """Each case's fold when questions are split by the authority they are about, so that a fold's authorities, and
+    their reports, are unseen by the models fitted without it, as a new report's are. A question is about the
+    authority of the report its first answering candidate stands in, or else the first authority it names, or
+    else only itself. The largest groups are placed first, each in the fold holding fewest questions so far."""
+    def about(case: Case) -> str:
+        answering = [c for c, label in zip(case.candidates, case.labels) if label > 0 and c.authorities]
+        if answering:
+            return answering[0].authorities[0].lower()
+        return case.question.authorities[0].lower() if case.question.authorities else case.qid
+
+    groups: dict[str, list[int]] = {}
+    for i, case in enumerate(cases):
+        groups.setdefault(about(case), []).append(i)
+    assigned = [0] * len(cases)
+    sizes = [0] * folds
+    for members in sorted(groups.values(), key=lambda m: (-len(m), m[0])):
+        fold = sizes.index(min(sizes))
+        sizes[fold] += len(members)
+        for i in members:
+            assigned[i] = fold
+    return assigned
+
+
+def _folds_of(count: int, folds: int, assigned: Sequence[int] | None) -> list[int]:
+    return list(assigned) if assigned is not None else [fold_of(i, folds) for i in range(count)]
+
+
+def with_query_maps(
+    cases: Sequence[Case], folds: int = 5, assigned: Sequence[int] | None = None,
+) -> tuple[list[Case], list[QueryMap], QueryMap]:
     """Each case with its question's vector moved by a query map fitted without it (folds by `fold_of`, as the
-    rankers'), so the ranker learns how far to trust the mapped similarity on questions the map never
-    saw; the fold maps; and the map fitted on every case, which the shipped ranker carries."""
+    rankers', or as `assigned`), so the ranker learns how far to trust the mapped similarity on questions the map
+    never saw; the fold maps; and the map fitted on every case, which the shipped ranker carries."""
+    fold = _folds_of(len(cases), folds, assigned)
     examples = [MapExample(c.vector, np.stack([x.vector for x in c.candidates]), c.labels > 0) for c in cases]
-    maps = [fit_query_map([e for i, e in enumerate(examples) if fold_of(i, folds) != fold]) for fold in range(folds)]
-    mapped = [replace(c, mapped=maps[fold_of(i, folds)].apply(c.vector)) for i, c in enumerate(cases)]
+    maps = [fit_query_map([e for e, f in zip(examples, fold) if f != held]) for held in range(folds)]
+    mapped = [replace(c, mapped=maps[f].apply(c.vector)) for c, f in zip(cases, fold)]
     return mapped, maps, fit_query_map(examples)
 
 
@@ -224,20 +255,37 @@ def choose_threshold(
     return float(grid[middle]), float(scores[middle])
 
 
-def fold_rankers(examples: Sequence[Example], c: float, threshold: float, folds: int = 5) -> list[SentenceRanker]:
-    """One ranker per fold, fitted without that fold's questions (`fold_of`)."""
+def fold_rankers(
+    examples: Sequence[Example], c: float, threshold: float, folds: int = 5, assigned: Sequence[int] | None = None,
+) -> list[SentenceRanker]:
+    """One ranker per fold, fitted without that fold's questions (`fold_of`, or as `assigned`)."""
+    fold = _folds_of(len(examples), folds, assigned)
     rankers = []
-    for fold in range(folds):
-        train = [e for i, e in enumerate(examples) if fold_of(i, folds) != fold]
+    for held in range(folds):
+        train = [e for e, f in zip(examples, fold) if f != held]
         mean, scale, coef, intercept = _fit(np.vstack([e.matrix for e in train]), np.concatenate([e.labels for e in train]), c)
         rankers.append(SentenceRanker(FEATURE_NAMES, mean, scale, coef, intercept, threshold, data_hash(train)))
     return rankers
 
 
-def out_of_fold(examples: Sequence[Example], c: float, folds: int = 5) -> list[np.ndarray]:
-    """Each question's candidate probabilities from a model fitted without it (folds by question)."""
-    rankers = fold_rankers(examples, c, 0.0, folds)
-    return [rankers[fold_of(i, folds)].probabilities(e.matrix) for i, e in enumerate(examples)]
+def out_of_fold(
+    examples: Sequence[Example], c: float, folds: int = 5, assigned: Sequence[int] | None = None,
+) -> list[np.ndarray]:
+    """Each question's candidate probabilities from a model fitted without it (folds by question, or as `assigned`)."""
+    rankers = fold_rankers(examples, c, 0.0, folds, assigned)
+    return [rankers[f].probabilities(e.matrix) for e, f in zip(examples, _folds_of(len(examples), folds, assigned))]
+
+
+def unseen_authorities(cases: Sequence[Case], c: float, folds: int = 5) -> dict[str, Any]:
+    """The out-of-fold share of questions right when the query maps and rankers never saw the authority a question
+    is about (`authority_folds`): the figure for reports of a new authority. `assistant train`'s own figures split
+    by question, and a question's report is then seen through other questions on it."""
+    assigned = authority_folds(cases, folds)
+    mapped, _, _ = with_query_maps(cases, folds, assigned)
+    examples = [case.example() for case in mapped]
+    probabilities = out_of_fold(examples, c, folds, assigned)
+    threshold, score = choose_threshold(examples, probabilities)
+    return {"cv_right": round(score, 4), "threshold": threshold, "by_kind": _by_kind(examples, probabilities, threshold)}
 
 
 def train(examples: Sequence[Example], ablate: Sequence[str] = ()) -> tuple[SentenceRanker, dict[str, Any]]:

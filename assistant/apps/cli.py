@@ -97,6 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--folds", type=int, default=0, metavar="N",
                           help="with --split tune, also answer each tuning question with a ranker fitted without it "
                                "(N folds, as `assistant train` splits them): figures not in-sample")
+    evaluate.add_argument("--unseen-authorities", action="store_true",
+                          help="with --folds, split the folds by the authority a question is about, so each is "
+                               "answered by models that never saw its authority's reports")
     evaluate.add_argument("--questions", type=Path, default=None, metavar="FILE",
                           help="other questions on the devset's corpus, in its format, instead of its own "
                                "(eval/devset_more.jsonl: 400 written on its texts, never trained on)")
@@ -262,17 +265,18 @@ def _train(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from assistant.answer.ranker import DEFAULT_MODEL
-    from assistant.answer.training import ablation_report, collect, labelled_sets, train, with_query_maps
+    from assistant.answer.training import ablation_report, collect, labelled_sets, train, unseen_authorities, with_query_maps
     from assistant.core.settings import load_settings
     from assistant.eval.devset import DEFAULT_DEVSET
     from assistant.index.embed import make_embedder
 
     settings = load_settings()
     sets = labelled_sets(args.devset or DEFAULT_DEVSET, settings.corpus_dir, args.gold)
-    cases, _, query_map = with_query_maps(
-        collect(sets, settings, make_embedder(settings.embed_model, settings.embed_batch_size)))
+    collected = collect(sets, settings, make_embedder(settings.embed_model, settings.embed_batch_size))
+    cases, _, query_map = with_query_maps(collected)
     examples = [c.example() for c in cases]
     ranker, report = train(examples)
+    report["unseen_authorities"] = unseen_authorities(collected, report["C"])
     _write_model(args.out or DEFAULT_MODEL, replace(ranker, query_map=query_map), report, hidden=("weights",))
     for line in ablation_report(examples, args.ablate, report):
         print(line)
@@ -367,7 +371,8 @@ def _eval(args: argparse.Namespace) -> int:
 
             devset_run = run_devset(devset, split=args.split, baseline=args.baseline, k=args.k,
                                     overrides=overrides, out=args.out, progress=advance, folds=args.folds,
-                                    gold=args.gold or Path("eval/gold.jsonl"), questions=args.questions)
+                                    gold=args.gold or Path("eval/gold.jsonl"), questions=args.questions,
+                                    by_authority=args.unseen_authorities)
     written = []
     if gold_run is not None and args.report:
         from assistant.eval.report import write_report

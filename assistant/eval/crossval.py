@@ -9,7 +9,11 @@ question is answered by the ranker of its fold. Unlike `assistant train`'s out-o
 pipeline takes (two-part and coordinated questions, open questions, follow-ups) is the real one. The query map
 (answer/querymap.py) is fitted per fold the same way, but a fold's ranker learns from features its training
 questions got from maps that saw the fold's questions: a second-order leak that leaves these figures slightly
-optimistic (the held-out split and the unread question batch have none)."""
+optimistic (the held-out split and the unread question batch have none).
+
+Split by question, a fold's reports are still seen through other questions on them. With `by_authority` the folds
+split by the authority a question is about (`training.authority_folds`), maps and rankers alike, so each question
+is answered by models that never saw its authority's reports: the figure for a new authority's reports."""
 from __future__ import annotations
 
 import tempfile
@@ -20,6 +24,7 @@ from assistant.eval.gold import GoldItem
 from assistant.eval.runner import Step, run_gold
 
 SYSTEM = "cross-validated"
+BY_AUTHORITY = "unseen-authorities"  # the same, folds split by authority
 
 
 def shipped_choice(path: Path) -> tuple[float, float]:
@@ -32,14 +37,15 @@ def shipped_choice(path: Path) -> tuple[float, float]:
 
 def cross_validated_answers(
     helper, items: Sequence[GoldItem], devset: Path, gold: Path, folds: int = 5, k: int | None = None,
-    progress: Step | None = None,
+    progress: Step | None = None, by_authority: bool = False,
 ) -> list[dict[str, Any]]:
     """Answer dicts for `items` (devset tuning questions) in their order, each from the fold ranker that never saw
     it; `helper` is an Assistant over the devset corpus, whose index every fold's Assistant reads."""
     from assistant.answer.ranker import DEFAULT_MODEL
     from dataclasses import replace
 
-    from assistant.answer.training import cases_in, collect, fold_of, fold_rankers, labelled_sets, with_query_maps
+    from assistant.answer.training import (
+        authority_folds, cases_in, collect, fold_of, fold_rankers, labelled_sets, with_query_maps)
     from assistant.core.settings import load_settings
     from assistant.pipeline import Assistant
 
@@ -48,10 +54,12 @@ def cross_validated_answers(
     # The devset's questions are found in `helper`'s index of its corpus; the gold questions train too, on the
     # shipped corpus (the project's settings name it, not the devset's index), as in `assistant train`.
     devset_set, *others = labelled_sets(devset, load_settings().corpus_dir, gold)
-    cases, maps, _ = with_query_maps([*cases_in(helper, devset_set), *collect(others, settings, helper.embedder)], folds)
-    rankers = [replace(ranker, query_map=query_map)
-               for ranker, query_map in zip(fold_rankers([case.example() for case in cases], c, threshold, folds), maps)]
-    folds_by_id = {case.qid.split(":", 1)[1]: fold_of(i, folds) for i, case in enumerate(cases)
+    collected = [*cases_in(helper, devset_set), *collect(others, settings, helper.embedder)]
+    assigned = authority_folds(collected, folds) if by_authority else [fold_of(i, folds) for i in range(len(collected))]
+    cases, maps, _ = with_query_maps(collected, folds, assigned)
+    rankers = [replace(ranker, query_map=query_map) for ranker, query_map
+               in zip(fold_rankers([case.example() for case in cases], c, threshold, folds, assigned), maps)]
+    folds_by_id = {case.qid.split(":", 1)[1]: fold for case, fold in zip(cases, assigned)
                    if case.qid.startswith("devset:")}
     answers: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="assistant-folds-") as tmp:

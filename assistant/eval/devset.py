@@ -18,7 +18,7 @@ from typing import Any, Mapping, Sequence
 
 from assistant.core.errors import ConfigurationError, InputError
 from assistant.core.jsonl import read_jsonl
-from assistant.eval.crossval import SYSTEM as CROSS_VALIDATED, cross_validated_answers
+from assistant.eval.crossval import BY_AUTHORITY, SYSTEM as CROSS_VALIDATED, cross_validated_answers
 from assistant.eval.gold import GoldItem, load_gold
 from assistant.eval.runner import BASELINE_NOTE, BASELINES, Advance, counter, langchain_answers, run_gold
 
@@ -94,15 +94,19 @@ def run_devset(
     folds: int = 0,
     gold: Path = Path("eval/gold.jsonl"),
     questions: Path | None = None,
+    by_authority: bool = False,
 ) -> DevsetRun:
     """Index the devset corpus in a temporary index, answer the `split` questions, score them per split. With
     `folds`, the tuning questions are answered a second time by rankers fitted without them (eval/crossval.py;
     `gold` trains beside the devset, as in `assistant train`). `questions`: other questions in the devset's format
-    on its corpus (eval/devset_more.jsonl) instead of its own; the split goes by id number, as the scorer's does."""
+    on its corpus (eval/devset_more.jsonl) instead of its own; the split goes by id number, as the scorer's does.
+    `by_authority`: the folds split by the authority a question is about, not by question."""
     if split not in SPLITS:
         raise InputError(f"unknown split '{split}' (choose from {', '.join(SPLITS)})")
     if folds and (split != "tune" or folds < 2):
         raise InputError("cross-validation needs --split tune and at least 2 folds: held-out questions never train")
+    if by_authority and not folds:
+        raise InputError("--unseen-authorities splits the folds of cross-validation: give --folds too")
     if folds and questions is not None:
         raise InputError("cross-validation answers the devset's own tuning questions: leave out --questions")
     if baseline is not None and baseline not in BASELINES:
@@ -121,14 +125,16 @@ def run_devset(
         helper = _temporary_assistant(Path(tmp), corpus, overrides or {}, embedder, progress)
         answers[SYSTEM] = run_gold(helper, items, k=k, progress=counter(SYSTEM, len(items), progress))
         if folds:
-            answers[CROSS_VALIDATED] = cross_validated_answers(
-                helper, items, devset, gold, folds, k, counter(CROSS_VALIDATED, len(items), progress))
+            system = BY_AUTHORITY if by_authority else CROSS_VALIDATED
+            answers[system] = cross_validated_answers(
+                helper, items, devset, gold, folds, k, counter(system, len(items), progress), by_authority)
         if baseline == "langchain":
             answers["langchain"] = langchain_answers(
                 helper, items, k or helper.settings.top_k, counter("langchain", len(items), progress))
         meta = {"devset": str(devset), "questions_file": str(questions_path), "questions": len(items), "split": split,
                 "k": k or helper.settings.top_k, "model": helper.settings.embed_model, "overrides": dict(overrides or {}),
-                "documents": len(helper.documents()), "folds": folds}
+                "documents": len(helper.documents()), "folds": folds,
+                "folds_by": "authority" if by_authority else "question"}
     records = {system: [scorer_record(a) for a in produced] for system, produced in answers.items()}
     if out is not None:
         meta["answers"] = _write_answers(Path(out), records)
@@ -186,7 +192,8 @@ def _kinds(items: Sequence[GoldItem]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i.kind for i in items if i.answerable and i.kind))
 
 
-_LABELS = {SYSTEM: "this project", CROSS_VALIDATED: "this project, rankers fitted without the question"}
+_LABELS = {SYSTEM: "this project", CROSS_VALIDATED: "this project, rankers fitted without the question",
+           BY_AUTHORITY: "this project, rankers fitted without the question's authority"}
 
 
 def render_table(run: DevsetRun) -> str:
