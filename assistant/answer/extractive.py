@@ -11,7 +11,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from assistant.answer.cite import DraftSentence
-from assistant.answer.features import SENTENCE_END, Candidate, authorities_named, feature_matrix
+from assistant.answer.features import Candidate, authorities_named, feature_matrix
 from assistant.answer.finding_kinds import DEFAULT_FINDING_MODEL, FindingClassifier, of_kind
 from assistant.answer.profile import QuestionProfile, answer_spans, profile
 from assistant.answer.ranker import SentenceRanker
@@ -21,6 +21,7 @@ from assistant.core.settings import AnswerSettings
 from assistant.core.types import Chunk, Passage, StoredSentence
 from assistant.index.embed import Embedder
 from assistant.ingest.describe import report_authorities
+from assistant.text import ENDED
 from assistant.text.patterns import UNKNOWN
 
 # Rankings kept for the passage rerank after answering: a question's, and a few asked at the same time in the app.
@@ -266,7 +267,7 @@ def _prose(text: str, settings: AnswerSettings) -> bool:
     and lead-ins ("The report found:") rank near the sentences they stand beside, and each added a citation
     that answered nothing; a long sentence cut off at a report's end still says something."""
     words = len(text.split())
-    ended = bool(SENTENCE_END.search(text))
+    ended = bool(ENDED.search(text))
     return words >= settings.further_min_words and (ended or words >= settings.unended_min_words)
 
 

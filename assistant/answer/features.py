@@ -3,7 +3,6 @@ question (similarity, term coverage, retrieval rank, answer-kind match, provenan
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import AbstractSet as Set, Sequence
@@ -13,7 +12,7 @@ import numpy as np
 from assistant.answer.profile import ANSWER_TYPES, QuestionProfile, answer_spans
 from assistant.core.types import StoredSentence
 from assistant.ingest.describe import authorities_in
-from assistant.text import content_terms
+from assistant.text import ENDED, content_terms
 
 
 @dataclass(frozen=True)
@@ -27,7 +26,6 @@ class Candidate:
     span: tuple[int, int] | None = None  # that passage's offsets in the report; None: not known
 
 
-SENTENCE_END = re.compile(r"""[.!?]["')\]]*$""")
 
 BASE_FEATURES = (
     "similarity", "similarity_gap", "similarity_rank", "best_similarity", "passage_rank",
@@ -129,7 +127,7 @@ class _Text:
 def _text(text: str) -> _Text:
     ordered = content_terms(text)
     return _Text(frozenset(ordered), frozenset(zip(ordered, ordered[1:])), math.log1p(len(text.split())),
-                 float(bool(SENTENCE_END.search(text))))
+                 float(bool(ENDED.search(text))))
 
 
 @lru_cache(maxsize=4096)

@@ -3,8 +3,8 @@ sentences and measure it cross-validated by document, so a figure is always for 
 
 The label file holds no report text: each row names a corpus (`devset`: the devset's texts, read from its
 folder; `corpus`: the shipped reports), a file, a sentence's start offset as `text.sentences` finds it, the
-sha1 of that sentence (squashed) and its label. A row whose sentence is no longer there (the file or the
-segmenter changed) is skipped and counted, not guessed."""
+sha1 of that sentence (cleaned and squashed, as ingest stores it) and its label. A row whose sentence is no
+longer there (the file or the segmenter changed) is skipped and counted, not guessed."""
 from __future__ import annotations
 
 import hashlib
@@ -18,7 +18,7 @@ import numpy as np
 from assistant.answer.finding_kinds import KINDS, FindingClassifier
 from assistant.core.errors import InputError
 from assistant.core.jsonl import iter_jsonl
-from assistant.text import sentences, squash
+from assistant.text import clean, sentences, squash
 
 log = logging.getLogger(__name__)
 DEFAULT_LABELS = Path(__file__).resolve().parents[2] / "eval" / "finding_labels.jsonl"
@@ -55,7 +55,7 @@ def read_labels(path: Path, folders: dict[str, Path]) -> LabelledSentences:
                 raise ValueError(f"unknown label {label!r}")
             file = folder / row["file"]
             if file not in spans:
-                text = file.read_text(errors="replace")
+                text = clean(file.read_text(errors="replace"))  # as ingest reads it: the stored sentences' text
                 spans[file] = {s.start: squash(text[s.start : s.end]) for s in sentences(text)}
             sentence = spans[file].get(int(row["start"]))
             if sentence is None or sentence_hash(sentence) != row["sha1"]:

@@ -2,15 +2,12 @@
 all. Which kind a sentence is, the finding classifier (answer/finding_kinds.py) reads from its vector."""
 from __future__ import annotations
 
-import re
 
-from assistant.text import sentences, squash
+from assistant.text import ENDED, sentences, squash
 
 STRENGTHS = "Strengths"
 IMPROVEMENTS = "Areas for improvement"
 ACTIONS = "Actions and recommendations"
-
-_ENDS = re.compile(r"""[.!?]["'\u2019\u201d)\]]*$""")
 
 
 def candidate_spans(text: str) -> list[tuple[int, int]]:
@@ -18,7 +15,7 @@ def candidate_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     for span in sentences(text):
         sentence = squash(text[span.start : span.end])
-        if len(sentence.split()) < 4 or sentence.endswith(":") or not _ENDS.search(sentence):
+        if len(sentence.split()) < 4 or sentence.endswith(":") or not ENDED.search(sentence):
             continue
         spans.append((span.start, span.end))
     return spans

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.text.normalise import clean
+
 
 @dataclass(frozen=True)
 class Span:
@@ -13,6 +15,9 @@ class Span:
 
 _ABBREVIATIONS = re.compile(r"(?:\b(?:e\.g|i\.e|etc|Mr|Mrs|Ms|Dr|No|St|Cllr|vs|approx)|\b[A-Z])\.$")
 _SENTENCE_END = re.compile(r"""[.!?]["')\]]*(?=\s)""")
+# A text that ends as a sentence does: its stop, then any closing quotes (straight or curly) and brackets. A heading,
+# a dateline or a lead-in ending in a colon does not.
+ENDED = re.compile(r"""[.!?]["'\u2019\u201d)\]]*$""")
 _BULLET = re.compile(r"\s*(?:[-*\u2022\u00b7\u25aa\u25cf\u2013]|\d{1,2}[.)])\s+")
 _PARAGRAPH = re.compile(r"\n[ ]*\n\s*")
 _TERMINAL = re.compile(r"""[.!?:;"')\]]\s*$""")
@@ -61,7 +66,10 @@ def _lines(text: str, block: Span) -> list[Span]:
 
 
 def sentences(text: str) -> list[Span]:
-    """Sentence spans (offsets into `text`), trimmed of whitespace and list bullets."""
+    """Sentence spans (offsets into `text`), trimmed of whitespace and list bullets. They are read from the text with
+    its quotes and spaces normalised (`clean`, one character for one), so a curly quote closes or opens a sentence
+    as a straight one does, and a raw report splits as its indexed text does."""
+    text = clean(text)
     found: list[Span] = []
     for block in _paragraphs(text):
         for line in _lines(text, block):

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from assistant.answer import features
-from assistant.answer.features import ANSWER_TYPES, FEATURE_NAMES, Candidate, SENTENCE_END, feature_matrix
+from assistant.answer.features import ANSWER_TYPES, FEATURE_NAMES, Candidate, feature_matrix
 from assistant.answer.profile import answer_spans, profile
 from assistant.core.types import StoredSentence
 from assistant.ingest.describe import authorities_in
-from assistant.text import content_terms
+from assistant.text import ENDED, content_terms
 
 TEXTS = [
     "Inspectors judged children's services in Wirral to be good in March 2019.",
@@ -72,7 +72,7 @@ def reference(question, question_vector, candidates, mapped_vector) -> np.ndarra
             document_best[candidate.sentence.doc_id] - best_similarity,
             1.0 - document_coverage[candidate.sentence.doc_id],
             len(bigrams & question.bigrams) / len(question.bigrams) if question.bigrams else 0.0,
-            math.log1p(len(text.split())), float(bool(SENTENCE_END.search(text))), math.log1p(candidate.sentence.start / 500),
+            math.log1p(len(text.split())), float(bool(ENDED.search(text))), math.log1p(candidate.sentence.start / 500),
             float(named and bool(set(candidate.authorities) & set(question.authorities))),
             float(named and not set(candidate.authorities) & set(question.authorities)),
             float(named and bool(set(authorities_in(text, any_case=True)) & set(question.authorities))),

@@ -180,3 +180,16 @@ def test_skipped_spans_are_left_out_and_nothing_else(size, overlap):
         assert any(sentence in c.text for c in chunks)
     assert all(c.text == text[c.start : c.end] for c in chunks)
     assert chunk_document(document, size, overlap) != chunks  # without spans the furniture is chunked
+
+
+@pytest.mark.parametrize("text", [
+    'Staff said: "We feel supported." "Managers listen," one added. The report ends here.',
+    "Leaders were rated 'good'. 'We are proud,' the director said. Work goes on.",
+])
+def test_curly_quotes_end_and_open_sentences_as_straight_ones_do(text):
+    curly = re.sub(r'"(?=\w)', "\u201c", text).replace('"', "\u201d")
+    curly = re.sub(r"(?<![\w])'", "\u2018", curly).replace("'", "\u2019")
+    assert curly != text
+    straight = [(s.start, s.end) for s in sentences(text)]
+    assert len(straight) == 3
+    assert [(s.start, s.end) for s in sentences(curly)] == straight
