@@ -181,7 +181,8 @@ def authority_folds(cases: Sequence[Case], folds: int = 5) -> list[int]:
     return assigned
 
 
-def _folds_of(count: int, folds: int, assigned: Sequence[int] | None) -> list[int]:
+def folds_of(count: int, folds: int, assigned: Sequence[int] | None = None) -> list[int]:
+    """The fold of each of `count` questions: as `assigned`, or else by position (`fold_of`)."""
     return list(assigned) if assigned is not None else [fold_of(i, folds) for i in range(count)]
 
 
@@ -191,7 +192,7 @@ def with_query_maps(
     """Each case with its question's vector moved by a query map fitted without it (folds by `fold_of`, as the
     rankers', or as `assigned`), so the ranker learns how far to trust the mapped similarity on questions the map
     never saw; the fold maps; and the map fitted on every case, which the shipped ranker carries."""
-    fold = _folds_of(len(cases), folds, assigned)
+    fold = folds_of(len(cases), folds, assigned)
     examples = [MapExample(c.vector, np.stack([x.vector for x in c.candidates]), c.labels > 0) for c in cases]
     maps = [fit_query_map([e for e, f in zip(examples, fold) if f != held]) for held in range(folds)]
     mapped = [replace(c, mapped=maps[f].apply(c.vector)) for c, f in zip(cases, fold)]
@@ -259,7 +260,7 @@ def fold_rankers(
     examples: Sequence[Example], c: float, threshold: float, folds: int = 5, assigned: Sequence[int] | None = None,
 ) -> list[SentenceRanker]:
     """One ranker per fold, fitted without that fold's questions (`fold_of`, or as `assigned`)."""
-    fold = _folds_of(len(examples), folds, assigned)
+    fold = folds_of(len(examples), folds, assigned)
     rankers = []
     for held in range(folds):
         train = [e for e, f in zip(examples, fold) if f != held]
@@ -273,7 +274,7 @@ def out_of_fold(
 ) -> list[np.ndarray]:
     """Each question's candidate probabilities from a model fitted without it (folds by question, or as `assigned`)."""
     rankers = fold_rankers(examples, c, 0.0, folds, assigned)
-    return [rankers[f].probabilities(e.matrix) for e, f in zip(examples, _folds_of(len(examples), folds, assigned))]
+    return [rankers[f].probabilities(e.matrix) for e, f in zip(examples, folds_of(len(examples), folds, assigned))]
 
 
 def unseen_authorities(cases: Sequence[Case], c: float, folds: int = 5) -> dict[str, Any]:

@@ -45,7 +45,7 @@ def cross_validated_answers(
     from dataclasses import replace
 
     from assistant.answer.training import (
-        authority_folds, cases_in, collect, fold_of, fold_rankers, labelled_sets, with_query_maps)
+        authority_folds, cases_in, collect, fold_rankers, folds_of, labelled_sets, with_query_maps)
     from assistant.core.settings import load_settings
     from assistant.pipeline import Assistant
 
@@ -55,7 +55,7 @@ def cross_validated_answers(
     # shipped corpus (the project's settings name it, not the devset's index), as in `assistant train`.
     devset_set, *others = labelled_sets(devset, load_settings().corpus_dir, gold)
     collected = [*cases_in(helper, devset_set), *collect(others, settings, helper.embedder)]
-    assigned = authority_folds(collected, folds) if by_authority else [fold_of(i, folds) for i in range(len(collected))]
+    assigned = folds_of(len(collected), folds, authority_folds(collected, folds) if by_authority else None)
     cases, maps, _ = with_query_maps(collected, folds, assigned)
     rankers = [replace(ranker, query_map=query_map) for ranker, query_map
                in zip(fold_rankers([case.example() for case in cases], c, threshold, folds, assigned), maps)]
