@@ -26,7 +26,6 @@ class Candidate:
     span: tuple[int, int] | None = None  # that passage's offsets in the report; None: not known
 
 
-
 BASE_FEATURES = (
     "similarity", "similarity_gap", "similarity_rank", "best_similarity", "passage_rank",
     "coverage", "coverage_gap", "matched_weight", "window_similarity", "document_best",
