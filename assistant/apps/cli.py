@@ -352,6 +352,10 @@ def _eval(args: argparse.Namespace) -> int:
     devset_named = args.devset is not None or args.questions is not None
     gold = (args.gold or Path("eval/gold.jsonl")) if gold_named or not devset_named else None
     devset = _devset_dir(args.devset) if devset_named or not gold_named else None
+    if devset is None and (args.folds or args.unseen_authorities):
+        from assistant.core.errors import InputError
+
+        raise InputError("--folds and --unseen-authorities cross-validate on the devset: add --devset --split tune")
     console = Console(stderr=True)
     with Progress(
         TextColumn("[bold]eval {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
