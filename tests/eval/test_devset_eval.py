@@ -180,6 +180,7 @@ def test_eval_cli_errors_are_one_line(tmp_path, capsys):
         cli.main(["eval", "--devset", str(tmp_path), "--split", "hidden"])
     assert usage.value.code == 2
     # Cross-validation runs on the devset only: asked of a gold file alone, it is refused, not ignored.
+    capsys.readouterr()  # the usage message
     for flags in (["--folds", "5"], ["--unseen-authorities"]):
         assert cli.main(["eval", str(tmp_path / "gold.jsonl"), *flags]) == 1
         err = capsys.readouterr().err
