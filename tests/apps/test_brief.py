@@ -372,3 +372,24 @@ def test_cli_compare_to_a_markdown_file(ingested, tmp_path):
     text = out.read_text(encoding="utf-8")
     assert text.startswith("# Briefing note: Warrington compared with Wirral")
     assert "## At a glance" in text and "## Warrington" in text and "## Wirral" in text
+
+
+def test_only_text_a_stored_chunk_holds_is_classified_for_the_sections(ingested, monkeypatch):
+    from assistant.apps.brief.gather import Library
+    from assistant.text.findings import candidate_spans
+
+    asked: list[tuple[object, list[tuple[int, int]]]] = []
+    classify = Library.findings_of
+
+    def spy(self, report, spans):
+        asked.append((report, list(spans)))
+        return classify(self, report, spans)
+
+    monkeypatch.setattr(Library, "findings_of", spy)
+    build_brief(ingested, "Warrington")
+    reports = {report.document.source.rsplit("/", 1)[-1]: report for report, _ in asked}
+    pilot = reports[WARRINGTON_PILOT]
+    # The pilot report's page ends in an author's biography that ingest left out: quotable sentences, no chunk.
+    assert any(pilot.chunk_for(start, end) is None for start, end in candidate_spans(pilot.document.text))
+    for report, spans in asked:
+        assert spans and all(report.chunk_for(start, end) is not None for start, end in spans)

@@ -161,8 +161,9 @@ def findings(
         else:
             spans = list(matches.get(report.doc_id, ()))
         buckets: dict[str, list[tuple[float, int, int]]] = {c: [] for c in grouped}
+        # Only what a stored chunk holds can be quoted (text ingest left out, a byline or a banner, cannot).
         spans = [(start, end, relevance) for start, end, relevance in spans
-                 if (report.doc_id, start) not in used and start not in judged]
+                 if (report.doc_id, start) not in used and start not in judged and report.chunk_for(start, end)]
         kinds = library.findings_of(report, [(start, end) for start, end, _ in spans])
         for (start, end, relevance), (category, weight) in zip(spans, kinds):
             if category is None and matches is not None:
