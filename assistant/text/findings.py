@@ -2,7 +2,6 @@
 all. Which kind a sentence is, the finding classifier (answer/finding_kinds.py) reads from its vector."""
 from __future__ import annotations
 
-
 from assistant.text import ENDED, sentences, squash
 
 STRENGTHS = "Strengths"
