@@ -104,11 +104,13 @@ def test_a_sentence_finds_its_own_passage(mean_index, shared_embedder):
     helper, _ = mean_index
     documents = helper.store.documents()
     stored = helper.store.sentences_in(helper.store.all_chunks(), documents)
-    picked = [(s.text, s.metadata()) for s, _ in stored if len(s.text) > 80][::5]
-    assert len(picked) >= 10
+    # Every long sentence, not a sample: which fifth a sample drew depended on the store's listing order, and
+    # one sample's share sat on the threshold (19 of 24 on one machine, 23 of 24 on another).
+    picked = [(s.text, s.metadata()) for s, _ in stored if len(s.text) > 80]
+    assert len(picked) >= 50
     found = 0
-    for text, meta in picked:
-        hits = helper.store.query(shared_embedder.embed_query(text), 3, None)
+    for (text, meta), vector in zip(picked, shared_embedder.embed_documents([t for t, _ in picked])):
+        hits = helper.store.query(vector, 3, None)
         found += any(c.doc_id == meta["doc_id"] and c.start <= meta["start"] and meta["end"] <= c.end for c, _ in hits)
     assert found >= 0.8 * len(picked)
 
