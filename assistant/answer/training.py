@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from assistant.answer.features import FEATURE_NAMES, Candidate, feature_matrix
-from assistant.answer.finding_kinds import FindingClassifier
+from assistant.answer.finding_kinds import DEFAULT_FINDING_MODEL, FindingClassifier
 from assistant.answer.profile import QuestionProfile, profile
 from assistant.answer.querymap import MapExample, QueryMap, fit_query_map
 from assistant.answer.ranker import SentenceRanker
@@ -223,9 +223,9 @@ def _plain(text: str) -> str:
     return " ".join(normalise_for_match(text).replace("\u2013", "-").replace("\u2014", "-").split())
 
 
-@lru_cache(maxsize=1)
-def _finding_kinds() -> FindingClassifier:
-    return FindingClassifier.load()
+@lru_cache(maxsize=2)
+def _finding_kinds(path: Path | None) -> FindingClassifier:
+    return FindingClassifier.load(path or DEFAULT_FINDING_MODEL)
 
 
 def _outcome(example: Example, probabilities: np.ndarray, threshold: float, settings: AnswerSettings) -> bool:
@@ -233,7 +233,7 @@ def _outcome(example: Example, probabilities: np.ndarray, threshold: float, sett
     answerable question answered with every `must` group present, an unanswerable one abstained."""
     ranked = sorted((RankedSentence(c, float(p)) for c, p in zip(example.candidates, probabilities)),
                     key=lambda r: -r.probability)
-    kinds = _finding_kinds() if example.finding and example.form == "summary" else None
+    kinds = _finding_kinds(settings.finding_model_path) if example.finding and example.form == "summary" else None
     chosen = [] if example.gated else compose(ranked, threshold, settings, example.form, example.named, example.finding,
                                               finding_kinds=kinds)
     if chosen and settings.require_wanted and example.question is not None:
@@ -277,7 +277,9 @@ def out_of_fold(
     return [rankers[f].probabilities(e.matrix) for e, f in zip(examples, folds_of(len(examples), folds, assigned))]
 
 
-def unseen_authorities(cases: Sequence[Case], c: float, folds: int = 5) -> dict[str, Any]:
+def unseen_authorities(
+    cases: Sequence[Case], c: float, folds: int = 5, settings: AnswerSettings = AnswerSettings()
+) -> dict[str, Any]:
     """The out-of-fold share of questions right when the query maps and rankers never saw the authority a question
     is about (`authority_folds`): the figure for reports of a new authority. `assistant train`'s own figures split
     by question, and a question's report is then seen through other questions on it."""
@@ -285,12 +287,16 @@ def unseen_authorities(cases: Sequence[Case], c: float, folds: int = 5) -> dict[
     mapped, _, _ = with_query_maps(cases, folds, assigned)
     examples = [case.example() for case in mapped]
     probabilities = out_of_fold(examples, c, folds, assigned)
-    threshold, score = choose_threshold(examples, probabilities)
-    return {"cv_right": round(score, 4), "threshold": threshold, "by_kind": _by_kind(examples, probabilities, threshold)}
+    threshold, score = choose_threshold(examples, probabilities, settings)
+    return {"cv_right": round(score, 4), "threshold": threshold,
+            "by_kind": _by_kind(examples, probabilities, threshold, settings)}
 
 
-def train(examples: Sequence[Example], ablate: Sequence[str] = ()) -> tuple[SentenceRanker, dict[str, Any]]:
-    """Fit the ranker; `ablate` names features zeroed out (to measure what each earns)."""
+def train(
+    examples: Sequence[Example], ablate: Sequence[str] = (), settings: AnswerSettings = AnswerSettings()
+) -> tuple[SentenceRanker, dict[str, Any]]:
+    """Fit the ranker; `ablate` names features zeroed out (to measure what each earns). Answers are composed as
+    `settings` compose them, so the threshold is chosen for the answers the user will get."""
     keep = np.array([name not in ablate for name in FEATURE_NAMES], dtype=float)
     examples = [replace(e, matrix=e.matrix * keep) for e in examples]
     report: dict[str, Any] = {"questions": len(examples), "candidates": int(sum(len(e.labels) for e in examples)),
@@ -298,18 +304,19 @@ def train(examples: Sequence[Example], ablate: Sequence[str] = ()) -> tuple[Sent
     best_c, best_score, best_probs = 1.0, -1.0, None
     for c in (0.03, 0.1, 0.3, 1.0, 3.0):
         probs = out_of_fold(examples, c)
-        threshold, score = choose_threshold(examples, probs)
+        threshold, score = choose_threshold(examples, probs, settings)
         report[f"cv_C={c}"] = round(score, 4)
         if score > best_score:
             best_c, best_score, best_probs = c, score, probs
-    threshold, score = choose_threshold(examples, best_probs)
-    report.update(C=best_c, threshold=threshold, cv_right=round(score, 4), by_kind=_by_kind(examples, best_probs, threshold))
+    threshold, score = choose_threshold(examples, best_probs, settings)
+    report.update(C=best_c, threshold=threshold, cv_right=round(score, 4),
+                  by_kind=_by_kind(examples, best_probs, threshold, settings))
     # What routing earns: the same probabilities composed as if every question asked for a fact.
     as_facts = [replace(e, form="fact") for e in examples]
-    report["cv_right_without_routes"] = round(float(np.mean([_outcome(e, p, threshold, AnswerSettings())
+    report["cv_right_without_routes"] = round(float(np.mean([_outcome(e, p, threshold, settings)
                                                               for e, p in zip(as_facts, best_probs)])), 4)
     no_rule = [replace(e, gated=False) for e in examples]
-    report["cv_right_without_evidence_rules"] = round(float(np.mean([_outcome(e, p, threshold, AnswerSettings())
+    report["cv_right_without_evidence_rules"] = round(float(np.mean([_outcome(e, p, threshold, settings)
                                                                   for e, p in zip(no_rule, best_probs)])), 4)
     report["routes"] = {form: sum(e.form == form for e in examples) for form in ("fact", "summary", "compare")}
     mean, scale, coef, intercept = _fit(
@@ -320,10 +327,12 @@ def train(examples: Sequence[Example], ablate: Sequence[str] = ()) -> tuple[Sent
     return ranker, report
 
 
-def _by_kind(examples: Sequence[Example], probabilities: Sequence[np.ndarray], threshold: float) -> dict[str, float]:
+def _by_kind(
+    examples: Sequence[Example], probabilities: Sequence[np.ndarray], threshold: float, settings: AnswerSettings
+) -> dict[str, float]:
     kinds: dict[str, list[bool]] = {}
     for e, p in zip(examples, probabilities):
-        kinds.setdefault(e.kind, []).append(_outcome(e, p, threshold, AnswerSettings()))
+        kinds.setdefault(e.kind, []).append(_outcome(e, p, threshold, settings))
     return {k: round(float(np.mean(v)), 3) for k, v in sorted(kinds.items())}
 
 
@@ -344,7 +353,9 @@ def collect(sets: Sequence[LabelledSet], settings: Settings, embedder) -> list[C
     return [c for s in sets for c in cases_for(s, settings, embedder)]
 
 
-def ablation_report(examples: Sequence[Example], ablate: Sequence[str], full: dict[str, Any]) -> list[str]:
+def ablation_report(
+    examples: Sequence[Example], ablate: Sequence[str], full: dict[str, Any], settings: AnswerSettings = AnswerSettings()
+) -> list[str]:
     """One line per ablated feature group: the out-of-fold share of questions right without it."""
     lines = []
     for name in ablate:
@@ -352,6 +363,6 @@ def ablation_report(examples: Sequence[Example], ablate: Sequence[str], full: di
         if not dropped:
             lines.append(f"ablate {name}: no such feature")
             continue
-        _, report = train(examples, ablate=dropped)
+        _, report = train(examples, ablate=dropped, settings=settings)
         lines.append(f"ablate {name}: cv right {report['cv_right']} (with it {full['cv_right']}); by kind {report['by_kind']}")
     return lines

@@ -275,10 +275,10 @@ def _train(args: argparse.Namespace) -> int:
     collected = collect(sets, settings, make_embedder(settings.embed_model, settings.embed_batch_size))
     cases, _, query_map = with_query_maps(collected)
     examples = [c.example() for c in cases]
-    ranker, report = train(examples)
-    report["unseen_authorities"] = unseen_authorities(collected, report["C"])
+    ranker, report = train(examples, settings=settings.answer)
+    report["unseen_authorities"] = unseen_authorities(collected, report["C"], settings=settings.answer)
     _write_model(args.out or DEFAULT_MODEL, replace(ranker, query_map=query_map), report, hidden=("weights",))
-    for line in ablation_report(examples, args.ablate, report):
+    for line in ablation_report(examples, args.ablate, report, settings.answer):
         print(line)
     return 0
 

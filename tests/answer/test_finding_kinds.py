@@ -8,8 +8,12 @@ import numpy as np
 import pytest
 
 from assistant.answer.finding_kinds import DEFAULT_FINDING_MODEL, FindingClassifier
+from assistant.answer.features import Candidate
 from assistant.answer.finding_training import DEFAULT_LABELS, read_labels, sentence_hash, train_findings
+from assistant.answer.training import Example, _outcome
 from assistant.core.errors import ConfigurationError
+from assistant.core.settings import AnswerSettings
+from assistant.core.types import StoredSentence
 from assistant.text import sentences, squash
 from assistant.text.findings import ACTIONS, IMPROVEMENTS, STRENGTHS
 from tests.conftest import DEVSET
@@ -80,3 +84,29 @@ def test_a_damaged_classifier_file_is_named(tmp_path):
     broken.write_text('{"labels": ["strength", "praise"]}')
     with pytest.raises(ConfigurationError, match="cannot read the finding classifier .*praise"):
         FindingClassifier.load(broken)
+
+
+def test_training_judges_a_summary_with_the_classifier_the_settings_name(tmp_path, shared_embedder):
+    # `assistant train` chooses its threshold on composed answers; a summary of strengths is composed with the
+    # finding classifier the user configured, as `ask` composes it, not always the packaged one.
+    # The best sentence always leads a summary; only the sentences after it are sorted by kind.
+    texts = [text for text, kind in INVENTED if kind == IMPROVEMENTS] + [text for text, kind in INVENTED if kind == STRENGTHS]
+    vectors = shared_embedder.embed_documents(texts)
+    candidates = tuple(Candidate(StoredSentence(f"d:{i}", "d", "c", i, i + 1, t), v, 1, ("Council",))
+                       for i, (t, v) in enumerate(zip(texts, vectors)))
+    example = Example("q", True, "summary", np.zeros((len(texts), 1)), np.zeros(len(texts)), candidates,
+                      must=((texts[-1],),), form="summary", finding=STRENGTHS)
+    probabilities = np.linspace(0.95, 0.9, len(texts))
+    assert _outcome(example, probabilities, 0.1, AnswerSettings()) is True
+    # The same weights with the labels' names swapped: what the packaged file calls a strength is now an
+    # improvement, so the summary of strengths leaves the strength out.
+    data = json.loads(DEFAULT_FINDING_MODEL.read_text())
+    swapped = {"strength": "improvement", "improvement": "strength"}
+    data["labels"] = [swapped.get(label, label) for label in data["labels"]]
+    relabelled = tmp_path / "findings.json"
+    relabelled.write_text(json.dumps(data))
+    assert _outcome(example, probabilities, 0.1, AnswerSettings(finding_model_path=relabelled)) is False
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    with pytest.raises(ConfigurationError, match="broken.json"):
+        _outcome(example, probabilities, 0.1, AnswerSettings(finding_model_path=broken))
