@@ -6,6 +6,8 @@ import io
 import re
 import zipfile
 
+from pathlib import Path
+
 import pytest
 from lxml import etree
 
@@ -73,11 +75,13 @@ def test_an_empty_brief_has_no_footnotes_part(ingested):
     assert brief.empty and "word/footnotes.xml" not in parts(render_docx(brief))
 
 
-def test_the_app_tab_writes_the_same_note_as_markdown_and_docx(ingested):
+def test_the_app_tab_writes_the_same_note_as_markdown_and_docx(ingested, tmp_path):
     from assistant.apps.brief.build import brief_markdown
     from assistant.apps.web.brief import brief_files
+    from assistant.apps.web.session_files import SessionFiles
 
-    note = brief_files(ingested, "Warrington", "")  # the picked authority
+    notes = SessionFiles(tmp_path)
+    note = brief_files(ingested, "Warrington", "", notes, "session")  # the picked authority
     assert note.markdown == brief_markdown(ingested, "Warrington")  # the builder `assistant brief` uses
     assert open(note.markdown_path, encoding="utf-8").read() == note.markdown
     # The preview (gradio's Markdown renders no [^n]) shows the same notes as superscripts and a numbered list.
@@ -88,7 +92,13 @@ def test_the_app_tab_writes_the_same_note_as_markdown_and_docx(ingested):
         footnotes = etree.fromstring(parts(handle.read())["word/footnotes.xml"]).findall(f"{W}footnote")
     assert len(footnotes) - 2 == note.footnotes > 0
 
-    typed = brief_files(ingested, "Warrington", "multi-agency safeguarding hub")  # a typed topic wins
+    # A typed topic wins over the picked authority.
+    typed = brief_files(ingested, "Warrington", "multi-agency safeguarding hub", notes, "session")
     assert typed.markdown.startswith("# Briefing note: multi-agency safeguarding hub")
+    # The session's new note replaces its previous one: a long-running app keeps one note per open session.
+    assert not Path(note.markdown_path).exists() and Path(typed.docx_path).is_file()
     with pytest.raises(Exception, match="choose an authority or type a topic"):
-        brief_files(ingested, "", "  ")
+        brief_files(ingested, "", "  ", notes, "session")
+    assert Path(typed.markdown_path).is_file()  # a refused request leaves the note there was
+    notes.discard("session")
+    assert list(tmp_path.rglob("*")) == []

@@ -305,12 +305,10 @@ def test_markdown_export_has_footnotes(ingested, mash, tmp_path):
     assert len(re.findall(r"^\[\^\d+\]: ", text, re.M)) == len(citations)
     assert " ".join(citations[0]["quote"].split()) in text
     assert "## 2. What is the capital of France?" in text and "do not answer" in text
-    exports = export.SessionExports(tmp_path)
-    path = exports.write(conversation, "session")
-    assert path and path.endswith(".md")
-    exported = Path(path).read_text(encoding="utf-8")
+    name, exported = export.export_file(conversation)
+    assert re.fullmatch(r"conversation-\d{8}-\d{6}\.md", name)
     assert exported.splitlines()[4:] == text.splitlines()[4:]  # all but the export time
-    assert exports.write([], "session") is None
+    assert export.export_file([]) is None
 
 
 def test_copy_text_carries_sources(mash):

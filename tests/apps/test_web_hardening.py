@@ -4,7 +4,6 @@ import json
 import os
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -25,6 +24,16 @@ def gradio_dir(tmp_path_factory):
         yield folder
 
 
+class _Served:
+    """The helper as a server on its own port sees it: its settings replaced, everything else its own."""
+
+    def __init__(self, helper, settings) -> None:
+        self._helper, self.settings = helper, settings
+
+    def __getattr__(self, name: str):
+        return getattr(self._helper, name)
+
+
 @pytest.fixture(scope="module")
 def serve(gradio_dir, shared_embedder):
     """serve(helper, **settings) -> (base URL, demo): `launch` on a free loopback port; all closed at the end."""
@@ -33,8 +42,7 @@ def serve(gradio_dir, shared_embedder):
 
     def start(helper, **overrides):
         settings = helper.settings.model_copy(update={"port": procs.free_port(), **overrides})
-        facade = SimpleNamespace(**{name: getattr(helper, name) for name in (
-            "documents", "document", "ask", "stats", "ingest", "delete")}, settings=settings)
+        facade = _Served(helper, settings)
         server.build_app = lambda h, warmup=None: built.append(real_build(h, warmup)) or built[-1]
         try:
             server.launch(settings, helper=facade, prevent_thread_lock=True)
@@ -99,14 +107,19 @@ def _inputs(demo, name: str, **values) -> list:
 
 
 def _export_path(output: list) -> str:
-    found = [json.dumps(o) for o in output if ".md" in json.dumps(o)]
+    """The path of the first Markdown file the event's outputs offer for download."""
+    found = [o["value"]["path"] for o in output
+             if isinstance(o, dict) and str((o.get("value") or {}).get("path", "")).endswith(".md")]
     assert found, output
-    return json.loads(found[0])["value"]["path"]
+    return found[0]
 
 
-def _ask(base, demo, session: str) -> str:
-    name = "AskPage.on_ask"
-    return _export_path(_run(base, demo, name, _inputs(demo, name, question=QUESTION), session))
+# The page events that give a session a file to download, with inputs that make one.
+DOWNLOADS = {"AskPage.on_ask": {"question": QUESTION}, "BriefPage.on_build": {"brief-authority": "Warrington"}}
+
+
+def _download(base, demo, session: str, name: str = "AskPage.on_ask") -> str:
+    return _export_path(_run(base, demo, name, _inputs(demo, name, **DOWNLOADS[name]), session))
 
 
 def _served(base: str, path: str | Path, client: httpx.Client | None = None) -> int:
@@ -123,21 +136,23 @@ def test_temp_files_are_deleted_on_a_schedule(app):
     assert demo.delete_cache == (3600, 3600)
 
 
-def test_an_export_lives_in_its_session_folder_until_the_next_export_or_the_session_ends(app, gradio_dir):
+@pytest.mark.parametrize("event", DOWNLOADS)
+def test_a_download_lives_until_the_sessions_next_one_or_its_end(app, gradio_dir, event):
     base, demo = app
-    first = _ask(base, demo, "session-a")
-    assert Path(first).is_relative_to(gradio_dir) and Path(first).read_text().startswith("# Conversation")
+    a, b = f"{event}-a", f"{event}-b"
+    first = _download(base, demo, a, event)
+    assert Path(first).is_relative_to(gradio_dir) and Path(first).read_text().startswith("# ")
     assert _served(base, first) == 200
-    other = _ask(base, demo, "session-b")
+    other = _download(base, demo, b, event)
     assert Path(other).parent != Path(first).parent  # each session its own unguessable folder
-    second = _ask(base, demo, "session-a")
-    assert Path(second).parent == Path(first).parent
-    assert not Path(first).exists() and _served(base, first) in (403, 404)  # the next export replaced it
-    assert _files(Path(first).parent) == [Path(second)]
+    second = _download(base, demo, a, event)
+    # A new folder, so a new address: a browser cannot serve the replaced file's bytes from its cache.
+    assert Path(second).parent != Path(first).parent and Path(second).parent.parent == Path(first).parent.parent
+    assert not Path(first).parent.exists() and _served(base, first) in (403, 404)  # the next one replaced it
 
     # The tab closes (its heartbeat connection drops): the session's folder goes, the other session's stays.
     with httpx.Client(timeout=10) as client:
-        with client.stream("GET", f"{base}/gradio_api/heartbeat/session-a") as beat:
+        with client.stream("GET", f"{base}/gradio_api/heartbeat/{a}") as beat:
             next(beat.iter_lines())
     deadline = time.monotonic() + 20
     while Path(second).parent.exists() and time.monotonic() < deadline:

@@ -74,7 +74,7 @@ def build_app(helper: Any, warmup: Warmup | None = None):
 
         views = [header, library, ask_page.filters, brief_page]
         ask_page.wire(demo)
-        brief_page.wire()
+        brief_page.wire(demo)
         library.wire(ask_page, views)
 
         def on_load(convo):

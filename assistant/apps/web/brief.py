@@ -3,7 +3,6 @@ or a typed topic, as Markdown (preview and download) and DOCX; no gradio here. (
 build.brief_markdown directly.)
 """
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from assistant.apps.brief.build import build_brief
 from assistant.apps.brief.docx import render_docx
 from assistant.apps.brief.markdown import render_markdown
 from assistant.apps.web.handlers import safe_upload_name
+from assistant.apps.web.session_files import SessionFiles
 from assistant.core.errors import InputError
 
 
@@ -33,16 +33,13 @@ def brief_topic(authority: str | None, topic: str | None) -> str:
     return chosen
 
 
-def brief_files(helper: Any, authority: str | None, topic: str | None) -> BriefFiles:
-    """Build the note once; write its Markdown and DOCX to a new temporary folder for the download buttons."""
+def brief_files(helper: Any, authority: str | None, topic: str | None, files: SessionFiles, session: str) -> BriefFiles:
+    """Build the note once; its Markdown and DOCX replace the session's previous note among `files`, for the
+    download buttons."""
     brief = build_brief(helper, brief_topic(authority, topic))
     markdown = render_markdown(brief)
-    # A folder per note: two downloads of the same topic must not overwrite each other.
-    folder = Path(tempfile.mkdtemp(prefix="assistant-brief-"))
     stem = Path(safe_upload_name(f"briefing-note-{brief.topics[0]}")).stem
-    markdown_path, docx_path = folder / f"{stem}.md", folder / f"{stem}.docx"
-    markdown_path.write_text(markdown, encoding="utf-8")
-    docx_path.write_bytes(render_docx(brief))
-    return BriefFiles(markdown, render_markdown(brief, preview=True), str(markdown_path), str(docx_path),
+    paths = files.replace(session, {f"{stem}.md": markdown, f"{stem}.docx": render_docx(brief)})
+    return BriefFiles(markdown, render_markdown(brief, preview=True), paths[f"{stem}.md"], paths[f"{stem}.docx"],
                       len(brief.footnotes), brief.empty)
 

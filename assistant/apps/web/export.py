@@ -1,10 +1,6 @@
 """Answers as plain text for leaving the app: the copy button's text and the Markdown download."""
 
-import secrets
-import shutil
-import threading
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from assistant.apps.web.labels import cited, label_groups
@@ -67,41 +63,8 @@ def export_markdown(conversation: Conversation | None) -> str:
     return "\n".join(lines)
 
 
-class SessionExports:
-    """The download button's files, one private folder per browser session under `root` (gradio's upload
-    folder, so gradio serves the file as it is rather than keeping a second copy in its cache). A session keeps
-    only its latest export; `discard` removes its folder when the session ends."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-        self._folders: dict[str, Path] = {}
-        self._lock = threading.Lock()
-
-    def write(self, conversation: Conversation | None, session: str) -> str | None:
-        """Write the Markdown export, replacing the session's previous one (None when there is nothing to export)."""
-        if not any(t.get("answer") or t.get("error") for t in conversation or []):
-            return None
-        with self._lock:
-            folder = self._folders.get(session)
-            if folder is None or not folder.is_dir():
-                # An unguessable name: gradio serves any file under its folder to whoever knows the path.
-                folder = self._folders[session] = self.root / secrets.token_urlsafe(24)
-                folder.mkdir(mode=0o700, parents=True)
-            replaced = {old.name for old in folder.iterdir()}
-            for name in replaced:
-                (folder / name).unlink(missing_ok=True)
-            # A new name even within the same second: the browser must not download the replaced file's bytes.
-            stem, counter = f"conversation-{datetime.now().strftime('%Y%m%d-%H%M%S')}", 1
-            path = folder / f"{stem}.md"
-            while path.name in replaced:
-                counter += 1
-                path = folder / f"{stem}-{counter}.md"
-            path.write_text(export_markdown(conversation), encoding="utf-8")
-        return str(path)
-
-    def discard(self, session: str) -> None:
-        """Remove the session's exports (its tab was closed)."""
-        with self._lock:
-            folder = self._folders.pop(session, None)
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
+def export_file(conversation: Conversation | None) -> tuple[str, str] | None:
+    """The conversation's Markdown export and a file name for it (None when there is nothing to export)."""
+    if not any(t.get("answer") or t.get("error") for t in conversation or []):
+        return None
+    return f"conversation-{datetime.now().strftime('%Y%m%d-%H%M%S')}.md", export_markdown(conversation)

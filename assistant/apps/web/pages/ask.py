@@ -6,7 +6,7 @@ from typing import Any
 import gradio as gr
 from gradio import utils as gradio_utils
 
-from assistant.apps.web.export import SessionExports
+from assistant.apps.web.export import export_file
 from assistant.apps.web.handlers import answer_question
 from assistant.apps.web.pages.base import PRIVATE, event_data
 from assistant.apps.web.pages.conversations import ConversationsPanel
@@ -14,6 +14,7 @@ from assistant.apps.web.pages.feedback import FeedbackPanel
 from assistant.apps.web.pages.filters import FilterPanel
 from assistant.apps.web.pages.sources import SourcesPanel
 from assistant.apps.web.render import empty_source, read_asset, render_chat, render_citations
+from assistant.apps.web.session_files import SessionFiles
 from assistant.apps.web.state import clean_filters, pending_turn
 from assistant.apps.web.warm import Warmup
 from assistant.apps.web.welcome import welcome
@@ -27,13 +28,20 @@ class AskPage:
         self.helper = helper
         self.warmup = warmup  # None: nothing to wait for
         self.conversation = conversation
-        # Inside gradio's upload folder: served from there (no second copy in its cache), and its delete_cache
-        # schedule removes what a session that never closed cleanly left behind.
-        self.exports = SessionExports(Path(gradio_utils.get_upload_folder()) / "assistant-exports")
+        self.exports = SessionFiles(Path(gradio_utils.get_upload_folder()) / "assistant-exports")
         self.filters = FilterPanel(helper)
         self.feedback = FeedbackPanel(helper)
         self.sources = SourcesPanel(helper)
         self.conversations = ConversationsPanel(helper)
+
+    def export(self, conversation: Any, session: str) -> str | None:
+        """The path of the conversation's Markdown download, replacing the session's previous one (None when there
+        is nothing to export)."""
+        made = export_file(conversation)
+        if made is None:
+            return None
+        name, text = made
+        return self.exports.replace(session, {name: text})[name]
 
     def build(self) -> None:
         with gr.Tab("Ask", id="ask", elem_id="tab-ask"):
@@ -117,7 +125,7 @@ class AskPage:
             yield ("", waiting, render_chat(waiting), gr.update(), gr.update(), gr.update(),
                    gr.update(interactive=False))
             done = answer_question(self.helper, text, convo, filters)
-            path = self.exports.write(done, request.session_hash)
+            path = self.export(done, request.session_hash)
             yield ("", done, render_chat(done), render_citations(done), gr.Tabs(selected="citations"),
                    gr.update(value=path, interactive=path is not None), gr.update(interactive=True))
 

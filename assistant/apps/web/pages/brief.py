@@ -2,14 +2,17 @@
 as Markdown or Word (with real footnotes). The same builder as `assistant brief`."""
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio import utils as gradio_utils
 
 from assistant.apps.web.brief import brief_files
 from assistant.apps.web.handlers import filter_options
 from assistant.apps.web.labels import one_line
 from assistant.apps.web.pages.base import PRIVATE
+from assistant.apps.web.session_files import SessionFiles
 from assistant.core.errors import AssistantError
 
 _INTRO = (
@@ -23,6 +26,7 @@ log = logging.getLogger(__name__)
 class BriefPage:
     def __init__(self, helper: Any) -> None:
         self.helper = helper
+        self.notes = SessionFiles(Path(gradio_utils.get_upload_folder()) / "assistant-briefs")
 
     def build(self) -> None:
         with gr.Tab("Briefing note", id="brief", elem_id="tab-brief"):
@@ -46,11 +50,11 @@ class BriefPage:
         options = filter_options(self.helper)["authority"]
         return [("Choose an authority", "")] + options[1:]  # the filters' "Any authority" means none here
 
-    def wire(self) -> None:
-        def on_build(authority: str, topic: str):
+    def wire(self, demo: gr.Blocks) -> None:
+        def on_build(authority: str, topic: str, request: gr.Request):
             off = gr.update(value=None, interactive=False)
             try:
-                note = brief_files(self.helper, authority, topic)
+                note = brief_files(self.helper, authority, topic, self.notes, request.session_hash)
             except AssistantError as exc:
                 return one_line(exc), "", off, off
             except Exception as exc:  # never a traceback in the page; the log keeps it
@@ -65,6 +69,11 @@ class BriefPage:
                         outputs=[self.status, self.preview, self.markdown_file, self.docx_file], **PRIVATE)
         self.button.click(**building)
         self.topic.submit(**building)
+
+        def on_unload(request: gr.Request) -> None:
+            self.notes.discard(request.session_hash)
+
+        demo.unload(on_unload)
 
     def index_outputs(self) -> list[gr.components.Component]:
         return [self.authority]

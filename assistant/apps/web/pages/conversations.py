@@ -77,7 +77,7 @@ class ConversationsPanel:
             if entry is None:
                 return (gr.update(),) * (len(shown) + 3) + ("That conversation is no longer saved.",)
             turns = entry["turns"]
-            path = page.exports.write(turns, request.session_hash)
+            path = page.export(turns, request.session_hash)
             return (turns, render_chat(turns), render_citations(turns), empty_source(),
                     gr.update(value=path, interactive=path is not None), entry["id"], entry.get("title", ""),
                     gr.update(), "")
