@@ -270,6 +270,30 @@ def test_upload_copies_into_the_data_folder_and_reports_rejections_like_the_cli(
     assert handlers.delete_report(scratch, None) == "Choose a report to delete."
 
 
+def test_an_upload_named_like_an_earlier_report_is_added_beside_it(scratch, tmp_path):
+    # Two different reports both sent as "report.txt" (two people, or two downloads): the second must not
+    # overwrite the first's file while the first stays listed in the index.
+    texts = {"Bolton": "Ofsted carried out a focused visit to Bolton children's services. Inspectors found "
+                       "that plans for children in need in Bolton are clear and reviewed often.\n",
+             "Rochdale": "Ofsted carried out a monitoring visit to Rochdale children's services. Inspectors found "
+                         "that the timeliness of assessments in Rochdale has improved since the last visit.\n"}
+    for authority, text in texts.items():
+        folder = tmp_path / authority
+        folder.mkdir()
+        (folder / "report.txt").write_text(text, encoding="utf-8")
+        result = handlers.upload_reports(scratch, [str(folder / "report.txt")])
+        assert [row[1] for row in result.rows] == ["indexed"], result.rows
+    uploads = Path(scratch.settings.data_dir) / "uploads"
+    assert sorted(p.name for p in uploads.iterdir()) == ["report-2.txt", "report.txt"]
+    assert {p.read_text(encoding="utf-8") for p in uploads.iterdir()} == set(texts.values())
+    authorities = {row[1] for row in handlers.library_rows(scratch)}
+    assert {"Bolton", "Rochdale"} <= authorities, authorities
+    # The same report again is a duplicate: reported, and its copy not kept under a third name.
+    again = handlers.upload_reports(scratch, [str(tmp_path / "Bolton" / "report.txt")])
+    assert [row[1] for row in again.rows] == ["duplicate"]
+    assert sorted(p.name for p in uploads.iterdir()) == ["report-2.txt", "report.txt"]
+
+
 def test_upload_without_files_is_a_message(scratch):
     assert handlers.upload_reports(scratch, []).message == "Choose one or more report files to add."
 

@@ -188,27 +188,30 @@ class UploadResult:
     message: str = ""
 
 
-def _unique(name: str, used: set[str]) -> str:
-    """name, or name-2, name-3 ... (before the suffix) when an earlier file of this upload took it."""
+def _claim(folder: Path, name: str) -> Path:
+    """A new, empty file in folder named name, or name-2, name-3 ... (before the suffix) when the name is taken: by a
+    report uploaded before (an upload never replaces one: the earlier report would vanish from the index's files
+    while it is still listed) or by another file of this upload. Created exclusively, so two uploads at once never
+    take the same name."""
     stem, dot, suffix = name.rpartition(".")
     candidate, counter = name, 2
-    while candidate in used:
-        candidate = f"{stem}-{counter}.{suffix}" if dot else f"{name}-{counter}"
-        counter += 1
-    used.add(candidate)
-    return candidate
+    while True:
+        try:
+            (folder / candidate).open("xb").close()
+            return folder / candidate
+        except FileExistsError:
+            candidate = f"{stem}-{counter}.{suffix}" if dot else f"{name}-{counter}"
+            counter += 1
 
 
 def _copy_in(helper: Any, files: Sequence[Any], folder: Path, rows: list[list[Any]]) -> list[tuple[str, Path]]:
     """Copy the acceptable uploads into folder; a row for each refused one. Returns (original name, copy)."""
     targets: list[tuple[str, Path]] = []
-    used: set[str] = set()
     for item in files:
         source = Path(getattr(item, "name", None) or getattr(item, "path", None) or str(item))
         original = getattr(item, "orig_name", None) or source.name
-        name = _unique(safe_upload_name(original), used)
-        target = folder / name
-        if not _directly_in(target, folder):
+        name = safe_upload_name(original)
+        if not _directly_in(folder / name, folder):
             rows.append([original, "failed", 0, "unsafe file name"])
             continue
         try:
@@ -217,9 +220,11 @@ def _copy_in(helper: Any, files: Sequence[Any], folder: Path, rows: list[list[An
         except LoadError as exc:
             rows.append([original, "failed", 0, str(exc)])
             continue
+        target = _claim(folder, name)
         try:
             shutil.copyfile(source, target)
         except OSError as exc:
+            target.unlink(missing_ok=True)
             rows.append([original, "failed", 0, f"cannot read the upload: {exc.strerror or exc}"])
             continue
         targets.append((original, target))
