@@ -196,6 +196,17 @@ def test_a_theme_on_a_remit_no_report_mentions_matches_nothing(ingested):
     assert brief.kind == "theme" and brief.empty and brief.matched == () and brief.footnotes == ()
 
 
+@pytest.mark.parametrize("topic", ["Atlantis", "qwertyuiop", "zebra crossings on the moon"])
+def test_a_theme_sharing_no_word_with_the_reports_matches_nothing(ingested, topic):
+    # Retrieval always returns passages and the ranker always scores one highest: without the evidence rule `ask`
+    # abstains by, these notes quoted committee minutes as findings on Atlantis.
+    brief = build_brief(ingested, topic)
+    assert brief.kind == "theme" and brief.empty and brief.footnotes == ()
+    # A theme the reports do use still matches, in the topic's words or through an acronym's long form.
+    for on_topic in ("strategy meetings", "MASH"):
+        assert build_brief(ingested, on_topic).footnotes
+
+
 def test_comparison_puts_authorities_side_by_side(ingested):
     brief = build_comparison(ingested, ["Warrington", "Wirral"])
     assert brief.kind == "comparison" and brief.title == "Briefing note: Warrington compared with Wirral"

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 import numpy as np
 
 from assistant.text.findings import candidate_spans
+from assistant.answer.evidence import unanswerable_reason
+from assistant.answer.profile import profile
 from assistant.apps.brief.model import ReportRef, iso_ord
 from assistant.apps.brief.report import Event, Report, events_of, history_key
 from assistant.core.errors import IndexMissingError
@@ -121,6 +123,10 @@ class Library:
         remits = remits_in(topic)
         if remits and not any(set(remits) & set(remits_in(p.chunk.text)) for p in passages):
             return {}  # a remit (fostering, care leavers...) no retrieved passage mentions: nothing is on topic
+        # The evidence rule `ask` abstains by: a topic sharing no word (or no figure) with any retrieved passage
+        # ("Atlantis") has nothing on it, however the ranker orders the passages retrieval had to return.
+        if unanswerable_reason(profile(expand_acronyms(topic), lambda term: 1.0), [p.chunk.text for p in passages]):
+            return {}
         ranking = self.helper.extractive.rank(topic, passages)
         covers = _Coverage(topic, keyword)
         bar = ranking.threshold
