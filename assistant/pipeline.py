@@ -15,7 +15,7 @@ from assistant.answer.llm import Generator, LLMGenerator, make_chat_model
 from assistant.answer.ranker import DEFAULT_MODEL
 from assistant.answer.respond import respond
 from assistant.core.errors import IndexMissingError
-from assistant.core.inputs import checked_history, checked_k, checked_question
+from assistant.core.inputs import checked_filters, checked_history, checked_k, checked_question
 from assistant.core.settings import Settings, load_settings
 from assistant.core.types import Answer, Document, IngestReport, Passage, Turn
 from assistant.index.chroma import ChromaStore, Store
@@ -148,12 +148,13 @@ class Assistant:
         question = checked_question(question)
         turns = checked_history(history, self.settings.limits)
         k = checked_k(k, self.settings.top_k)
+        filters = checked_filters(filters)
         standalone = self.standalone(question, turns)
         documents = self.store.documents()
         if not documents:
             raise IndexMissingError()
         keyword = self.keyword_for(documents)
-        area = scope(documents, standalone, filters or {})
+        area = scope(documents, standalone, filters)
         retrieve_started = time.perf_counter()
         missing = () if area.named_authorities else unmentioned(area.unknown_authorities, keyword, self.store, documents)
         retrieved: list[Passage] = []

@@ -1,4 +1,4 @@
-"""The one place a question, its history and k are checked: the CLI, the app and the library all ask
+"""The one place a question, its history, its filters and k are checked: the CLI, the app and the library all ask
 through Assistant.ask, which calls these."""
 from __future__ import annotations
 
@@ -43,6 +43,23 @@ def checked_k(k: Any, default: int) -> int:
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
         raise InputError(f"k must be a whole number between 1 and {MAX_K}, not {k!r}")
     return k
+
+
+def checked_filters(filters: Any) -> dict[str, str]:
+    """The filters as text, a blank value meaning no filter (as a blank box in the app does). Which keys and dates
+    are known is retrieval's to say (retrieval/hybrid.check_filters)."""
+    if filters is None:
+        return {}
+    if not isinstance(filters, Mapping):
+        raise InputError(f'filters must be an object such as {{"authority": "Wirral"}}, not {type(filters).__name__}')
+    checked: dict[str, str] = {}
+    for key, value in filters.items():
+        if isinstance(value, (Mapping, list, tuple, set)):
+            raise InputError(f"filter '{key}' must be one value, not {type(value).__name__}")
+        text = "" if value is None else str(value).strip()
+        if text:
+            checked[str(key)] = text
+    return checked
 
 
 def _turn(turn: Turn | Mapping[str, str]) -> Turn:

@@ -98,6 +98,10 @@ def test_gradio_client_brief(app_server):
     assert "004_0054459c75a45910.txt" not in note, "readers see titles, not file names"
     with pytest.raises(AppError, match="the topic is empty"):
         client.predict("  ", api_name="/brief")
+    with pytest.raises(AppError, match="the topic is empty"):  # JSON null: not "'NoneType' object is not iterable"
+        client.predict(None, api_name="/brief")
+    with pytest.raises(AppError, match="the topic must be text, or a list of topics to compare, not int"):
+        client.predict(7, api_name="/brief")
 
 
 @pytest.mark.browser

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.apps.web import app, export, handlers, launch, render, state
+from assistant.core.errors import InputError
 from tests.conftest import CORPUS, build_settings
 
 MASH_REPORT = "corpus/003_c058eaba94c55f19.txt"
@@ -348,6 +349,28 @@ def test_api_function_returns_the_contract(ingested):
     assert result["citations"][0]["source"].endswith(MASH_REPORT)
     with pytest.raises(Exception, match="k must be"):
         handlers.ask_json(ingested, "MASH?", k=0)
+
+
+@pytest.mark.parametrize("filters, k, message", [
+    ("Wirral", None, "filters must be an object such as"),
+    ({"authority": ["Wirral"]}, None, "filter 'authority' must be one value, not list"),
+    ({}, "abc", "k must be a whole number between 1 and 100, not 'abc'"),
+    ({}, 2.5, "k must be a whole number"),
+    ({"town": "Wirral"}, None, "unknown filter key 'town'"),
+])
+def test_api_arguments_of_the_wrong_shape_are_one_line_errors(ingested, filters, k, message):
+    # Scripts send JSON: a string for the filters, a list for a value, a float for k. Each is named, not a
+    # Python error ("dictionary update sequence element #0 ...").
+    with pytest.raises(InputError, match=re.escape(message)):
+        handlers.ask_json(ingested, "What did inspectors say about the MASH?", [], filters, k)
+
+
+def test_api_blank_filter_values_mean_no_filter_as_in_the_app(ingested):
+    question = "What did inspectors say about the MASH?"
+    plain = handlers.ask_json(ingested, question)
+    blank = handlers.ask_json(ingested, question, [], {"authority": "", "judgement": None, "date_from": "  "}, 8.0)
+    assert not blank["abstained"] and blank["answer"] == plain["answer"]
+    assert len(blank["retrieved"]) == 8  # a whole number sent as 8.0 is k = 8
 
 
 def test_build_app_wires_ask_and_brief_endpoints(ingested):

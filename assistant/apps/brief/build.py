@@ -225,7 +225,10 @@ def check_brief(helper: "Assistant", brief: Brief) -> list[str]:
 def _build(helper: "Assistant", topic: str | Sequence[str]) -> Brief:
     if isinstance(topic, str):
         return build_brief(helper, topic)
-    return build_comparison(helper, list(topic))
+    if not isinstance(topic, (list, tuple)):
+        raise InputError("the topic is empty" if topic is None else
+                         f"the topic must be text, or a list of topics to compare, not {type(topic).__name__}")
+    return build_comparison(helper, topic)
 
 
 def brief_markdown(helper: "Assistant", topic: str | Sequence[str]) -> str:

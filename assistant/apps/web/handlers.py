@@ -62,11 +62,12 @@ def ask_json(
     helper: Any, question: str, history: Sequence[Mapping[str, str]] | None = None,
     filters: Mapping[str, Any] | None = None, k: int | None = None,
 ) -> dict[str, Any]:
-    """The Answer JSON of the contract, for scripts (`/ask`). Raises AssistantError on bad input."""
-    if k is not None and not 1 <= int(k) <= 100:
-        raise InputError("k must be between 1 and 100")
-    return helper.ask(question, history=list(history or []), filters=dict(filters or {}),
-                      k=int(k) if k else None).to_dict()
+    """The Answer JSON of the contract, for scripts (`/ask`). Raises AssistantError on bad input (Assistant.ask
+    checks each argument)."""
+    # JSON has one kind of number: 8.0 is the whole number 8, and 2.5 stays a float that checked_k refuses.
+    if isinstance(k, float) and k.is_integer():
+        k = int(k)
+    return helper.ask(question, history=history or [], filters=filters, k=k).to_dict()
 
 
 def open_citation(helper: Any, conversation: Conversation | None, turn_index: Any, n: Any) -> str:
