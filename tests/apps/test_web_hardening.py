@@ -233,3 +233,14 @@ def test_failed_logins_are_throttled_per_client_until_the_window_passes(serve, h
         assert client.get(f"{base}/gradio_api/info").status_code == 200  # signed in
         # A success clears the count: the next typing error is one failure, not the sixth.
         assert _login(base, client, "wrong") == 400 and _login(base, client, "s3cret") == 200
+
+
+def test_a_question_that_is_not_answered_stays_in_the_box(app):
+    base, demo = app
+    name = "AskPage.on_ask"
+    too_long = "What did inspectors say about strategy meetings? " * 50  # over the 2,000-character limit
+    output = _run(base, demo, name, _inputs(demo, name, question=too_long), "too-long")
+    box = output[0]["value"] if isinstance(output[0], dict) else output[0]
+    assert box == too_long  # to be shortened and asked again, not lost
+    answered = _run(base, demo, name, _inputs(demo, name, question=QUESTION), "answered")
+    assert (answered[0]["value"] if isinstance(answered[0], dict) else answered[0]) == ""

@@ -126,7 +126,9 @@ class AskPage:
                    gr.update(interactive=False))
             done = answer_question(self.helper, text, convo, filters)
             path = self.export(done, request.session_hash)
-            yield ("", done, render_chat(done), render_citations(done), gr.Tabs(selected="citations"),
+            # A question that was not answered (too long, or an error) goes back in the box to be mended, not lost.
+            kept = text if done and done[-1].get("error") else ""
+            yield (kept, done, render_chat(done), render_citations(done), gr.Tabs(selected="citations"),
                    gr.update(value=path, interactive=path is not None), gr.update(interactive=True))
 
         outputs = [self.question, self.conversation, self.chat, sources.citations, sources.tabs, self.export_button,
