@@ -110,8 +110,8 @@ def verify(
             supported = support(text, chunk.text)
             if supported < SUPPORT_THRESHOLD:
                 continue
+            start, end, _ = best_quote(text, passage)
             if chunk.id not in numbers:
-                start, end, _ = best_quote(text, passage)
                 numbers[chunk.id] = len(citations) + 1
                 citations.append(
                     Citation(
@@ -121,6 +121,8 @@ def verify(
                         metadata=_public_metadata(chunk.metadata, chunk.page),
                     )
                 )
+            else:
+                citations[numbers[chunk.id] - 1] = _quoting(citations[numbers[chunk.id] - 1], document, start, end)
             cited.append(numbers[chunk.id])
         if cited:
             span = proposed.answer_span if text == proposed.text else None
@@ -164,15 +166,32 @@ def joined(
     )
 
 
+def _quote_span(citation: Citation) -> tuple[int, int]:
+    """Document offsets of the citation's quote (verify takes it from inside the cited passage)."""
+    start = citation.start + citation.text.find(citation.quote)
+    return start, start + len(citation.quote)
+
+
+def _quoting(citation: Citation, document: str, start: int, end: int) -> Citation:
+    """The citation with its quote widened to cover document[start:end] too. Each sentence citing a passage is
+    shown its quote (the chat's preview, an export's footnote): with one sentence's quote, the next sentence citing
+    the same passage was shown a sentence it does not say."""
+    first, last = _quote_span(citation)
+    return replace(citation, quote=document[min(first, start) : max(last, end)])
+
+
 def _stretch_citation(n: int, stretch: Sequence[Citation], document: str) -> Citation:
-    first_cited = min(stretch, key=lambda c: c.n)  # gives the quote and the score
+    first_cited = min(stretch, key=lambda c: c.n)  # gives the score
     if len(stretch) == 1:
         return replace(first_cited, n=n)
     opening = stretch[0]  # first in the report: the page is where the stretch starts, as a reader would turn to it
     metadata = {**first_cited.metadata, **({"page": opening.metadata["page"]} if "page" in opening.metadata else {})}
     start, end = opening.start, max(c.end for c in stretch)
-    return replace(first_cited, n=n, chunk_id="+".join(c.chunk_id for c in stretch), start=start, end=end,
-                   text=document[start:end], metadata=metadata)
+    quoted = replace(first_cited, n=n, chunk_id="+".join(c.chunk_id for c in stretch), start=start, end=end,
+                     text=document[start:end], metadata=metadata)
+    for other in stretch:
+        quoted = _quoting(quoted, document, *_quote_span(other))
+    return quoted
 
 
 def _public_metadata(meta: Mapping[str, object], page: int) -> dict[str, object]:

@@ -124,6 +124,21 @@ def neighbours(ingested):
     return passages, {doc_id: text}, [own_sentence(c) for c in (first, second, far)]
 
 
+def test_two_sentences_citing_one_passage_each_find_their_words_in_its_quote(case):
+    _, passages, texts, _, _ = case
+    text = passages[0].chunk.text
+    spans = [s for s in sentences(text) if len(text[s.start : s.end].split()) >= 8]
+    assert len(spans) >= 2
+    later, earlier = (squash(text[s.start : s.end]) for s in (spans[-1], spans[0]))
+    kept, (citation,) = verify([DraftSentence(later, (1,)), DraftSentence(earlier, (1,))], passages, texts)
+    assert [s.citations for s in kept] == [(1,), (1,)]
+    # The chat's preview and an export's footnote show the citation's quote for every sentence citing it: it
+    # used to be the first sentence's alone, so the second was shown words it does not say.
+    assert later in squash(citation.quote) and earlier in squash(citation.quote)
+    assert citation.quote in citation.text
+    assert verify([DraftSentence(later, (1,))], passages, texts)[1][0].quote.strip() in citation.quote
+
+
 def test_touching_passages_of_a_report_become_one_citation_of_the_text_they_cover(neighbours):
     passages, texts, (first, second, far) = neighbours
     draft = [DraftSentence(far, (3,)), DraftSentence(first, (1,)), DraftSentence(second, (2,))]
@@ -153,9 +168,12 @@ def test_a_run_of_touching_passages_is_cut_into_citations_of_at_most_join_most(i
     assert [c.chunk_id.count("+") + 1 for c in joined_citations] == [1, JOIN_MOST]
     assert [s.citations for s in kept] == [(1,)] + [(2,)] * JOIN_MOST
     assert all(c.text == text[c.start : c.end] for c in joined_citations)
-    # The stretch's page is where it starts; its quote is still the first-cited passage's.
+    # The stretch's page is where it starts; its quote runs from its first passage's quote to its last one's, so
+    # each sentence citing it finds what it rests on there.
     assert [c.metadata["page"] for c in joined_citations] == [10 + JOIN_MOST, 10]
-    assert joined_citations[1].quote == citations[1].quote
+    stretch = run[:JOIN_MOST]
+    assert joined_citations[1].quote == text[stretch[0].start : stretch[-1].start + 40]
+    assert all(c.text[:40] in joined_citations[1].quote for c in stretch)
 
 
 def test_an_answer_citing_one_passage_is_left_as_it_is(neighbours):
