@@ -42,11 +42,25 @@ def asks_about_a_report(question: QuestionProfile) -> bool:
             and not set(question.weights) - _WHOLE_REPORT)
 
 
+# Words naming findings and their kinds: "What were the strengths in Wirral?" asks for a summary of one kind
+# (`asked_finding`), as "the main strengths" does.
+_FINDING_KINDS = frozenset(content_terms("findings strengths weaknesses areas for improvement recommendations actions "
+                                         "priorities concerns shortcomings positives main key"))
+
+
+def asks_for_findings(question: QuestionProfile) -> bool:
+    """A question about one authority asking for nothing but its findings, or one kind of them ("What were the
+    strengths and weaknesses in Wirral?", "What are Warrington's weaknesses?")."""
+    terms = set(question.weights)
+    return (len(question.authorities) == 1 and not question.wants and bool(terms & _FINDING_KINDS)
+            and not terms - _WHOLE_REPORT - _FINDING_KINDS)
+
+
 def route(question: QuestionProfile) -> str:
     # "Who presented the key findings?" asks for a person, not for the findings.
     if _SUMMARY.search(question.text) and not [k for k in question.wants if k != "polar"]:
         return "summary"
-    if asks_about_a_report(question):
+    if asks_about_a_report(question) or asks_for_findings(question):
         return "summary"
     if len(question.authorities) > 1 or _COMPARE.search(question.text):
         return "compare"

@@ -10,8 +10,11 @@ from assistant.core.types import Turn
 
 log = logging.getLogger(__name__)
 
-# "What about Wirral?", "And in Warrington's pilot inspection?": the previous question, about something else.
-_FOLLOW_UP = re.compile(r"^\s*(?:and\s+)?(?:(?:what|how)\s+about|in|for|at)\s+(.+?)\s*\??\s*$", re.I)
+# "What about Wirral?", "And in Warrington's pilot inspection?", "And the strengths?": the previous question, about
+# something else.
+_FOLLOW_UP = re.compile(
+    r"^\s*(?:and\s+(?:(?:what|how)\s+about\s+|in\s+|for\s+|at\s+)?|(?:what|how)\s+about\s+|in\s+|for\s+|at\s+)"
+    r"(.+?)\s*\??\s*$", re.I)
 _ASKS = re.compile(r"\b(what|how|which|who|whom|when|where|why|did|does|do|was|were|is|are|has|have)\b", re.I)
 _PRONOUN = re.compile(r"\b(it|its|they|them|their|that|this|those|these|there|the same)\b", re.I)
 

@@ -6,7 +6,7 @@ import pytest
 
 from assistant.answer.extractive import compose, report_label
 from assistant.answer.profile import profile
-from assistant.answer.route import asked_finding, asks_about_a_report, coordinated_parts, question_parts
+from assistant.answer.route import asked_finding, asks_about_a_report, coordinated_parts, question_parts, route
 from assistant.ingest.describe import report_authorities
 from assistant.pipeline import Assistant
 from assistant.text.findings import ACTIONS, IMPROVEMENTS, STRENGTHS
@@ -41,6 +41,9 @@ def test_a_summary_question_may_ask_for_one_kind_of_finding(question, kind):
     ("What were the main weaknesses in Warrington?", IMPROVEMENTS, STRENGTHS),
     ("What were the main strengths in Warrington?", STRENGTHS, IMPROVEMENTS),
     ("What were the main recommendations for Warrington?", ACTIONS, STRENGTHS),
+    # Asking for nothing of the authority but its findings of a kind asks for them as "the main ..." does: a fact's
+    # answer here was the one weakness the ranker liked best.
+    ("What were the strengths in Wirral?", STRENGTHS, IMPROVEMENTS),
 ])
 def test_a_summary_of_one_kind_of_finding_adds_only_sentences_of_that_kind(ingested, question, kind, opposite):
     answer = ingested.ask(question)
@@ -51,6 +54,17 @@ def test_a_summary_of_one_kind_of_finding_adds_only_sentences_of_that_kind(inges
     assert sum(k != kind for k in kinds) <= 1 and kinds.count(opposite) <= 1, list(zip(kinds, answer.sentences))
     assert len(answer.sentences) > 1
     check_contract(answer.to_dict(), ingested)
+
+
+@pytest.mark.parametrize("question, form", [
+    ("What were the strengths in Wirral?", "summary"),
+    ("What are Warrington's weaknesses?", "summary"),
+    ("What were the strengths and weaknesses in Wirral?", "summary"),
+    ("What concerns did inspectors raise about strategy meetings in Wirral?", "fact"),  # a topic asked of them
+    ("What strengths did Ofsted find in 2016?", "fact"),  # no authority: not one report's findings
+])
+def test_a_question_asking_only_for_an_authoritys_findings_is_a_summary(question, form):
+    assert route(profile(question, lambda term: 1.0)) == form
 
 
 def test_a_question_that_shares_no_word_with_the_reports_still_abstains(ingested):
