@@ -131,6 +131,12 @@ def ingest_files(
                 first = holders[document.content_hash]
                 reason = f"same content as {first}"
                 outcomes.append(FileOutcome(str(path), "duplicate", reason=reason, doc_id=document.id))
+            elif refusal := _too_many(len(document.text) // settings.chunk_size, settings.limits.chunks_per_document,
+                                      at_least=True):
+                # Known from the length alone, before reading the text's metadata (seconds for a long line) and
+                # chunking it: a passage holds at most chunk_size characters.
+                log.warning("skipped %s: %s", path, refusal)
+                outcomes.append(FileOutcome(str(path), "failed", reason=refusal))
             else:
                 document, chunks = prepare(document, settings, sites.repeated(source_host(document.text)))
                 refusal = _too_many(len(chunks), settings.limits.chunks_per_document)
@@ -176,12 +182,13 @@ def chunk_vectors(
     return vectors
 
 
-def _too_many(chunks: int, limit: int) -> str | None:
+def _too_many(chunks: int, limit: int, at_least: bool = False) -> str | None:
     """Refused before embedding: every passage costs an encode while the ingest lock is held (a 5 MB line of
     text made 7,599 passages and held it 13 minutes)."""
     if chunks <= limit:
         return None
-    return f"would make {chunks} passages, over the limit of {limit} per file (ASSISTANT_LIMITS__CHUNKS_PER_DOCUMENT)"
+    count = f"at least {chunks}" if at_least else str(chunks)
+    return f"would make {count} passages, over the limit of {limit} per file (ASSISTANT_LIMITS__CHUNKS_PER_DOCUMENT)"
 
 
 def _prune(paths: Sequence[Path], committed: dict[str, dict], store: Store, root: Path) -> list[FileOutcome]:

@@ -1,6 +1,7 @@
 """Issue 17, ingest: legacy and UTF-16 encodings read (and recorded), NUL bytes anywhere refused."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -101,7 +102,9 @@ def test_a_five_megabyte_line_is_refused_quickly_naming_the_limit(make_settings,
 
     folder = tmp_path / "long"
     folder.mkdir()
-    words = "inspectors found children services support plans social workers managers the and of".split()
+    # Grades in it too: a text without sentence ends is one sentence, and reading its judgements was quadratic.
+    words = ("inspectors found children services support plans social workers managers the and of rated good judged "
+             "inadequate outstanding").split()
     rng = random.Random(17)
     (folder / "one_line.txt").write_text(" ".join(rng.choice(words) for _ in range(700_000))[: 5 * MB], "utf-8")
     (folder / "fine.txt").write_text("Inspectors found that children are safe. " * 20, "utf-8")
@@ -113,5 +116,6 @@ def test_a_five_megabyte_line_is_refused_quickly_naming_the_limit(make_settings,
     assert Path(refused.path).name == "one_line.txt"
     assert refused.reason.startswith("would make ") and "\n" not in refused.reason
     assert refused.reason.endswith("passages, over the limit of 2000 per file (ASSISTANT_LIMITS__CHUNKS_PER_DOCUMENT)")
-    assert int(refused.reason.split()[2]) > 6000
+    # Known from the length alone, before the text is read for metadata or chunked.
+    assert int(re.match(r"would make at least (\d+) passages,", refused.reason).group(1)) > 6000
     assert [Path(m["source"]).name for m in helper.documents().values()] == ["fine.txt"]
