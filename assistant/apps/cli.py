@@ -4,12 +4,27 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Callable
 
 import assistant  # noqa: F401  (sets the offline environment before anything heavy loads)
 from assistant.core.errors import AssistantError
+
+
+def _output_file(value: str) -> Path:
+    """An --out path that can be written, checked before any work: a missing folder or a folder given as the file
+    would otherwise fail only when the answers or the note are done."""
+    path = Path(value).expanduser()
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{value} is a folder: give a file name")
+    folder = path.parent
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"cannot write {value}: no folder {folder}")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise argparse.ArgumentTypeError(f"cannot write {value}: permission denied")
+    return path
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
 
     batch = sub.add_parser("batch", help="answer a JSONL file of questions")
     batch.add_argument("questions", type=Path, help='JSONL lines {"id", "question", ["history"], ["filters"]}')
-    batch.add_argument("--out", type=Path, required=True, help="where to write one Answer JSON per line")
+    batch.add_argument("--out", type=_output_file, required=True, help="where to write one Answer JSON per line")
     batch.set_defaults(handler=_batch)
 
     stats = sub.add_parser("stats", help="what the index holds")
@@ -52,14 +67,14 @@ def _parser() -> argparse.ArgumentParser:
     brief.add_argument("topic", nargs="?", help='an authority ("Warrington") or a theme ("multi-agency safeguarding hub")')
     brief.add_argument("--compare", nargs="+", metavar="TOPIC", help="two or more topics side by side")
     brief.add_argument("--format", choices=("md", "docx"), default="md", help="Markdown (default) or Word")
-    brief.add_argument("--out", type=Path, default=None, help="write here (required for docx; md goes to stdout)")
+    brief.add_argument("--out", type=_output_file, default=None, help="write here (required for docx; md goes to stdout)")
     brief.set_defaults(handler=_brief)
 
     train = sub.add_parser("train", help="fit the answer ranker on the devset's tuning split and the shipped gold "
                            "(--findings: the finding classifier on labelled sentences)")
     train.add_argument("--devset", type=Path, default=None, help="devset folder (default: ../shared/devset)")
     train.add_argument("--gold", type=Path, default=Path("eval/gold.jsonl"), help="gold on corpus/ (default: eval/gold.jsonl)")
-    train.add_argument("--out", type=Path, default=None,
+    train.add_argument("--out", type=_output_file, default=None,
                        help="model file (default: the packaged ranker.json, or findings.json with --findings)")
     train.add_argument("--findings", action="store_true",
                        help="fit the strength / area for improvement / action classifier instead, on --labels")
@@ -103,7 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--questions", type=Path, default=None, metavar="FILE",
                           help="other questions on the devset's corpus, in its format, instead of its own "
                                "(eval/devset_more.jsonl: 400 written on its texts, never trained on)")
-    evaluate.add_argument("--out", type=Path, metavar="ANSWERS.jsonl",
+    evaluate.add_argument("--out", type=_output_file, metavar="ANSWERS.jsonl",
                           help="write the devset answers in the scorer's format (a baseline's beside it)")
     evaluate.add_argument("--ablate", "--set", dest="overrides", action="append", default=[], metavar="KEY[=VALUE]",
                           help="override a setting for this run (dotted keys for nested settings; a bare KEY "
@@ -507,10 +522,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # `assistant stats --json | head`: the reader left; silence the flush at exit that would raise again.
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    # After BrokenPipeError, one of its kind: a file that went away or filled the disk while being written.
+    except OSError as exc:
+        print(f"error: {exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ def checked_question(question: Any) -> str:
         raise InputError(f"the question is not a string (got {type(question).__name__})")
     if not question.strip():
         raise InputError("the question is empty")
+    if not any(character.isalnum() for character in question):
+        raise InputError("the question has no words")  # "?!.,;:" was answered from whatever ranked first
     if len(question) > MAX_QUESTION_CHARS:
         raise InputError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
     return " ".join(question.split())

@@ -42,6 +42,12 @@ def test_a_number_as_question_is_named_not_a_string():
         checked_question(12345)
 
 
+def test_a_question_of_punctuation_alone_is_named():
+    with pytest.raises(InputError, match=r"^the question has no words$"):
+        checked_question("?!.,;:")
+    assert checked_question("Ofsted 2019?") == "Ofsted 2019?"
+
+
 @pytest.mark.parametrize("value", ["2020-13-45", "2020-02-30", "2020-00"])
 def test_impossible_dates_are_refused(value):
     with pytest.raises(InputError, match=f"^date filter '{value}' is not a real date$"):
@@ -93,3 +99,31 @@ def test_stats_json_into_a_closed_pipe_has_no_traceback(ingested):
         os.close(write_end)
     assert "Traceback" not in run.stderr and "BrokenPipeError" not in run.stderr, run.stderr
     assert run.returncode == 141
+
+
+@pytest.mark.parametrize("args, message", [
+    (["brief", "Warrington", "--format", "docx", "--out", "/nonexistent/folder/w.docx"],
+     "cannot write /nonexistent/folder/w.docx: no folder /nonexistent/folder"),
+    (["batch", "QUESTIONS", "--out", "FOLDER"], "FOLDER is a folder: give a file name"),
+])
+def test_an_output_file_that_cannot_be_written_is_refused_before_any_work(ingested, tmp_path, args, message):
+    # The note was built (or every question answered) before the write failed, with a traceback.
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"question": "What did inspectors find?"}) + "\n")
+    replaced = {"QUESTIONS": str(questions), "FOLDER": str(tmp_path)}
+    args = [replaced.get(a, a) for a in args]
+    message = message.replace("FOLDER", str(tmp_path))
+    run = subprocess.run([*cli_command(), *args], env=cli_env(ingested.settings), capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+    assert run.stderr.splitlines()[-1].endswith(f"argument --out: {message}")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_write_that_fails_midway_is_one_line(ingested, tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"question": "What did inspectors find about leadership?"}) + "\n")
+    run = subprocess.run([*cli_command(), "batch", str(questions), "--out", "/dev/full"],
+                         env=cli_env(ingested.settings), capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert run.stderr.splitlines()[-1].startswith("error: No space left on device")
