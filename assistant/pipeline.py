@@ -17,12 +17,12 @@ from assistant.answer.respond import respond
 from assistant.core.errors import IndexMissingError
 from assistant.core.inputs import checked_filters, checked_history, checked_k, checked_question
 from assistant.core.settings import Settings, load_settings
-from assistant.core.types import Answer, Document, IngestReport, Passage, Turn
+from assistant.core.types import Answer, Document, FileOutcome, IngestReport, Passage, Turn
 from assistant.index.chroma import ChromaStore, Store
 from assistant.index.embed import CachedEmbedder, Embedder, make_embedder, require_model
 from assistant.index.keyword import KeywordCache, KeywordIndex, cache_dir, inverse_document_frequency
 from assistant.ingest.corrections import Corrections, correct_stored
-from assistant.ingest.run import Progress, ingest_files, ingest_lock
+from assistant.ingest.run import Progress, indexed_files, ingest_files, ingest_lock
 from assistant.retrieval.condense import llm_rewrite, rule_rewrite
 from assistant.retrieval.hybrid import retrieve, scope, unmentioned
 from assistant.text.glossary import expand_acronyms
@@ -78,12 +78,15 @@ class Assistant:
         targets = [Path(p) for p in paths] if paths else [self.settings.corpus_dir]
         lock = ingest_lock(self.settings)
         try:
-            if rebuild:
+            gone: list[FileOutcome] = []
+            if rebuild:  # built again from every report it held, not only from `paths`
+                held, gone = indexed_files(self.store, self.settings)
+                targets += held
                 self.store.drop()
             self.store.repair()
             report = ingest_files(targets, self.store, self.embedder, self.settings, prune, progress)
             self.refresh_keyword_index()
-            return report
+            return IngestReport(report.outcomes + tuple(gone))
         finally:
             lock.release()
 

@@ -34,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
 
     ingest = sub.add_parser("ingest", help="index reports (corpus/ by default) into the index")
     ingest.add_argument("paths", nargs="*", type=Path, help="files or folders (default: ASSISTANT_CORPUS_DIR)")
-    ingest.add_argument("--rebuild", action="store_true", help="drop the index and build it again")
+    ingest.add_argument("--rebuild", action="store_true",
+                        help="drop the index and build it again, from the files of every report it held and PATHS")
     ingest.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
     ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
     ingest.set_defaults(handler=_ingest)

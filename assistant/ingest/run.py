@@ -191,6 +191,20 @@ def _too_many(chunks: int, limit: int, at_least: bool = False) -> str | None:
     return f"would make {count} passages, over the limit of {limit} per file (ASSISTANT_LIMITS__CHUNKS_PER_DOCUMENT)"
 
 
+def indexed_files(store: Store, settings: Settings) -> tuple[list[Path], list[FileOutcome]]:
+    """The files of the reports the index holds, to build it again from (reports uploaded in the app or read from
+    other folders than the one given), and a "removed" outcome for each report whose file is gone."""
+    root = source_root(settings)
+    files, gone = [], []
+    for doc_id, meta in store.documents().items():
+        source = str(meta.get("source", ""))
+        if (root / source).is_file():
+            files.append(root / source)
+        elif source:
+            gone.append(FileOutcome(source, "removed", reason="its file is gone: not indexed again", doc_id=doc_id))
+    return files, gone
+
+
 def _prune(paths: Sequence[Path], committed: dict[str, dict], store: Store, root: Path) -> list[FileOutcome]:
     """Remove documents whose file is gone, but only under the folders being ingested."""
     folders = [p.resolve() for p in paths if p.is_dir()]

@@ -331,6 +331,27 @@ def test_rebuild_starts_again_with_the_same_chunks(make_settings, tmp_path, shar
     assert_consistent(helper)
 
 
+def test_rebuild_from_one_folder_keeps_the_reports_of_others_and_names_those_it_cannot(
+    make_settings, tmp_path, shared_embedder
+):
+    # Reports uploaded in the app or read from another folder were dropped without a word by `ingest --rebuild`.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    kept, lost = elsewhere / "kept.txt", elsewhere / "lost.txt"
+    kept.write_text("Ofsted visited Rutland. Inspectors found that care leavers are well supported.", "utf-8")
+    lost.write_text("Ofsted visited Bolton. Inspectors found that plans for children are clear.", "utf-8")
+    helper = Assistant(make_settings(tmp_path), embedder=shared_embedder)
+    one = sorted(CORPUS.glob("*.txt"))[:1]
+    helper.ingest([*one, elsewhere])
+    lost.unlink()
+    report = helper.ingest(one, rebuild=True)
+    assert sorted(Path(m["source"]).name for m in helper.documents().values()) == sorted([one[0].name, "kept.txt"])
+    assert report.count("indexed") == 2
+    (removed,) = [o for o in report.outcomes if o.status == "removed"]
+    assert Path(removed.path).name == "lost.txt" and removed.reason == "its file is gone: not indexed again"
+    assert_consistent(helper)
+
+
 def test_document_ids_do_not_depend_on_the_working_directory(make_settings, tmp_path, monkeypatch):
     corpus = tmp_path / "project" / "corpus"
     shutil.copytree(CORPUS, corpus)
