@@ -13,6 +13,9 @@ from assistant.answer.route import route
 from assistant.text import content_terms
 
 _FIGURE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?%?)(?![\w])")
+# Words that say what form the answer takes, not what it is about: "Compare Warrington and Wirral" shares no other
+# word with the reports, and they answer it.
+_FORM_WORDS = frozenset(content_terms("compare comparison compared differ difference different similar"))
 
 
 def unmentioned_figure(question: str, texts: Sequence[str]) -> str | None:
@@ -29,7 +32,7 @@ def unanswerable_reason(question: QuestionProfile, texts: Sequence[str]) -> str 
     figure = unmentioned_figure(question.text, texts)
     if figure is not None:
         return f"no retrieved passage mentions {figure}"
-    wanted = set(question.weights)
+    wanted = set(question.weights) - _FORM_WORDS
     if wanted and texts and route(question) != "summary" and not any(wanted & set(content_terms(t)) for t in texts):
         return "no retrieved passage shares a word with the question"
     return None

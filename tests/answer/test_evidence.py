@@ -19,3 +19,13 @@ TEXTS = ["Services were judged inadequate in 2009.", "Inspectors read 45 case fi
 ])
 def test_a_figure_is_unmentioned_only_when_none_of_the_questions_figures_is_found(question, missing):
     assert unmentioned_figure(question, TEXTS) == missing
+
+
+def test_words_naming_the_answers_form_are_not_what_a_question_must_share_with_the_passages(ingested):
+    # "Compare Warrington and Wirral" asks nothing but a comparison of the two: it was refused as sharing "no word
+    # with the question" while its passages named both authorities.
+    answer = ingested.ask("Compare Warrington and Wirral")
+    assert not answer.abstained, answer.answer
+    cited = {c.metadata.get("authority") for c in answer.citations}
+    assert {"Warrington", "Wirral"} <= cited, cited
+    assert ingested.ask("What is the capital of France?").abstained  # the rule still holds for what is asked about
