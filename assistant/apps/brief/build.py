@@ -102,8 +102,8 @@ def _summary(mode: str) -> str:
         if mode == "extractive" else "Points are a language model's summaries, each checked against its passage"
     )
     return (
-        f"{how}; each footnote gives the report, authority, date, file and character offsets of the passage it "
-        "rests on. Bold labels come from the reports' metadata; lines without a note number describe the search "
+        f"{how}; each footnote names the report (title, authority, inspection type, date) and quotes the passage "
+        "it rests on. Bold labels come from the reports' metadata; lines without a note number describe the search "
         "or what the reports leave unstated."
     )
 

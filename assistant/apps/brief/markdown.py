@@ -1,5 +1,5 @@
 """A brief as Markdown: headings, bulleted points with `[^n]` footnote references, pipe tables, and the
-footnote definitions (report, authority, date, file, offsets, quote) at the end.
+footnote definitions (report title, authority, inspection type, date, quote) at the end.
 
 Footnote syntax is an extension (pandoc, GitHub, Obsidian) that some viewers, the app's preview among them,
 do not render; `preview=True` writes superscript numbers and a numbered Notes list instead.
