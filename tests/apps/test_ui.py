@@ -94,6 +94,17 @@ def test_filters_from_metadata_restrict_answers_and_show_while_active(ingested):
     assert "Filters: Authority: Warrington" in render.render_chat(conversation)
 
 
+def test_a_filter_matching_no_report_is_said_once(ingested):
+    conversation = handlers.answer_question(ingested, "What did inspectors find?", [], {"date_from": "2030"})
+    answer = conversation[0]["answer"]
+    reason = "no report matches the filter date_from=2030"
+    assert answer["abstained"] and reason in answer["answer"] and reason in answer["notes"]
+    text = html.unescape(re.sub(r"<[^>]+>", " ", render.render_chat(conversation)))
+    # Once in the answer and once in the Copy text it carries, not a third time as a note below.
+    assert text.count(reason) == text.count(answer["answer"]) == 2
+    assert "searched 0 of 5 reports" in text  # a note the answer does not give is still shown
+
+
 def test_bad_filter_and_empty_question_are_messages_not_tracebacks(ingested):
     conversation = handlers.answer_question(ingested, "What did inspectors say about the MASH?", [], {"date_from": "soon"})
     assert conversation[0]["error"].startswith("date filter 'soon'")

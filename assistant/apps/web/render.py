@@ -89,7 +89,9 @@ def _chat_turn(index: int, turn: Mapping[str, Any]) -> dict[str, Any]:
         standalone = answer.get("standalone_question") or ""
         shown.update(
             body=render_answer_body(index, answer, bool(shown["filters"])), abstained=answer.get("abstained"), copy_text=plain_answer(answer),
-            read_as=standalone if standalone != answer.get("question") else "", notes=answer.get("notes") or [],
+            read_as=standalone if standalone != answer.get("question") else "",
+            # A note the answer already gives (an abstention's reason) is not said twice.
+            notes=[note for note in answer.get("notes") or [] if note not in str(answer.get("answer") or "")],
             rating=turn.get("rating"),
         )
     return shown
