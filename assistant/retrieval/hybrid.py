@@ -59,9 +59,10 @@ def check_filters(filters: Mapping[str, Any]) -> None:
     unknown = [k for k in filters if k not in FILTER_KEYS]
     if unknown:
         raise InputError(f"unknown filter key '{unknown[0]}' (known: {', '.join(FILTER_KEYS)})")
-    for key in ("date_from", "date_to"):
-        if key in filters:
-            _date_bound(str(filters[key]), upper=key == "date_to")  # a bad date fails before any search
+    bounds = {key: _date_bound(str(filters[key]), upper=key == "date_to")  # a bad date fails before any search
+              for key in ("date_from", "date_to") if key in filters}
+    if len(bounds) == 2 and bounds["date_from"] > bounds["date_to"]:
+        raise InputError(f"date_from {filters['date_from']} is after date_to {filters['date_to']}")
 
 
 def _date_bound(value: str, upper: bool) -> int:

@@ -55,6 +55,13 @@ def test_impossible_dates_are_refused(value):
     assert parse_filters(["date_to=2020-02-29"]) == {"date_to": "2020-02-29"}
 
 
+def test_a_date_range_ending_before_it_starts_is_named():
+    with pytest.raises(InputError, match="^date_from 2022 is after date_to 2018$"):
+        parse_filters(["date_from=2022", "date_to=2018"])
+    # A year and a day of it bound one range: from the year's first day to its last.
+    assert parse_filters(["date_from=2018", "date_to=2018-01-01"]) == {"date_from": "2018", "date_to": "2018-01-01"}
+
+
 def test_batch_lines_are_checked_strictly_with_line_numbers(ingested, tmp_path):
     questions = tmp_path / "q.jsonl"
     questions.write_text("\n".join([
