@@ -354,7 +354,8 @@ def collect(sets: Sequence[LabelledSet], settings: Settings, embedder) -> list[C
 
 
 def ablation_report(
-    examples: Sequence[Example], ablate: Sequence[str], full: dict[str, Any], settings: AnswerSettings = AnswerSettings()
+    examples: Sequence[Example], ablate: Sequence[str], full: dict[str, Any],
+    settings: AnswerSettings = AnswerSettings(),
 ) -> list[str]:
     """One line per ablated feature group: the out-of-fold share of questions right without it."""
     lines = []

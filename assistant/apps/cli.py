@@ -68,7 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     brief.add_argument("topic", nargs="?", help='an authority ("Warrington") or a theme ("multi-agency safeguarding hub")')
     brief.add_argument("--compare", nargs="+", metavar="TOPIC", help="two or more topics side by side")
     brief.add_argument("--format", choices=("md", "docx"), default="md", help="Markdown (default) or Word")
-    brief.add_argument("--out", type=_output_file, default=None, help="write here (required for docx; md goes to stdout)")
+    brief.add_argument("--out", type=_output_file, default=None,
+                       help="write here (required for docx; md goes to stdout)")
     brief.set_defaults(handler=_brief)
 
     train = sub.add_parser("train", help="fit the answer ranker on the devset's tuning split and the shipped gold "

@@ -90,7 +90,7 @@ def test_training_judges_a_summary_with_the_classifier_the_settings_name(tmp_pat
     # `assistant train` chooses its threshold on composed answers; a summary of strengths is composed with the
     # finding classifier the user configured, as `ask` composes it, not always the packaged one.
     # The best sentence always leads a summary; only the sentences after it are sorted by kind.
-    texts = [text for text, kind in INVENTED if kind == IMPROVEMENTS] + [text for text, kind in INVENTED if kind == STRENGTHS]
+    texts = [text for kind_wanted in (IMPROVEMENTS, STRENGTHS) for text, kind in INVENTED if kind == kind_wanted]
     vectors = shared_embedder.embed_documents(texts)
     candidates = tuple(Candidate(StoredSentence(f"d:{i}", "d", "c", i, i + 1, t), v, 1, ("Council",))
                        for i, (t, v) in enumerate(zip(texts, vectors)))

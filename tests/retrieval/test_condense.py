@@ -58,7 +58,8 @@ def test_what_about_a_topic_keeps_the_previous_authority():
 @pytest.mark.parametrize("follow_up", ["And the strengths?", "and strategy meetings"])
 def test_and_with_a_topic_alone_keeps_the_previous_authority(follow_up):
     # An elliptical "And X?" asks what "What about X?" asks; a question word after "And" asks something new.
-    rewritten = rule_rewrite(follow_up, [user("What were the main weaknesses in Warrington?"), user("What about Wirral?")])
+    history = [user("What were the main weaknesses in Warrington?"), user("What about Wirral?")]
+    rewritten = rule_rewrite(follow_up, history)
     topic = follow_up.removeprefix("And ").removeprefix("and ").rstrip("?")
     assert rewritten == f"What did the reports say about {topic} in Wirral?"
     assert rule_rewrite("And who chairs the board?", [user(WIRRAL_Q)]) == "And who chairs the board?"
