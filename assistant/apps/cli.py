@@ -14,16 +14,17 @@ from assistant.core.errors import AssistantError
 
 
 def _output_file(value: str) -> Path:
-    """An --out path that can be written, checked before any work: a missing folder or a folder given as the file
-    would otherwise fail only when the answers or the note are done."""
+    """An --out path that can be written, checked before any work (a folder given as the file, or one that cannot be
+    made, failed only once the answers or the note were done). Its folder is made, as `batch` always made it."""
     path = Path(value).expanduser()
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{value} is a folder: give a file name")
-    folder = path.parent
-    if not folder.is_dir():
-        raise argparse.ArgumentTypeError(f"cannot write {value}: no folder {folder}")
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+    existing = next(folder for folder in path.absolute().parents if folder.exists())
+    if not existing.is_dir():
+        raise argparse.ArgumentTypeError(f"cannot write {value}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise argparse.ArgumentTypeError(f"cannot write {value}: permission denied")
+    path.parent.mkdir(parents=True, exist_ok=True)
     return path
 
 
