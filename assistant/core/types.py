@@ -164,6 +164,7 @@ class FileOutcome:
     chunks: int = 0
     reason: str = ""
     doc_id: str = ""
+    same_as: str = ""  # a duplicate: the doc id of the indexed report whose content it repeats
 
 
 @dataclass(frozen=True)

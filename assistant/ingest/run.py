@@ -90,7 +90,8 @@ def ingest_files(
     pending: list[tuple[Path, Document, list[Chunk]]] = []
     # One copy of each content: a file whose bytes another document (or an earlier file of this run) already
     # holds is reported as that document's duplicate rather than indexed twice.
-    holders = {str(meta.get("content_hash")): str(meta.get("source")) for meta in committed.values()}
+    # content hash -> (source, doc id) of the report holding it: a later file with the same content is its duplicate
+    holders = {str(meta.get("content_hash")): (str(meta.get("source")), doc_id) for doc_id, meta in committed.items()}
     disk = None if settings.chroma_url else settings.index_dir  # a server's disk is not ours to measure
 
     def flush() -> None:
@@ -124,13 +125,13 @@ def ingest_files(
             previous = committed.get(document.id)
             if previous and previous.get("content_hash") == document.content_hash:
                 outcomes.append(FileOutcome(str(path), "unchanged", int(previous.get("chunks", 0)), doc_id=document.id))
-            elif document.content_hash in holders and (root / holders[document.content_hash]).exists():
+            elif document.content_hash in holders and (root / holders[document.content_hash][0]).exists():
                 # (A holder whose file is gone was moved or renamed: its new name is indexed; --prune drops the old.)
                 if previous:  # this file held other content before: that old version is no longer what it holds
                     store.delete_document(document.id)
-                first = holders[document.content_hash]
-                reason = f"same content as {first}"
-                outcomes.append(FileOutcome(str(path), "duplicate", reason=reason, doc_id=document.id))
+                first, first_id = holders[document.content_hash]
+                outcomes.append(FileOutcome(str(path), "duplicate", reason=f"same content as {first}", doc_id=document.id,
+                                            same_as=first_id))
             elif refusal := _too_many(len(document.text) // settings.chunk_size, settings.limits.chunks_per_document,
                                       at_least=True):
                 # Known from the length alone, before reading the text's metadata (seconds for a long line) and
@@ -144,7 +145,7 @@ def ingest_files(
                     log.warning("skipped %s: %s", path, refusal)
                     outcomes.append(FileOutcome(str(path), "failed", reason=refusal))
                 else:
-                    holders[document.content_hash] = document.source
+                    holders[document.content_hash] = (document.source, document.id)
                     pending.append((path, document, chunks))
                     if sum(len(c) for _, _, c in pending) >= _EMBED_GROUP:
                         flush()

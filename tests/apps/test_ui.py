@@ -300,9 +300,12 @@ def test_an_upload_named_like_an_earlier_report_is_added_beside_it(scratch, tmp_
     assert {p.read_text(encoding="utf-8") for p in uploads.iterdir()} == set(texts.values())
     authorities = {row[1] for row in handlers.library_rows(scratch)}
     assert {"Bolton", "Rochdale"} <= authorities, authorities
-    # The same report again is a duplicate: reported, and its copy not kept under a third name.
+    # The same report again is a duplicate: reported by the title of the report it repeats (never a file path),
+    # and its copy not kept under a third name.
     again = handlers.upload_reports(scratch, [str(tmp_path / "Bolton" / "report.txt")])
     assert [row[1] for row in again.rows] == ["duplicate"]
+    assert again.rows[0][3].startswith("same content as “") and "Bolton" in again.rows[0][3]
+    assert "uploads" not in again.rows[0][3] and ".txt" not in again.rows[0][3]
     assert sorted(p.name for p in uploads.iterdir()) == ["report-2.txt", "report.txt"]
 
 

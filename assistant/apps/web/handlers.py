@@ -22,6 +22,7 @@ from assistant.apps.web.render import render_source, source_message
 from assistant.apps.web.state import Conversation, clean_filters, history_of, settled
 from assistant.core.errors import AssistantError, InputError, LoadError
 from assistant.core.settings import Settings
+from assistant.core.types import FileOutcome
 from assistant.ingest.load import check_file
 
 log = logging.getLogger(__name__)
@@ -232,6 +233,12 @@ def _copy_in(helper: Any, files: Sequence[Any], folder: Path, rows: list[list[An
     return targets
 
 
+def _shown_reason(helper: Any, outcome: FileOutcome) -> str:
+    """The reason as the Library shows it: a duplicate names the report it repeats by title, never by its file."""
+    meta = helper.documents().get(outcome.same_as) if outcome.same_as else None
+    return f"same content as {report_name(meta.get('title'), meta)}" if meta else outcome.reason
+
+
 def upload_reports(
     helper: Any, files: Sequence[Any] | None, progress: Callable[[int, int, str], None] | None = None
 ) -> UploadResult:
@@ -255,7 +262,8 @@ def upload_reports(
             return UploadResult(rows=rows, message=f"Nothing was added: something went wrong ({one_line(exc)})")
         for outcome in report.outcomes:
             path = Path(outcome.path)
-            rows.append([names.get(str(path.resolve()), path.name), outcome.status, outcome.chunks, outcome.reason])
+            rows.append([names.get(str(path.resolve()), path.name), outcome.status, outcome.chunks,
+                         _shown_reason(helper, outcome)])
             # Keep nothing that was not indexed: a duplicate's report is already in the index under its first file.
             if outcome.status in ("failed", "duplicate") and path.resolve().is_relative_to(folder.resolve()):
                 path.unlink(missing_ok=True)
