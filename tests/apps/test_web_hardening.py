@@ -77,8 +77,10 @@ def _fn_index(demo, name: str) -> int:
                 if getattr(fn.fn, "__name__", "") == function and owner in getattr(fn.fn, "__qualname__", ""))
 
 
-def _run(base: str, demo, name: str, data: list, session: str, client: httpx.Client | None = None) -> list:
-    """Run the page event whose function is `name` as the browser does (queue/join, then the SSE stream)."""
+def _run(base: str, demo, name: str, data: list, session: str, client: httpx.Client | None = None,
+         steps: list | None = None) -> list:
+    """Run the page event whose function is `name` as the browser does (queue/join, then the SSE stream); a
+    generator's outputs before its last are appended to `steps`."""
     client = client or httpx.Client(timeout=120)
     index = _fn_index(demo, name)
     joined = client.post(f"{base}/gradio_api/queue/join",
@@ -90,6 +92,8 @@ def _run(base: str, demo, name: str, data: list, session: str, client: httpx.Cli
             if not line.startswith("data:"):
                 continue
             message = json.loads(line[5:])
+            if message.get("msg") == "process_generating" and steps is not None:
+                steps.append(message["output"]["data"])
             if message.get("msg") == "process_completed":
                 assert message.get("success"), message
                 return message["output"]["data"]
@@ -182,7 +186,11 @@ def _upload(base: str, demo, path: Path, session: str) -> list:
     [copy] = sent.json()
     assert Path(copy).exists() and _served(base, copy) == 200  # gradio's copy, while the upload is handled
     files = [{"path": copy, "orig_name": path.name, "meta": {"_type": "gradio.FileData"}}]
-    output = _run(base, demo, "LibraryPage.on_upload", _inputs(demo, "LibraryPage.on_upload", upload=files), session)
+    steps: list = []
+    output = _run(base, demo, "LibraryPage.on_upload", _inputs(demo, "LibraryPage.on_upload", upload=files), session,
+                  steps=steps)
+    # While it is indexed the status says so, rather than still showing the previous upload's outcome.
+    assert "Adding 1 file(s)…" in json.dumps(steps[0], ensure_ascii=False), steps
     assert not Path(copy).exists() and _served(base, copy) in (403, 404)  # the data folder's copy is the one kept
     return output
 

@@ -94,10 +94,13 @@ class LibraryPage:
             def tick(done: int, total: int, path: str) -> None:
                 progress((done, total), desc=f"Indexing {Path(path).name}")
 
+            if files:  # the previous upload's outcome is not left showing while this one is indexed
+                yield (gr.update(), f"Adding {len(files)} file(s)…", gr.update(visible=False),
+                       *(gr.update() for _ in refreshed), gr.update())
             result = upload_reports(self.helper, files, tick)
             discard_gradio_copies(files)
-            return (None, result.message, gr.update(value=result.rows, visible=bool(result.rows)),
-                    *index_values(views), filters.bar_for(*filter_values))
+            yield (None, result.message, gr.update(value=result.rows, visible=bool(result.rows)),
+                   *index_values(views), filters.bar_for(*filter_values))
 
         self.upload.upload(on_upload, inputs=[self.upload, *filters.controls],
                            outputs=[self.upload, self.upload_status, self.upload_table, *refreshed, filters.bar],
