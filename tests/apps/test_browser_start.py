@@ -1,6 +1,7 @@
 """The app as it starts: warm before the first question, a welcome card built from the index, a new
 conversation that asks before discarding one. Its own `python app.py`, so the first question really is the
 first the server answers."""
+import re
 import statistics
 import time
 
@@ -163,6 +164,8 @@ def test_conversations_are_kept_in_the_browser_and_can_be_renamed_and_deleted(ap
         page.locator("#saved-conversations").get_by_text("Saved conversations").first.click()
         page.locator("#saved-choice input").click()
         expect(page.get_by_role("option")).to_have_count(2, timeout=15_000)  # listed as soon as answered
+        # Its name is in the box to rename it, as when a conversation is opened (the box stayed empty).
+        expect(page.locator("#saved-name input")).to_have_value(re.compile("^" + re.escape(QUESTIONS[3][:40])))
 
         # A reload (a new session on the server) still lists both, newest first, from localStorage.
         page.reload(wait_until="domcontentloaded")

@@ -60,15 +60,17 @@ class ConversationsPanel:
 
         demo.load(lambda saved: listed(saved, None), inputs=self.saved, outputs=self.choice, **PRIVATE)
 
-        def on_answered(convo, current, saved):
+        def on_answered(convo, current, saved, name):
             now = datetime.now(timezone.utc).isoformat(timespec="seconds")
             saved, current = save_conversation(saved, current, convo, limit, now)
-            return saved, current, listed(saved, current)
+            # The name box shows what the list shows, as opening a conversation does; a name being typed stays.
+            entry = find_saved(saved, current) or {}
+            return saved, current, listed(saved, current), name if (name or "").strip() else entry.get("title", "")
 
         # Saved after every answer, and after a rating (a reopened answer shows it).
         for changed in (*page.asked, page.feedback.rated):
-            changed.then(on_answered, inputs=[page.conversation, self.current, self.saved],
-                       outputs=[self.saved, self.current, self.choice], **PRIVATE)
+            changed.then(on_answered, inputs=[page.conversation, self.current, self.saved, self.name],
+                       outputs=[self.saved, self.current, self.choice, self.name], **PRIVATE)
 
         shown = [page.conversation, page.chat, page.sources.citations, page.sources.source, page.export_button]
 
