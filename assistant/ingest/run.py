@@ -130,8 +130,8 @@ def ingest_files(
                 if previous:  # this file held other content before: that old version is no longer what it holds
                     store.delete_document(document.id)
                 first, first_id = holders[document.content_hash]
-                outcomes.append(FileOutcome(str(path), "duplicate", reason=f"same content as {first}", doc_id=document.id,
-                                            same_as=first_id))
+                outcomes.append(FileOutcome(str(path), "duplicate", reason=f"same content as {first}",
+                                            doc_id=document.id, same_as=first_id))
             elif refusal := _too_many(len(document.text) // settings.chunk_size, settings.limits.chunks_per_document,
                                       at_least=True):
                 # Known from the length alone, before reading the text's metadata (seconds for a long line) and
