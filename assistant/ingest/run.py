@@ -132,15 +132,14 @@ def ingest_files(
                 first, first_id = holders[document.content_hash]
                 outcomes.append(FileOutcome(str(path), "duplicate", reason=f"same content as {first}",
                                             doc_id=document.id, same_as=first_id))
-            elif refusal := _too_many(len(document.text) // settings.chunk_size, settings.limits.chunks_per_document,
-                                      at_least=True):
+            else:
                 # Known from the length alone, before reading the text's metadata (seconds for a long line) and
                 # chunking it: a passage holds at most chunk_size characters.
-                log.warning("skipped %s: %s", path, refusal)
-                outcomes.append(FileOutcome(str(path), "failed", reason=refusal))
-            else:
-                document, chunks = prepare(document, settings, sites.repeated(source_host(document.text)))
-                refusal = _too_many(len(chunks), settings.limits.chunks_per_document)
+                limit = settings.limits.chunks_per_document
+                refusal = _too_many(len(document.text) // settings.chunk_size, limit, at_least=True)
+                if not refusal:
+                    document, chunks = prepare(document, settings, sites.repeated(source_host(document.text)))
+                    refusal = _too_many(len(chunks), limit)
                 if refusal:
                     log.warning("skipped %s: %s", path, refusal)
                     outcomes.append(FileOutcome(str(path), "failed", reason=refusal))
