@@ -61,7 +61,7 @@ class SentenceRanker:
     def load(cls, path: Path = DEFAULT_MODEL) -> "SentenceRanker":
         def build(data: dict) -> SentenceRanker:
             if tuple(data.get("features", ())) != FEATURE_NAMES:
-                raise ConfigurationError(f"the ranker model {path} was trained on other features: run `assistant train`")
+                raise ConfigurationError(f"the ranker model {path} was trained on other features: run `{_REWRITE}`")
             return cls(
                 features=tuple(data["features"]), mean=np.asarray(data["mean"], dtype=float),
                 scale=np.asarray(data["scale"], dtype=float), coef=np.asarray(data["coef"], dtype=float),

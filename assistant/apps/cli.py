@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 import assistant  # noqa: F401  (sets the offline environment before anything heavy loads)
-from assistant.core.errors import AssistantError
+from assistant.core.errors import AssistantError, InputError
 
 
 def _output_file(value: str) -> Path:
@@ -162,7 +162,6 @@ def _positive(value: str) -> int:
 
 
 def _retrieval_mode(value: str) -> str:
-    from assistant.core.errors import InputError
     from assistant.eval.runner import checked_mode  # only when --compare is given: it imports retrieval
 
     try:
@@ -371,8 +370,6 @@ def _eval(args: argparse.Namespace) -> int:
     gold = (args.gold or Path("eval/gold.jsonl")) if gold_named or not devset_named else None
     devset = _devset_dir(args.devset) if devset_named or not gold_named else None
     if devset is None and (args.folds or args.unseen_authorities):
-        from assistant.core.errors import InputError
-
         raise InputError("--folds and --unseen-authorities cross-validate on the devset: add --devset --split tune")
     console = Console(stderr=True)
     with Progress(
@@ -418,7 +415,6 @@ def _eval(args: argparse.Namespace) -> int:
 
 def _devset_dir(given: str | None) -> Path | None:
     """The devset to run: the one named, else ../shared/devset when present (only a named one must exist)."""
-    from assistant.core.errors import InputError
     from assistant.eval.devset import default_devset
 
     if given:
