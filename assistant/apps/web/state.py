@@ -9,6 +9,7 @@ when asking failed, or `{"question", "pending": True, "filters"}` while an answe
 from typing import Any, Mapping, Sequence
 
 from assistant.apps.web.labels import shortened
+from assistant.core.inputs import checked_filters
 
 Conversation = list  # list[dict[str, Any]], see the module docstring
 
@@ -24,20 +25,17 @@ FILTER_LABELS = dict(FILTER_FIELDS)
 
 
 def clean_filters(values: Mapping[str, Any] | Sequence[Any] | None) -> dict[str, str]:
-    """Filter controls -> the filters dict for Assistant.ask; blanks and 'any' mean no filter."""
+    """Filter controls -> the filters dict for Assistant.ask: a control holding a list gives its first value, and a
+    blank means no filter (`checked_filters`, as for every caller of ask)."""
     if values is None:
         return {}
     if not isinstance(values, Mapping):
         values = {key: value for (key, _), value in zip(FILTER_FIELDS, values)}
-    filters: dict[str, str] = {}
+    picked = {}
     for key, _label in FILTER_FIELDS:
         value = values.get(key)
-        if isinstance(value, (list, tuple)):
-            value = value[0] if value else None
-        text = "" if value is None else str(value).strip()
-        if text:
-            filters[key] = text
-    return filters
+        picked[key] = (value[0] if value else None) if isinstance(value, (list, tuple)) else value
+    return checked_filters(picked)
 
 
 def filter_text(filters: Mapping[str, str]) -> str:
