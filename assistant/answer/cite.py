@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Mapping, Sequence
 
-from assistant.text import content_terms, sentences, squash
+from assistant.text import content_terms, sentences, squash, stamp_length
 from assistant.core.types import Citation, Passage, Sentence
 
 # Share of an answer sentence's content terms that must appear in a cited passage.
@@ -75,7 +75,8 @@ def best_quote(sentence: str, passage: Passage) -> tuple[int, int, float]:
     for candidate in _passage_sentences(chunk.text):
         overlap = len(terms & candidate.terms) / len(terms) if terms else 0.0
         if overlap > best[2]:
-            best = (chunk.start + candidate.start, chunk.start + candidate.end, overlap)
+            start = candidate.start + stamp_length(chunk.text[candidate.start:candidate.end])
+            best = (chunk.start + start, chunk.start + candidate.end, overlap)
     return best
 
 

@@ -21,7 +21,7 @@ from assistant.core.settings import AnswerSettings
 from assistant.core.types import Chunk, Passage, StoredSentence
 from assistant.index.embed import Embedder
 from assistant.ingest.describe import report_authorities
-from assistant.text import ENDED
+from assistant.text import ENDED, stamp_length
 from assistant.text.patterns import UNKNOWN
 
 # Rankings kept for the passage rerank after answering: a question's, and a few asked at the same time in the app.
@@ -189,9 +189,10 @@ class ExtractiveGenerator:
         if self.settings.require_wanted:
             chosen = holding_wanted(ranking.question, ranking.sentences, chosen, passage_texts)
         labels = report_labels(chosen, [p.chunk.metadata for p in passages])
+        spoken = [r.text[stamp_length(r.text):] for r in chosen]
         return [
-            DraftSentence(r.text, (r.passage,), answer_span(ranking.question.wants, r.text), label)
-            for r, label in zip(chosen, labels)
+            DraftSentence(text, (r.passage,), answer_span(ranking.question.wants, text), label)
+            for r, text, label in zip(chosen, spoken, labels)
         ]
 
 

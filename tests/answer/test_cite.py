@@ -251,3 +251,28 @@ def test_the_contract_checker_rejects_broken_answers(ingested, case):
     for data in broken:
         with pytest.raises((AssertionError, jsonschema.ValidationError)):
             check_contract(data, ingested)
+
+
+def test_a_page_date_stamp_opening_a_sentence_is_neither_said_nor_quoted(ingested):
+    """A shipped report's first line opens with the page's stamp ("date 2022-07-08 A joint inspection ..."): the
+    answer and its quote start at the sentence, and the quote is still the report's own text."""
+    from assistant.text import stamp_length
+
+    stamped = [d for d in ingested.documents() if stamp_length(ingested.document(d).text.lstrip())]
+    assert stamped, "the shipped corpus holds a report whose first line opens with a date stamp"
+    answer = ingested.ask("What did the joint inspection say about protecting children in Windsor and Maidenhead?")
+    assert not answer.abstained
+    first = answer.citations[0]
+    assert first.doc_id in stamped
+    assert not answer.sentences[0].text.lower().startswith("date")
+    assert not first.quote.lower().startswith("date") and first.quote.startswith("A joint inspection")
+    assert first.quote in squash(ingested.document(first.doc_id).text)
+
+
+def test_stamp_length_reads_only_a_date_stamp_before_more_text():
+    from assistant.text import stamp_length
+
+    assert stamp_length("date 2022-12-16 AN INDEPENDENT inspection") == len("date 2022-12-16 ")
+    assert stamp_length("2019-03-19 Ofsted visited") == len("2019-03-19 ")
+    assert stamp_length("date 2022-12-16") == 0  # a stamp alone is all the sentence says
+    assert stamp_length("On 2022-12-16 Ofsted visited") == 0
