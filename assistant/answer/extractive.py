@@ -41,7 +41,10 @@ class RankedSentence:
 
     @property
     def text(self) -> str:
-        return self.candidate.sentence.text
+        """What the sentence says as an answer: without a page's date stamp opening it, which dates the page, not
+        what the sentence tells (and is neither said nor quoted)."""
+        text = self.candidate.sentence.text
+        return text[stamp_length(text):]
 
     @property
     def passage(self) -> int:
@@ -189,10 +192,9 @@ class ExtractiveGenerator:
         if self.settings.require_wanted:
             chosen = holding_wanted(ranking.question, ranking.sentences, chosen, passage_texts)
         labels = report_labels(chosen, [p.chunk.metadata for p in passages])
-        spoken = [r.text[stamp_length(r.text):] for r in chosen]
         return [
-            DraftSentence(text, (r.passage,), answer_span(ranking.question.wants, text), label)
-            for r, text, label in zip(chosen, spoken, labels)
+            DraftSentence(r.text, (r.passage,), answer_span(ranking.question.wants, r.text), label)
+            for r, label in zip(chosen, labels)
         ]
 
 

@@ -211,3 +211,21 @@ def test_a_grade_answers_only_where_the_report_gives_it_as_one(sentence, met):
 def test_a_grade_given_inside_quotes_before_a_judgement_or_ending_a_clause_still_answers(sentence):
     (asked,) = requirements(_asked("What judgement did the council receive?"))
     assert asked.met_by(sentence, sentence)
+
+
+def test_a_page_date_stamp_is_no_date_the_sentence_tells():
+    """"date 2022-12-16 AN INDEPENDENT inspection ..." dates the page: it neither answers "When did inspectors visit?"
+    nor is said; the same sentence giving its own date does answer."""
+    from assistant.answer.extractive import RankedSentence, holding_wanted
+
+    question = _asked("When did inspectors carry out the fieldwork?")
+
+    def ranked(text: str) -> RankedSentence:
+        stored = StoredSentence("d:0", "d", "c", 0, len(text), text)
+        return RankedSentence(Candidate(stored, np.ones(4) / 2, 1, ("Council",)), 0.9)
+
+    stamped = ranked("date 2022-12-16 AN INDEPENDENT inspection of the service has found it to be outstanding.")
+    assert stamped.text.startswith("AN INDEPENDENT")
+    assert holding_wanted(question, [stamped], [stamped], [stamped.candidate.sentence.text]) == []
+    dated = ranked("date 2022-12-16 Inspectors carried out the fieldwork in October 2022.")
+    assert holding_wanted(question, [dated], [dated], [dated.candidate.sentence.text]) == [dated]
