@@ -15,7 +15,7 @@ from assistant.text import content_terms
 _FIGURE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?%?)(?![\w])")
 # Words that say what form the answer takes, not what it is about: "Compare Warrington and Wirral" shares no other
 # word with the reports, and they answer it.
-_FORM_WORDS = frozenset(content_terms("compare comparison compared differ difference different similar"))
+_FORM_WORDS = frozenset(content_terms("compare comparison compared differ difference different similar versus vs"))
 
 
 def unmentioned_figure(question: str, texts: Sequence[str]) -> str | None:
@@ -28,7 +28,10 @@ def unmentioned_figure(question: str, texts: Sequence[str]) -> str | None:
 
 
 def unanswerable_reason(question: QuestionProfile, texts: Sequence[str]) -> str | None:
-    """Why the texts cannot answer, or None: a figure none holds, or none of the question's terms in any."""
+    """Why the texts cannot answer, or None: a question asking nothing in particular ("Why?", "Tell me more" with no
+    earlier turn), a figure none holds, or none of the question's terms in any."""
+    if not question.weights and not question.authorities:
+        return "the question names nothing to look for"
     figure = unmentioned_figure(question.text, texts)
     if figure is not None:
         return f"no retrieved passage mentions {figure}"

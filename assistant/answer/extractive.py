@@ -256,6 +256,9 @@ def compose(
         if _prose(other.text, settings) and not _repeats(other, chosen, settings.redundancy):
             chosen.append(other)
     if form == "summary":
+        # The best sentence joins unchecked; in a summary it may be a heading ("Monitoring visit of Wirral"), which
+        # says nothing once the summary's prose is there.
+        chosen = [r for r in chosen if _prose(r.text, settings)] or chosen
         chosen.sort(key=lambda r: r.candidate.sentence.start)
     elif form == "compare":  # grouped by report, the best report first, each in the report's order
         first = {}

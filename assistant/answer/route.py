@@ -31,15 +31,15 @@ _COMPARE = re.compile(
 
 # Words that say who inspected or what kind of text it was, not what about: "What did Ofsted find in Stockton?"
 # asks about the report as a whole.
-_WHOLE_REPORT = frozenset(content_terms("Ofsted CQC HMIP HMI Probation CIW CSSIW inspectorate inspector inspection "
-                                        "inspected inspect report visit happened"))
+WHOLE_REPORT = frozenset(content_terms("Ofsted CQC HMIP HMI Probation CIW CSSIW inspectorate inspector inspection "
+                                        "inspected inspect report visit happened overview summary council"))
 
 
 def asks_about_a_report(question: QuestionProfile) -> bool:
     """An open question about one authority ("What did inspectors find in Anglesey?"): nothing asked of it but what
     its reports say. Its answer is a summary of the authority's report, however unlikely each sentence is alone."""
     return (len(question.authorities) == 1 and not question.wants
-            and not set(question.weights) - _WHOLE_REPORT)
+            and not set(question.weights) - WHOLE_REPORT)
 
 
 # Words naming findings and their kinds: "What were the strengths in Wirral?" asks for a summary of one kind
@@ -53,7 +53,7 @@ def asks_for_findings(question: QuestionProfile) -> bool:
     strengths and weaknesses in Wirral?", "What are Warrington's weaknesses?")."""
     terms = set(question.weights)
     return (len(question.authorities) == 1 and not question.wants and bool(terms & _FINDING_KINDS)
-            and not terms - _WHOLE_REPORT - _FINDING_KINDS)
+            and not terms - WHOLE_REPORT - _FINDING_KINDS)
 
 
 def route(question: QuestionProfile) -> str:

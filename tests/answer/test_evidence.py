@@ -29,3 +29,17 @@ def test_words_naming_the_answers_form_are_not_what_a_question_must_share_with_t
     cited = {c.metadata.get("authority") for c in answer.citations}
     assert {"Warrington", "Wirral"} <= cited, cited
     assert ingested.ask("What is the capital of France?").abstained  # the rule still holds for what is asked about
+
+
+@pytest.mark.parametrize("question", ["Why?", "Tell me more", "What about it?"])
+def test_a_question_asking_nothing_in_particular_abstains_and_says_why(ingested, question):
+    # Answered from whatever committee minutes ranked first ("That the update be noted [1]").
+    answer = ingested.ask(question)
+    assert answer.abstained and "names nothing to look for" in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize("question", ["Warrington vs Wirral", "Warrington versus Wirral"])
+def test_versus_names_the_answers_form_too(ingested, question):
+    answer = ingested.ask(question)
+    assert not answer.abstained, answer.answer
+    assert {"Warrington", "Wirral"} <= {c.metadata.get("authority") for c in answer.citations}

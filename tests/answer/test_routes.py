@@ -142,6 +142,8 @@ def test_two_things_of_one_question_found_in_two_reports_are_answered_from_both(
     ("When did Ofsted inspect Wirral?", False),  # a date is asked
     ("What did Ofsted find?", False),  # no authority
     ("What did Ofsted find in Wirral and Warrington?", False),  # two: a comparison
+    ("Wirral overview", True),  # words for the report as a whole: was a fact sharing no word with the passages
+    ("Summary of the Wirral council inspection", True),
 ])
 def test_an_open_question_about_one_authority_asks_about_its_report_as_a_whole(question, whole):
     assert asks_about_a_report(profile(question, idf=lambda term: 1.0)) is whole
@@ -231,3 +233,15 @@ def test_a_year_asked_for_is_not_given_by_a_day_and_month_without_one(devset_hel
     answer = devset_helper.ask(
         "In which year did Ofsted carry out the 14 to 25 February inspection of Doncaster Children's Services Trust?")
     assert answer.abstained, answer.answer
+
+
+@pytest.mark.parametrize("question", ["Summarise the Warrington focused visit", "Wirral overview"])
+def test_a_summary_of_a_report_quotes_its_prose_not_its_headings(ingested, question):
+    # The best sentence joined unchecked and the summary ended on a heading ("Monitoring visit of Wirral [3]").
+    from assistant.answer.extractive import _prose
+
+    answer = ingested.ask(question)
+    assert not answer.abstained and len(answer.sentences) > 3, answer.answer
+    settings = ingested.settings.answer
+    assert all(_prose(s.text, settings) for s in answer.sentences), [s.text for s in answer.sentences]
+    check_contract(answer.to_dict(), ingested)
