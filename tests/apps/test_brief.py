@@ -404,3 +404,30 @@ def test_only_text_a_stored_chunk_holds_is_classified_for_the_sections(ingested,
     assert any(pilot.chunk_for(start, end) is None for start, end in candidate_spans(pilot.document.text))
     for report, spans in asked:
         assert spans and all(report.chunk_for(start, end) is not None for start, end in spans)
+
+
+@pytest.mark.parametrize("topic", ["Wirral council", "Wirral overview", "Wirral inspection"])
+def test_an_authority_named_with_words_for_its_reports_as_a_whole_gives_the_note_on_its_reports(ingested, topic):
+    # "council" or "overview" beside the name matched no passage as a theme: "No indexed report matches".
+    brief = build_brief(ingested, topic)
+    assert brief.kind == "authority" and not brief.empty
+    assert brief.footnotes == build_brief(ingested, "Wirral").footnotes
+
+
+def test_an_authority_named_beside_a_word_no_passage_is_on_gives_the_note_on_its_reports_and_says_so(ingested):
+    brief = build_brief(ingested, "Wirral Atlantis")
+    assert brief.kind == "authority" and not brief.empty and brief.footnotes
+    assert {n.authority for n in brief.footnotes} == {"Wirral"}
+    said = " ".join(note for s in brief.sections for note in s.notes)
+    assert "on \u201cWirral Atlantis\u201d beyond the name" in said
+    assert check_brief(ingested, brief) == []
+    # A topic the Wirral reports are on stays a theme.
+    assert build_brief(ingested, "Wirral strategy meetings").kind == "theme"
+
+
+@pytest.mark.parametrize("topic", ["?!", "...", "\u2014"])
+def test_a_topic_without_words_is_refused(ingested, topic):
+    from assistant.core.errors import InputError
+
+    with pytest.raises(InputError, match="the topic has no words"):
+        build_brief(ingested, topic)

@@ -40,6 +40,8 @@ if TYPE_CHECKING:  # pragma: no cover
 def _checked_topic(topic: str, limit: int) -> str:
     if not isinstance(topic, str) or not topic.strip():
         raise InputError("the topic is empty")
+    if not any(character.isalnum() for character in topic):
+        raise InputError("the topic has no words")  # "?!" matched whatever retrieval had to return
     topic = " ".join(topic.split())
     if len(topic) > limit:
         raise InputError(f"the topic is {len(topic)} characters long; the limit is {limit}")

@@ -14,6 +14,7 @@ import numpy as np
 from assistant.text.findings import candidate_spans
 from assistant.answer.evidence import unanswerable_reason
 from assistant.answer.profile import profile
+from assistant.answer.route import WHOLE_REPORT
 from assistant.apps.brief.model import ReportRef, iso_ord
 from assistant.apps.brief.report import Event, Report, events_of, history_key
 from assistant.core.errors import IndexMissingError
@@ -92,7 +93,9 @@ class Library:
         present = [a for a in named if a in indexed]
         if named:
             doc_ids = sorted(d for d, m in self.documents.items() if str(m.get("authority")) in present)
-            residual = [t for t in content_terms(topic) if t not in {x for a in named for x in content_terms(a)}]
+            # Words naming the report as a whole ("Wirral inspection", "Wirral overview") leave the note on the authority.
+            naming = {x for a in named for x in content_terms(a)} | WHOLE_REPORT
+            residual = [t for t in content_terms(topic) if t not in naming]
             if not doc_ids or not residual:
                 return Resolved(self._latest_first(doc_ids), None, notes, "authority")
             area = retrieval_scope(self.documents, topic, {})
@@ -100,6 +103,12 @@ class Library:
         else:
             area = retrieval_scope(self.documents, topic, {})
         matches = self.theme_matches(topic, area)
+        if named and not matches:
+            # The topic named the authorities the reader wants: a word beside their names that no passage is on
+            # ("Wirral council", "Warrington vs Wirral") leaves the note on their reports, not an empty one.
+            notes += (f"No passage of the reports on {' and '.join(present)} is on \u201c{topic}\u201d beyond "
+                      "the name: the note covers those reports as a whole.",)
+            return Resolved(self._latest_first(doc_ids), None, notes, "authority")
         return Resolved(self._latest_first(matches), matches, notes, "theme")
 
     def _latest_first(self, doc_ids: Iterable[str]) -> tuple[Report, ...]:
