@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 CORRECTIONS_FILE = "corrections.json"
 FIELDS = ("authority", "inspection_type", "date", "judgement")
+MAX_VALUE_CHARS = 100
 _DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
 _GRADES = frozenset(JUDGEMENTS) | frozenset(SCOTTISH_SCALE) | {"none", UNKNOWN}
 
@@ -47,8 +48,11 @@ def check(field: str, value: str) -> str:
         raise CorrectionError(f"cannot correct '{field}' (correctable: {', '.join(FIELDS)})")
     if not value:
         raise CorrectionError(f"an empty {field} is not a correction (clear it instead)")
+    if len(value) > MAX_VALUE_CHARS:
+        # A value is shown in the library table and in every briefing note's scope: a pasted paragraph is a mistake.
+        raise CorrectionError(f"the {field} is {len(value)} characters long; the limit is {MAX_VALUE_CHARS}")
     if field == "date" and not (_DATE.fullmatch(value) and _valid_date(value)):
-        raise CorrectionError(f"date '{value}' is not YYYY, YYYY-MM or YYYY-MM-DD")
+        raise CorrectionError(f"date '{value}' is not a real date of the form YYYY, YYYY-MM or YYYY-MM-DD")
     if field == "judgement":
         value = value.lower()
         if value not in _GRADES:

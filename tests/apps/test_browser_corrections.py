@@ -20,7 +20,7 @@ def test_browser_library_corrects_a_report(app_server):
         page.locator("#correct-value textarea").fill("2018-13")
         page.locator("#correct").click()
         expect(page.locator("#correct-status")).to_contain_text(
-            "Not corrected: date '2018-13' is not YYYY, YYYY-MM or YYYY-MM-DD", timeout=30_000)
+            "Not corrected: date '2018-13' is not a real date of the form YYYY, YYYY-MM or YYYY-MM-DD", timeout=30_000)
 
         # The failed attempt left the form as it was: only the field and the value change.
         page.locator("#correct-field input").click()

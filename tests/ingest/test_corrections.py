@@ -38,8 +38,9 @@ def test_an_uncorrected_document_keeps_its_metadata(tmp_path):
 
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("title", "x", "cannot correct"),
-    ("date", "2019-13", "not YYYY"),
-    ("date", "July 2019", "not YYYY"),
+    ("date", "2019-13", "not a real date of the form YYYY"),
+    ("date", "July 2019", "not a real date of the form YYYY"),
+    ("inspection_type", "focused visit " * 20, "characters long; the limit is 100"),
     ("judgement", "brilliant", "is not one of"),
     ("authority", "  ", "empty"),
 ])
@@ -171,7 +172,7 @@ def test_bad_corrections_are_one_line_errors_and_change_nothing(library, monkeyp
     before = library.documents()
     for report, field, value, message in [
         (doc_id, "title", "x", "cannot correct 'title'"),
-        (doc_id, "date", "25 July 2018", "not YYYY"),
+        (doc_id, "date", "25 July 2018", "not a real date of the form YYYY"),
         (doc_id, "judgement", "brilliant", "is not one of"),
         ("nowhere.txt", "date", "2018", "no indexed report has the id, source or file name 'nowhere.txt'"),
     ]:
@@ -206,7 +207,7 @@ def test_the_library_form_corrects_a_report_and_refreshes_the_table(library):
     assert correct_report(library, None, "date", "2019") == "Choose a report to correct."
     assert correct_report(library, doc_id, None, "2019") == "Choose the field to correct."
     assert correct_report(library, doc_id, "date", "spring 2019") == (
-        "Not corrected: date 'spring 2019' is not YYYY, YYYY-MM or YYYY-MM-DD")
+        "Not corrected: date 'spring 2019' is not a real date of the form YYYY, YYYY-MM or YYYY-MM-DD")
 
     # The page's Apply button: its event corrects, then refreshes the table, the report choices and the filters.
     with gr.Blocks() as demo:
