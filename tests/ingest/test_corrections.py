@@ -225,3 +225,14 @@ def test_the_library_form_corrects_a_report_and_refreshes_the_table(library):
     assert row[4].startswith("inadequate")
     assert f'<td data-label="Judgement">{row[4]}</td>' in table  # the refreshed table shows it
     assert library.documents()[doc_id]["judgement"] == "inadequate"
+
+
+@pytest.mark.parametrize("value, label", [("2018-07", "July 2018"), ("2018", "2018")])
+def test_a_report_dated_to_the_month_or_year_only_is_briefed(library, value, label):
+    # A date corrected to the month (the README's own example) or stated so by a text made `brief` raise
+    # "Invalid isoformat string" with a traceback.
+    from assistant.apps.brief.build import brief_markdown
+
+    library.correct(MASH, "date", value)
+    markdown = brief_markdown(library, "MASH")
+    assert f"{label}: focused visit" in markdown and f"**Date: {label}**" in markdown, markdown[:1500]

@@ -120,14 +120,28 @@ def walk_refs(section: Section) -> Iterable[int]:
 # --------------------------------------------------------------------------------------------- labels
 
 
+def date_parts(iso: str) -> tuple[int, int | None, int | None] | None:
+    """Year, month and day of an ISO date as precise as a report states it ("2018", "2018-07", "2018-07-05"); None
+    for anything else."""
+    found = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", iso or "")
+    if not found:
+        return None
+    year, month, day = (int(g) if g else None for g in found.groups())
+    try:
+        _date(year, month or 1, day or 1)
+    except ValueError:
+        return None
+    return year, month, day
+
+
 def date_label(iso: str) -> str:
     if not iso or iso == UNKNOWN:
         return "date not stated"
-    try:
-        value = _date.fromisoformat(iso)
-    except ValueError:
+    parts = date_parts(iso)
+    if parts is None:
         return iso
-    return f"{value.day} {calendar.month_name[value.month]} {value.year}"
+    year, month, day = parts
+    return " ".join(str(p) for p in (day, calendar.month_name[month] if month else None, year) if p)
 
 
 def authority_label(authority: str, title: str = "") -> str:

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date as _date
 from typing import Mapping, Sequence
 
 from assistant.text.findings import candidate_spans
 from assistant.apps.brief.gather import Library, Resolved, Spans
 from assistant.apps.brief.model import (
     ACTIONS, CATEGORIES, CONTEXT, IMPROVEMENTS, STRENGTHS, Point, ReportRef, Section, authority_label, date_label,
-    joined, kind_label,
+    date_parts, joined, kind_label,
 )
 from assistant.apps.brief.rephrase import rephrased_points, uses_chat_model
 from assistant.apps.brief.report import Event, Notes, Report, quote_point, supersedes
@@ -123,14 +122,15 @@ def _date_or_summary(report: Report, notes: Notes, used: set[tuple[str, int]]) -
     """The sentence that states the report's date, or else its first substantive sentence."""
     text = report.document.text
     spans = [(s.start, s.end) for s in sentences(text) if len(squash(text[s.start : s.end]).split()) >= 4]
-    if report.date_ord:
-        iso = report.date
-        value = _date.fromisoformat(iso)
-        month = calendar.month_name[value.month]
+    parts = date_parts(report.date) if report.date_ord else None
+    if parts:
+        iso, (year, month_number, _) = report.date, parts
+        # A date stated to the year (or month) only is found by what it states.
+        month = calendar.month_name[month_number] if month_number else ""
         for start, end in spans:
             sentence = text[start:end]
-            if iso in sentence or (str(value.year) in sentence and month in sentence):
-                point = quote_point(notes, report, start, end, f"Date: {date_label(iso)}", [str(value.year)])
+            if iso in sentence or (str(year) in sentence and month in sentence):
+                point = quote_point(notes, report, start, end, f"Date: {date_label(iso)}", [str(year)])
                 if point:
                     used.add((report.doc_id, start))
                     return point
