@@ -68,7 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     brief = sub.add_parser("brief", help="a briefing note on an authority or a topic, every point footnoted")
     brief.add_argument("topic", nargs="?", help='an authority ("Warrington") or a theme ("multi-agency safeguarding hub")')
     brief.add_argument("--compare", nargs="+", metavar="TOPIC", help="two or more topics side by side")
-    brief.add_argument("--format", choices=("md", "docx"), default="md", help="Markdown (default) or Word")
+    brief.add_argument("--format", choices=("md", "docx"), default=None,
+                       help="Markdown or Word (default: Word when --out ends in .docx, else Markdown)")
     brief.add_argument("--out", type=_output_file, default=None,
                        help="write here (required for docx; md goes to stdout)")
     brief.set_defaults(handler=_brief)
@@ -247,6 +248,11 @@ def _ask(args: argparse.Namespace) -> int:
 def _batch(args: argparse.Namespace) -> int:
     from assistant.apps.batch import run_batch
 
+    if args.out.resolve() == args.questions.resolve():
+        print("usage: assistant batch QUESTIONS.jsonl --out ANSWERS.jsonl", file=sys.stderr)
+        print(f"assistant batch: error: --out {args.out} is the questions file: the answers would overwrite it",
+              file=sys.stderr)
+        return 2
     written, failures = run_batch(_open(), args.questions, args.out)
     for line_no, reason in failures:
         print(f"line {line_no}: {reason}", file=sys.stderr)
@@ -333,13 +339,19 @@ def _brief(args: argparse.Namespace) -> int:
         return usage("give either a TOPIC or --compare A B")
     if args.compare is not None and len(args.compare) < 2:
         return usage("--compare needs at least two topics")
-    if args.format == "docx" and args.out is None:
+    # Without --format, the file's extension says which: Markdown written to "note.docx" is no Word file.
+    named = "docx" if args.out is not None and args.out.suffix.lower() == ".docx" else "md"
+    if args.format is not None and args.out is not None and args.format != named \
+            and args.out.suffix.lower() in (".docx", ".md"):
+        return usage(f"--format {args.format} does not match --out {args.out.name}")
+    form = args.format or named
+    if form == "docx" and args.out is None:
         return usage("--format docx writes a binary file: give --out FILE")
     from assistant.apps.brief.build import build_brief, build_comparison, render_docx, render_markdown
 
     helper = _open()
     note = build_comparison(helper, args.compare) if args.compare else build_brief(helper, args.topic)
-    if args.format == "docx":
+    if form == "docx":
         args.out.write_bytes(render_docx(note))
     elif args.out is not None:
         args.out.write_text(render_markdown(note), encoding="utf-8")

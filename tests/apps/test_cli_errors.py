@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import zipfile
 
 import pytest
 
@@ -134,3 +135,29 @@ def test_a_write_that_fails_midway_is_one_line(ingested, tmp_path):
                          env=cli_env(ingested.settings), capture_output=True, text=True, timeout=300)
     assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
     assert run.stderr.splitlines()[-1].startswith("error: No space left on device")
+
+
+def test_batch_refuses_to_write_its_answers_over_its_questions(ingested, tmp_path):
+    # "1 answers written to keep.jsonl", and the questions were gone.
+    questions = tmp_path / "keep.jsonl"
+    questions.write_text(json.dumps({"id": "a", "question": "What did inspectors find about leadership?"}) + "\n")
+    before = questions.read_bytes()
+    for out in (str(questions), f"{tmp_path}/./keep.jsonl"):
+        run = subprocess.run([*cli_command(), "batch", str(questions), "--out", out], env=cli_env(ingested.settings),
+                             capture_output=True, text=True, timeout=300)
+        assert run.returncode == 2 and "is the questions file" in run.stderr.splitlines()[-1], run.stderr
+        assert questions.read_bytes() == before
+
+
+def test_brief_writes_word_to_a_docx_file_without_being_told(ingested, tmp_path):
+    # Markdown was written into "w.docx", which Word cannot open.
+    out = tmp_path / "w.docx"
+    env = cli_env(ingested.settings)
+    run = subprocess.run([*cli_command(), "brief", "Warrington", "--out", str(out)], env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert out.read_bytes()[:2] == b"PK" and "word/footnotes.xml" in zipfile.ZipFile(out).namelist()
+    clash = subprocess.run([*cli_command(), "brief", "Warrington", "--format", "md", "--out", str(tmp_path / "x.docx")],
+                           env=env, capture_output=True, text=True, timeout=300)
+    assert clash.returncode == 2 and "--format md does not match --out x.docx" in clash.stderr
+    assert not (tmp_path / "x.docx").exists()
