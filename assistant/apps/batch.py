@@ -15,7 +15,9 @@ BATCH_KEYS = ("id", "question", "history", "filters")
 
 
 def run_batch(helper, questions: Path, out: Path) -> tuple[int, list[tuple[int, str]]]:
-    """Returns (answers written, [(line number, reason)]); a bad line yields an error record in its place."""
+    """Returns (answers written, [(line number, reason)]); a bad line yields an error record in its place. Ids come
+    back as given (a number stays a number); a line giving none, or none that can be read, gets a null id (its
+    place says which it was; an error record also names its line), never one that could be another line's."""
     lines = list(iter_jsonl(questions, "questions file"))  # an unreadable file fails before `out` is touched
     failures: list[tuple[int, str]] = []
     first_line_of: dict[str, int] = {}
@@ -24,23 +26,23 @@ def run_batch(helper, questions: Path, out: Path) -> tuple[int, list[tuple[int, 
     with out.open("w", encoding="utf-8") as sink:
         for line in lines:
             item = line.record
-            record_id = str(line.line_no) if item is None or not _usable_id(item.get("id")) else str(item["id"])
+            given = item.get("id") if item is not None and _usable_id(item.get("id")) else None
             reason = line.error
             if item is not None:
                 try:
-                    _check_line(item, record_id, first_line_of, line.line_no)
+                    _check_line(item, first_line_of, line.line_no)
                     answer = helper.ask(
                         item["question"], history=item.get("history") or [],
-                        filters=item.get("filters") or {}, id=record_id,
+                        filters=item.get("filters") or {}, id=None if given is None else str(given),
                     )
-                    record = answer.to_dict()
+                    record = {**answer.to_dict(), "id": given}
                     written += 1
                 except AssistantError as exc:
                     reason = str(exc)
             if reason is not None:
                 log.warning("line %d: %s", line.line_no, reason)
                 failures.append((line.line_no, reason))
-                record = {"id": record_id, "error": reason}
+                record = {"id": given, "line": line.line_no, "error": reason}
             sink.write(json.dumps(record, ensure_ascii=False) + "\n")
     return written, failures
 
@@ -49,16 +51,19 @@ def _usable_id(value: Any) -> bool:
     return isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip() != ""
 
 
-def _check_line(item: dict[str, Any], record_id: str, first_line_of: dict[str, int], line_no: int) -> None:
+def _check_line(item: dict[str, Any], first_line_of: dict[str, int], line_no: int) -> None:
     """Each line's shape, strictly: a misspelt key or a repeated id would otherwise pass unnoticed."""
     unknown = [key for key in item if key not in BATCH_KEYS]
     if unknown:
         raise InputError(f"unknown key '{unknown[0]}' (known: {', '.join(BATCH_KEYS)})")
     if "id" in item and not _usable_id(item["id"]):
-        raise InputError(f"id must be a non-empty string or number, not {item['id']!r}")
-    if record_id in first_line_of:
-        raise InputError(f"duplicate id '{record_id}' (first on line {first_line_of[record_id]})")
-    first_line_of[record_id] = line_no
+        raise InputError(f"id must be a non-empty string or a whole number, not {item['id']!r}")
+    if "id" in item:
+        # 7 and "7" name the same question to a reader joining answers to questions by id.
+        key = str(item["id"])
+        if key in first_line_of:
+            raise InputError(f"duplicate id '{key}' (first on line {first_line_of[key]})")
+        first_line_of[key] = line_no
     if "question" not in item:
         raise InputError("no 'question' key")
     if not isinstance(item["question"], str):

@@ -456,8 +456,8 @@ def test_cli_batch_round_trip_with_a_malformed_line(ingested, tmp_path):
     assert "Traceback" not in done.stderr and "line 3" in done.stderr
 
     records = read_jsonl(out)
-    assert [r["id"] for r in records] == ["q3", "q1", "3", "q2"], "same ids, same order; the bad line keeps its place"
-    assert set(records[2]) == {"id", "error"} and "JSON" in records[2]["error"]
+    assert [r["id"] for r in records] == ["q3", "q1", None, "q2"], "same ids, same order; the bad line keeps its place"
+    assert set(records[2]) == {"id", "line", "error"} and records[2]["line"] == 3 and "JSON" in records[2]["error"]
     for record in records[:2] + records[3:]:
         check_contract(record, ingested)
         assert not record["abstained"], record["answer"]
@@ -481,6 +481,27 @@ def test_cli_batch_of_good_lines_exits_0(ingested, tmp_path):
     for record in records:
         check_contract(record, ingested)
     assert [r["abstained"] for r in records] == [False, True]
+
+
+def test_batch_ids_come_back_as_given_and_a_line_without_one_takes_none_of_theirs(ingested, tmp_path):
+    # A line without an id was given its line number as id: the real id 2 on line 3 was then refused as a
+    # duplicate, and a numeric id came back as a string.
+    from assistant.apps.batch import run_batch
+
+    questions = write_jsonl(tmp_path / "questions.jsonl", [
+        {"id": 7, "question": MANCHESTER},
+        {"question": MANCHESTER},
+        {"id": 2, "question": MANCHESTER},
+        {"id": "2", "question": MANCHESTER},
+        {"id": 1.5, "question": MANCHESTER},
+    ])
+    out = tmp_path / "answers.jsonl"
+    written, failures = run_batch(ingested, questions, out)
+    records = read_jsonl(out)
+    assert [r["id"] for r in records] == [7, None, 2, "2", None]
+    assert written == 3 and [line for line, _ in failures] == [4, 5]
+    assert "duplicate id '2' (first on line 3)" in records[3]["error"]
+    assert records[4]["error"] == "id must be a non-empty string or a whole number, not 1.5"
 
 
 def test_batch_line_with_malformed_history_is_an_error_record(ingested, tmp_path):
