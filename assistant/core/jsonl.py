@@ -25,10 +25,17 @@ class JsonLine:
 def iter_jsonl(path: Path, what: str = "file") -> Iterator[JsonLine]:
     """Every non-blank line of `path` as a JSON object; an unreadable file is an InputError naming `what`."""
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {what} {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    for line_no, line in enumerate(lines, start=1):
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    # Decoded a line at a time: one line in another encoding is that line's error, not the whole file's. A byte
+    # order mark (Windows editors write one) is no part of the first line.
+    for line_no, raw in enumerate(data.removeprefix(b"\xef\xbb\xbf").splitlines(), start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield JsonLine(line_no, None, f"not UTF-8 text (byte {raw[exc.start]:#04x} at column {exc.start + 1})")
+            continue
         if not line.strip():
             continue
         try:

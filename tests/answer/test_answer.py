@@ -504,6 +504,22 @@ def test_batch_ids_come_back_as_given_and_a_line_without_one_takes_none_of_their
     assert records[4]["error"] == "id must be a non-empty string or a whole number, not 1.5"
 
 
+def test_one_line_in_another_encoding_is_that_lines_error_not_the_batchs(ingested, tmp_path):
+    # One latin-1 byte made the whole file unreadable (no answer written); a byte order mark failed line 1.
+    from assistant.apps.batch import run_batch
+
+    questions = tmp_path / "questions.jsonl"
+    questions.write_bytes(b"\xef\xbb\xbf" + json.dumps({"id": "a", "question": MANCHESTER}).encode() + b"\n"
+                          + '{"id": "b", "question": "Caf\u00e9?"}'.encode("latin-1") + b"\n"
+                          + json.dumps({"id": "c", "question": MANCHESTER, "note": "\u2028"}).encode() + b"\n")
+    out = tmp_path / "answers.jsonl"
+    written, failures = run_batch(ingested, questions, out)
+    records = read_jsonl(out)
+    assert [r.get("id") for r in records] == ["a", None, "c"] and written == 1
+    assert failures[0] == (2, "not UTF-8 text (byte 0xe9 at column 29)")
+    assert "unknown key 'note'" in records[2]["error"], "a line separator inside a JSON string splits no line"
+
+
 def test_batch_line_with_malformed_history_is_an_error_record(ingested, tmp_path):
     from assistant.apps.batch import run_batch
 
