@@ -514,8 +514,11 @@ def _bench(args: argparse.Namespace) -> int:
 def _describe_eval(args: argparse.Namespace) -> int:
     from assistant.eval.metadata import evaluate, report
 
-    print(report(evaluate(args.devset)))
-    return 0
+    skipped: list[tuple[str, str]] = []
+    print(report(evaluate(args.devset, skipped)))
+    for file, reason in skipped:
+        print(f"skipped {file}: {reason}", file=sys.stderr)
+    return 1 if skipped else 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -121,23 +121,40 @@ def judgement_hit(cell: str, description: Description) -> bool:
     return grade is not None and description.overall == grade_label(grade.group(0))
 
 
-def evaluate(devset: Path) -> list[Result]:
+COLUMNS = ("file", "authority", "inspection_type", "inspectorates", "date", "overall_judgement")
+
+
+def evaluate(devset: Path, skipped: list[tuple[str, str]] | None = None) -> list[Result]:
+    """Each text's described metadata against its row of metadata.tsv. A row whose text cannot be read is left out
+    and added to `skipped` as (file, reason); a table that cannot be read, or lacks a column, is an error."""
     table, corpus = devset / "metadata.tsv", devset / "corpus"
     if not table.is_file() or not corpus.is_dir():
         raise AssistantError(f"{devset} has no metadata.tsv and corpus/ (is it the devset folder?)")
+    try:
+        rows = list(csv.DictReader(table.read_text(encoding="utf-8").splitlines(), delimiter="\t"))
+    except UnicodeDecodeError as exc:
+        raise AssistantError(f"{table} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+    missing = [c for c in COLUMNS if rows and c not in rows[0]]
+    if missing or not rows:
+        raise AssistantError(f"{table} has no rows with the columns {', '.join(COLUMNS)}"
+                             + (f" (missing: {', '.join(missing)})" if missing else ""))
     results = []
-    with table.open(encoding="utf-8") as handle:
-        for row in csv.DictReader(handle, delimiter="\t"):
+    for row in rows:
+        try:
             document = load_document(corpus / row["file"], 10 * 1024 * 1024)
-            d = describe(document.text, document.title, document.source)
-            checks = (
-                ("authority", authority_hit(row["authority"], d), row["authority"], f"{d.authority} {list(d.authorities)}"),
-                ("inspection_type", d.inspection_type in accepted_types(row["inspection_type"], row["inspectorates"]),
-                 row["inspection_type"], d.inspection_type),
-                ("visit_date", visit_hit(row["date"], d), row["date"], f"visit {d.visit_start}..{d.visit_end}, published {d.published}"),
-                ("overall_judgement", judgement_hit(row["overall_judgement"], d), row["overall_judgement"], d.overall),
-            )
-            results.extend(Result(row["file"], f, hit, truth, got) for f, hit, truth, got in checks)
+        except AssistantError as exc:
+            if skipped is not None:
+                skipped.append((row["file"], str(exc)))
+            continue
+        d = describe(document.text, document.title, document.source)
+        checks = (
+            ("authority", authority_hit(row["authority"], d), row["authority"], f"{d.authority} {list(d.authorities)}"),
+            ("inspection_type", d.inspection_type in accepted_types(row["inspection_type"], row["inspectorates"]),
+             row["inspection_type"], d.inspection_type),
+            ("visit_date", visit_hit(row["date"], d), row["date"], f"visit {d.visit_start}..{d.visit_end}, published {d.published}"),
+            ("overall_judgement", judgement_hit(row["overall_judgement"], d), row["overall_judgement"], d.overall),
+        )
+        results.extend(Result(row["file"], f, hit, truth, got) for f, hit, truth, got in checks)
     return results
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 from pathlib import Path
 from typing import Callable
 
@@ -37,13 +38,16 @@ def check_file(path: Path, max_bytes: int, name: str | None = None) -> int:
     """Refuse a file by type (of `name`, default the path's) or size before anything reads it; returns its size."""
     suffix = Path(name or path.name).suffix.lower()
     if suffix not in SUPPORTED_EXTENSIONS:
-        raise LoadError(
-            f"unsupported file type '{suffix or Path(name or path.name).name}' (supported: {', '.join(SUPPORTED_EXTENSIONS)})"
-        )
+        kind = f"type '{suffix}'" if suffix else f"'{Path(name or path.name).name}' (no extension)"
+        raise LoadError(f"unsupported file {kind} (supported: {', '.join(SUPPORTED_EXTENSIONS)})")
     try:
-        size = path.stat().st_size
+        status = path.stat()
     except OSError as exc:
         raise LoadError(f"cannot read file: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(status.st_mode):
+        # A named pipe or a device would block the read (and the ingest lock) until something wrote to it.
+        raise LoadError("not a regular file (a pipe, socket or device)")
+    size = status.st_size
     if size > max_bytes:
         raise LoadError(f"file is {human_size(size)}, over the {human_size(max_bytes)} limit (ASSISTANT_MAX_FILE_MB)")
     return size

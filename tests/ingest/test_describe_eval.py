@@ -81,3 +81,29 @@ def test_cli_prints_per_field_accuracy():
         assert field in done.stdout
     missing = subprocess.run([*cli_command(), "describe-eval", "/nonexistent"], capture_output=True, text=True, timeout=60)
     assert missing.returncode == 1 and missing.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("table, message", [
+    ("name\tauthority\n01_a.txt\tKent\n".encode(), "missing: file, inspection_type"),
+    ("file\tauthority\n01_\u00e9.txt\tKent\n".encode("latin-1"), "is not UTF-8 text"),
+])
+def test_a_bad_metadata_table_is_one_line_naming_it(tmp_path, table, message):
+    # A table without a "file" column or in another encoding ended in a KeyError or UnicodeDecodeError traceback.
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "metadata.tsv").write_bytes(table)
+    done = subprocess.run([*cli_command(), "describe-eval", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip().startswith("error:") and message in done.stderr and "metadata.tsv" in done.stderr
+
+
+def test_a_text_the_table_lists_but_cannot_be_read_is_skipped_and_named(tmp_path):
+    # The run stopped at it with "cannot read file" naming no file.
+    (tmp_path / "corpus").mkdir()
+    header = "file\tauthority\tinspection_type\tinspectorates\tdate\toverall_judgement\n"
+    (tmp_path / "corpus" / "01_kent.txt").write_text("Ofsted judged Kent County Council's children's services good "
+                                                      "in its inspection of March 2019.\n")
+    (tmp_path / "metadata.tsv").write_text(header + "02_gone.txt\tKent\t\t\t\t\n01_kent.txt\tKent\t\tOfsted\t2019-03\tgood\n")
+    skipped: list[tuple[str, str]] = []
+    results = evaluate(tmp_path, skipped)
+    assert {r.file for r in results} == {"01_kent.txt"} and len(results) == len(FIELDS)
+    assert [file for file, _ in skipped] == ["02_gone.txt"] and "cannot read file" in skipped[0][1]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -205,6 +206,12 @@ BAD_INPUTS = {
     "oversize": (lambda d: _write(d / "big.txt", "Warrington report. " * 200), 1000, "over the"),
     "unknown_extension": (lambda d: _write(d / "data.xyz", "Perfectly good text."), 10 * MB,
                           "unsupported file type '.xyz'"),
+    # Named by its name, not as a "type 'passwd'".
+    "no_extension": (lambda d: _write(d / "passwd", "Perfectly good text."), 10 * MB,
+                     "unsupported file 'passwd' (no extension)"),
+    # Reading a named pipe blocked until killed, holding the ingest lock.
+    "named_pipe": (lambda d: (os.mkfifo(d / "pipe.txt"), d / "pipe.txt")[1], 10 * MB,
+                   "not a regular file (a pipe, socket or device)"),
 }
 
 
