@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the Answer JSON")
     ask.add_argument("--k", type=_top_k, default=None, help="passages to retrieve (default: ASSISTANT_TOP_K)")
-    ask.add_argument("--filter", action="append", metavar="KEY=VALUE", help="authority, inspection_type, "
+    ask.add_argument("--filter", action="append", type=_filter, metavar="KEY=VALUE", help="authority, inspection_type, "
                      "inspectorate, judgement, date_from, date_to, source; repeatable")
     ask.set_defaults(handler=_ask)
 
@@ -162,6 +162,17 @@ def _positive(value: str) -> int:
     return number
 
 
+def _filter(value: str) -> str:
+    """One --filter KEY=VALUE, checked as it is parsed: a malformed one is a usage error, as a bad --k is."""
+    from assistant.retrieval.hybrid import parse_filters  # only when --filter is given: it imports retrieval
+
+    try:
+        parse_filters([value])
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
+
+
 def _retrieval_mode(value: str) -> str:
     from assistant.eval.runner import checked_mode  # only when --compare is given: it imports retrieval
 
@@ -240,7 +251,7 @@ def _ask(args: argparse.Namespace) -> int:
             print(f"[{c.n}] {c.source} - {meta.get('authority', 'unknown')}, {meta.get('inspection_type', 'unknown')}, "
                   f"date {meta.get('date', 'unknown')}, characters {c.start}-{c.end}")
             print(f'    "{" ".join(c.quote.split())}"')
-    for note in answer.notes:
+    for note in answer.unsaid_notes():
         print(f"({note})")
     return 0
 

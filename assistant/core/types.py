@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 Metadata = Mapping[str, Any]
 
@@ -103,6 +103,11 @@ class Turn:
     content: str
 
 
+def unsaid_notes(answer: str, notes: Iterable[str]) -> list[str]:
+    """The notes an answer's text does not already give: an abstention's reason is said once."""
+    return [note for note in notes if note not in answer]
+
+
 @dataclass(frozen=True)
 class Answer:
     question: str
@@ -118,6 +123,9 @@ class Answer:
     notes: tuple[str, ...] = ()
     # Uncited lines after the sentences: the sides of a comparison that no citation speaks for.
     uncovered: tuple[str, ...] = ()
+
+    def unsaid_notes(self) -> list[str]:
+        return unsaid_notes(self.answer, self.notes)
 
     def to_dict(self) -> dict[str, Any]:
         """The Answer JSON contract of DESIGN.md; field names are stable."""

@@ -406,11 +406,6 @@ def test_cli_rejects_unusable_questions(ingested, tmp_path, question, fragment):
     assert_one_line_error(run_cli(ingested.settings, "ask", question, cwd=tmp_path), fragment)
 
 
-def test_cli_unknown_filter_key(ingested, tmp_path):
-    done = run_cli(ingested.settings, "ask", MASH_Q, "--filter", "colour=red", cwd=tmp_path)
-    assert_one_line_error(done, "colour")
-
-
 def test_cli_missing_index_says_to_ingest(ingested, tmp_path):
     empty = tmp_path / "no-index"
     empty.mkdir()

@@ -84,15 +84,21 @@ def test_batch_lines_are_checked_strictly_with_line_numbers(ingested, tmp_path):
         (6, "line is not a JSON object"),
     ]
     records = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [r["id"] for r in records] == ["a", "b", "a", "c", "d", "6"]
+    assert [r["id"] for r in records] == ["a", "b", "a", "c", "d", None]
     assert "error" not in records[0] and records[2]["error"].startswith("duplicate id")
 
 
-def test_cli_date_error_is_one_line(ingested):
-    run = subprocess.run([*cli_command(), "ask", "Any concerns?", "--filter", "date_from=2020-13-45"],
+@pytest.mark.parametrize("pair, message", [
+    ("date_from=2020-13-45", "date filter '2020-13-45' is not a real date"),
+    ("authority", "filter 'authority' is not key=value"),
+    ("colour=red", "unknown filter key 'colour'"),
+])
+def test_a_malformed_filter_is_a_usage_error(ingested, pair, message):
+    # Exit 2, as a bad --k is: these exited 1, as if the index had failed.
+    run = subprocess.run([*cli_command(), "ask", "Any concerns?", "--filter", pair],
                          env=cli_env(ingested.settings), capture_output=True, text=True, timeout=300)
-    assert run.returncode == 1
-    assert run.stderr == "error: date filter '2020-13-45' is not a real date\n"
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+    assert run.stderr.splitlines()[-1].startswith(f"assistant ask: error: argument --filter: {message}")
 
 
 def test_stats_json_into_a_closed_pipe_has_no_traceback(ingested):
@@ -161,3 +167,12 @@ def test_brief_writes_word_to_a_docx_file_without_being_told(ingested, tmp_path)
                            env=env, capture_output=True, text=True, timeout=300)
     assert clash.returncode == 2 and "--format md does not match --out x.docx" in clash.stderr
     assert not (tmp_path / "x.docx").exists()
+
+
+def test_an_abstentions_reason_is_printed_once(ingested):
+    run = subprocess.run([*cli_command(), "ask", "What did inspectors say about the MASH?", "--filter",
+                          "authority=Nowhere"], env=cli_env(ingested.settings), capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.count("no report matches the filter authority=Nowhere") == 1, run.stdout
+    assert "(searched 0 of 5 reports)" in run.stdout  # a note the answer does not give is still printed

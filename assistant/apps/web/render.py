@@ -21,6 +21,7 @@ from assistant.apps.web.labels import (
 from assistant.apps.web.state import FILTER_LABELS, Conversation, clean_filters, filter_text, latest_answered
 from assistant.apps.web.welcome import Welcome
 from assistant.core.errors import AssistantError, InputError
+from assistant.core.types import unsaid_notes
 
 HERE = Path(__file__).parent
 PREVIEW_CHARS = 200  # how much of a quote a citation marker's preview shows
@@ -91,7 +92,7 @@ def _chat_turn(index: int, turn: Mapping[str, Any]) -> dict[str, Any]:
             body=render_answer_body(index, answer, bool(shown["filters"])), abstained=answer.get("abstained"), copy_text=plain_answer(answer),
             read_as=standalone if standalone != answer.get("question") else "",
             # A note the answer already gives (an abstention's reason) is not said twice.
-            notes=[note for note in answer.get("notes") or [] if note not in str(answer.get("answer") or "")],
+            notes=unsaid_notes(str(answer.get("answer") or ""), answer.get("notes") or []),
             rating=turn.get("rating"),
         )
     return shown
