@@ -174,7 +174,12 @@ def _extract_html(raw: bytes) -> Extracted:
     return _tidy(_block_text(soup)), (0,), hint, soup.original_encoding or ""
 
 
-_BLOCKS = frozenset(("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "br", "section", "article"))
+_BLOCKS = frozenset(("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "br", "section", "article",
+                     "nav", "header", "footer", "main", "aside", "ul", "ol", "dl", "dt", "dd", "table", "caption",
+                     "blockquote", "figure", "figcaption", "form", "pre", "address", "hr", "tbody", "thead"))
+# Table cells are separated as DOCX tables' are: "<td>Overall</td><td>Good</td>" read "OverallGood".
+_CELLS = frozenset(("td", "th"))
+_CELL_END = " | "
 
 
 def _block_text(soup) -> str:
@@ -191,14 +196,15 @@ def _block_text(soup) -> str:
     while stack:
         node, leaving = stack.pop()
         if leaving:
-            parts.append("\n" if node.name == "br" else "\n\n")
+            parts.append(_CELL_END if node.name in _CELLS else "\n" if node.name == "br" else "\n\n")
         elif isinstance(node, Tag):
-            if node.name in _BLOCKS:
+            if node.name in _BLOCKS or node.name in _CELLS:
                 stack.append((node, True))
             stack.extend((child, False) for child in reversed(node.contents))
         elif type(node) in wanted:
             parts.append(str(node))
-    return "".join(parts)
+    # The last cell of a row ends its line, not a separator.
+    return re.sub(rf"(?:{re.escape(_CELL_END)})+(?=\s*(?:\n|$))", "", "".join(parts))
 
 
 def _extract_pdf(raw: bytes) -> Extracted:

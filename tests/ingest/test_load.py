@@ -260,6 +260,17 @@ def test_missing_file_is_load_error(tmp_path):
         load_document(tmp_path / "absent.txt", 10 * MB)
 
 
+def test_html_table_cells_and_page_furniture_do_not_run_into_each_other(tmp_path):
+    # "<td>Overall</td><td>Requires improvement</td>" was read "OverallRequires improvement", and a <nav> ran into the
+    # <h1> after it ("Home | AboutBolton children's services"): glued words neither match a question nor read well.
+    html = ("<html><body><nav>Home | About</nav><h1>Bolton children's services</h1><table>"
+            "<tr><th>Judgement</th><th>Grade</th></tr><tr><td>Overall</td><td>Requires improvement</td></tr></table>"
+            "<footer>Contact us</footer></body></html>")
+    text = load_document(_write(tmp_path / "grades.html", html), 10 * MB).text
+    assert text.splitlines() == ["Home | About", "", "Bolton children's services", "", "Judgement | Grade", "",
+                                 "Overall | Requires improvement", "", "Contact us"]
+
+
 def test_html_with_no_text_is_load_error(tmp_path):
     path = _write(tmp_path / "empty.html", "<html><head><script>var x = 1;</script></head><body> </body></html>")
     with pytest.raises(LoadError, match="no text"):
