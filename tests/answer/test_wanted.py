@@ -229,3 +229,14 @@ def test_a_page_date_stamp_is_no_date_the_sentence_tells():
     assert holding_wanted(question, [stamped], [stamped], [stamped.candidate.sentence.text]) == []
     dated = ranked("date 2022-12-16 Inspectors carried out the fieldwork in October 2022.")
     assert holding_wanted(question, [dated], [dated], [dated.candidate.sentence.text]) == [dated]
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Kath O'Dwyer, executive director of children's services at Warrington Borough Council, said: \"We do.\"",
+     "Kath O'Dwyer"),
+    ("Jane McDonald, lead member for children, welcomed the report.", "Jane McDonald"),
+])
+def test_a_persons_answer_span_is_the_name_not_the_council_after_it(text, name):
+    # The span marked "Warrington Borough": "O'Dwyer" was not read as a surname.
+    start, end = answer_spans("person", text)[0]
+    assert text[start:end] == name
