@@ -124,6 +124,15 @@ class Corrections:
                     del data[doc_id]
             self._write(data)
 
+    def move(self, doc_id: str, new_id: str, new_source: str) -> None:
+        """A report's file renamed or moved: its corrections go with its content to the new name."""
+        with self._locked():
+            data = self._read()
+            if doc_id not in data:
+                return
+            data[new_id] = {**data.pop(doc_id), "source": new_source}
+            self._write(data)
+
     def get(self, doc_id: str) -> Correction | None:
         entry = self._read().get(doc_id)
         return Correction(doc_id, entry.get("source", ""), dict(entry.get("values", {}))) if entry else None

@@ -92,6 +92,8 @@ def ingest_files(
     # holds is reported as that document's duplicate rather than indexed twice.
     # content hash -> (source, doc id) of the report holding it: a later file with the same content is its duplicate
     holders = {str(meta.get("content_hash")): (str(meta.get("source")), doc_id) for doc_id, meta in committed.items()}
+    # new doc id -> (doc id, source) of the indexed report whose file is gone and whose content it holds: a rename
+    moved: dict[str, tuple[str, str]] = {}
     disk = None if settings.chroma_url else settings.index_dir  # a server's disk is not ours to measure
 
     def flush() -> None:
@@ -105,6 +107,8 @@ def ingest_files(
             for _, document, _ in pending:
                 if document.id in committed:  # a changed file: its old chunks go (repair() removed any others)
                     store.delete_document(document.id)
+                if document.id in moved:  # its old name goes with it, or both would be retrieved and cited
+                    store.delete_document(moved[document.id][0])
             # Written and committed as a group: chunks first, then every commit record in one write.
             hashes = {d.id: d.content_hash for _, d, _ in pending}
             store.add_chunks(everything, vectors, hashes)
@@ -112,6 +116,11 @@ def ingest_files(
             store.commit_documents([(document, len(chunks)) for _, document, chunks in pending])
         outcomes.extend(
             FileOutcome(str(path), "indexed", len(chunks), doc_id=document.id) for path, document, chunks in pending
+        )
+        outcomes.extend(
+            FileOutcome(moved[document.id][1], "removed", reason=f"its file was renamed or moved to {path}",
+                        doc_id=moved[document.id][0])
+            for path, document, _ in pending if document.id in moved
         )
         pending.clear()
 
@@ -126,13 +135,17 @@ def ingest_files(
             if previous and previous.get("content_hash") == document.content_hash:
                 outcomes.append(FileOutcome(str(path), "unchanged", int(previous.get("chunks", 0)), doc_id=document.id))
             elif document.content_hash in holders and (root / holders[document.content_hash][0]).exists():
-                # (A holder whose file is gone was moved or renamed: its new name is indexed; --prune drops the old.)
+                # (A holder whose file is gone was moved or renamed: its new name is indexed in its place, below.)
                 if previous:  # this file held other content before: that old version is no longer what it holds
                     store.delete_document(document.id)
                 first, first_id = holders[document.content_hash]
                 outcomes.append(FileOutcome(str(path), "duplicate", reason=f"same content as {first}",
                                             doc_id=document.id, same_as=first_id))
             else:
+                source, holder = holders.get(document.content_hash, ("", document.id))
+                if holder != document.id and holder in committed:  # the holder's file is gone: it was renamed
+                    moved[document.id] = (holder, source)
+                    Corrections(settings.index_dir).move(holder, document.id, document.source)
                 # Known from the length alone, before reading the text's metadata (seconds for a long line) and
                 # chunking it: a passage holds at most chunk_size characters.
                 limit = settings.limits.chunks_per_document
@@ -153,7 +166,8 @@ def ingest_files(
     if pending:
         flush()
     if prune:
-        removed = _prune(paths, committed, store, root)
+        renamed = {old for old, _ in moved.values()}  # removed already, under their new names' outcomes
+        removed = _prune(paths, {d: m for d, m in committed.items() if d not in renamed}, store, root)
         sites.forget(o.doc_id for o in removed if o.doc_id)
         outcomes.extend(removed)
     if sites.sites:

@@ -88,7 +88,7 @@ def test_identical_content_under_two_names_is_indexed_once(make_settings, tmp_pa
     assert report.ok and [Path(m["source"]).name for m in helper.documents().values()] == ["a_report.txt"]
     assert helper.ingest().count("duplicate") == 1  # and again on the next run: still not indexed
 
-    # Renamed rather than copied: the new name is indexed (its holder's file is gone) and --prune drops the old.
+    # Renamed rather than copied: the new name is indexed in the old one's place (its holder's file is gone), once.
     (folder / "a_report.txt").unlink()
     moved = helper.ingest(prune=True)
     assert (moved.count("indexed"), moved.count("removed"), moved.count("duplicate")) == (1, 1, 0)

@@ -251,6 +251,31 @@ def test_prune_removes_deleted_files(make_settings, tmp_path, corpus_copy, share
     assert_consistent(helper)
 
 
+def test_a_renamed_report_is_indexed_under_its_new_name_only_and_keeps_its_corrections(
+    make_settings, tmp_path, corpus_copy, shared_embedder
+):
+    # The renamed file was indexed again beside the old entry, which answers cited (a file gone) until --prune.
+    for path in corpus_copy.glob("00[01]_*.txt"):
+        path.unlink()
+    helper = Assistant(make_settings(tmp_path, corpus_dir=corpus_copy), embedder=shared_embedder)
+    helper.ingest()
+    (old,) = corpus_copy.glob("003_*.txt")
+    old_id = load_document(old, 10**8, source_root(helper.settings)).id
+    helper.correct(old.name, "authority", "Wirral")
+    new = old.rename(corpus_copy / "mash-visit.txt")
+
+    report = helper.ingest()
+    (removed,) = [o for o in report.outcomes if o.status == "removed"]
+    assert removed.doc_id == old_id and removed.reason.startswith("its file was renamed or moved to")
+    assert [Path(o.path).name for o in report.outcomes if o.status == "indexed"] == [new.name]
+    sources = sorted(Path(m["source"]).name for m in helper.documents().values())
+    assert len(sources) == 3 and new.name in sources and old.name not in sources
+    (moved,) = [m for m in helper.documents().values() if m["source"].endswith(new.name)]
+    assert moved["authority"] == "Wirral" and "authority" in moved["corrected"]
+    assert_consistent(helper)
+    assert helper.ingest().count("unchanged") == 3
+
+
 def test_prune_leaves_documents_outside_the_ingested_folder(make_settings, tmp_path, corpus_copy):
     other = tmp_path / "other"
     other.mkdir()
