@@ -101,8 +101,9 @@ class Assistant:
         finally:
             lock.release()
 
-    def correct(self, report: str, field: str, value: str) -> Document:
-        """Correct one metadata field of an indexed report (by id or file name); returns it as now stored."""
+    def correct(self, report: str, field: str, value: str | None) -> Document:
+        """Correct one metadata field of an indexed report (by id or file name), or with `value` None forget its
+        correction (the field is as read from the text again); returns the report as now stored."""
         document = correct_stored(self.store, self.settings, report, field, value)
         self.refresh_keyword_index()  # the authority and inspection type are part of what BM25 indexes
         return document

@@ -62,7 +62,10 @@ def _parser() -> argparse.ArgumentParser:
                              description="Kept beside the index (corrections.json) and applied again on every re-ingest.")
     correct.add_argument("report", help="the report's document id, source path or file name")
     correct.add_argument("field", help="authority, inspection_type, date or judgement (checked with the value)")
-    correct.add_argument("value", help="e.g. 'North Somerset', 'focused visit', 2018-07, 'requires improvement', none")
+    correct.add_argument("value", nargs="?", help="e.g. 'North Somerset', 'focused visit', 2018-07, "
+                         "'requires improvement', none")
+    correct.add_argument("--clear", action="store_true",
+                         help="forget the field's correction: it is as read from the report's text again")
     correct.set_defaults(handler=_correct)
 
     brief = sub.add_parser("brief", help="a briefing note on an authority or a topic, every point footnoted")
@@ -287,9 +290,13 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def _correct(args: argparse.Namespace) -> int:
+    if (args.value is None) != args.clear:
+        print("usage: assistant correct REPORT FIELD VALUE | assistant correct REPORT FIELD --clear", file=sys.stderr)
+        print("assistant correct: error: give either a VALUE or --clear", file=sys.stderr)
+        return 2
     document = _open().correct(args.report, args.field, args.value)
-    print(f"{document.source}: {args.field} is now {document.metadata[args.field]} "
-          f"(corrected: {document.metadata['corrected']})")
+    print(f"{document.source}: {args.field} is now {document.metadata.get(args.field, 'unknown')} "
+          f"(corrected: {document.metadata.get('corrected') or 'nothing'})")
     return 0
 
 

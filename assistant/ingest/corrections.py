@@ -47,7 +47,7 @@ def check(field: str, value: str) -> str:
     if field not in FIELDS:
         raise CorrectionError(f"cannot correct '{field}' (correctable: {', '.join(FIELDS)})")
     if not value:
-        raise CorrectionError(f"an empty {field} is not a correction (clear it instead)")
+        raise CorrectionError(f"an empty {field} is not a correction (`--clear` undoes one)")
     if len(value) > MAX_VALUE_CHARS:
         # A value is shown in the library table and in every briefing note's scope: a pasted paragraph is a mistake.
         raise CorrectionError(f"the {field} is {len(value)} characters long; the limit is {MAX_VALUE_CHARS}")
@@ -203,9 +203,10 @@ def resolve(documents: Mapping[str, Mapping[str, Any]], report: str) -> str:
     return matches[0]
 
 
-def correct_stored(store: "Store", settings: "Settings", report: str, field: str, value: str) -> Document:
-    """Record a correction and rewrite the report's stored metadata to what a re-ingest would give it (its
-    text described again, every correction applied), without re-embedding. Returns the corrected document."""
+def correct_stored(store: "Store", settings: "Settings", report: str, field: str, value: str | None) -> Document:
+    """Record a correction (`value` None: forget the field's correction) and rewrite the report's stored metadata to
+    what a re-ingest would give it (its text described again, every correction applied), without re-embedding.
+    Returns the corrected document."""
     # ingest imports this module to apply corrections; the lock keeps an ingest from writing the old metadata back.
     from assistant.ingest.run import ingest_lock
 
@@ -216,7 +217,12 @@ def correct_stored(store: "Store", settings: "Settings", report: str, field: str
         if document is None:
             raise CorrectionError(f"'{report}' left the index while it was being corrected")
         corrections = Corrections(settings.index_dir)
-        corrections.set(doc_id, document.source, field, value)
+        if value is None:
+            if field not in FIELDS:
+                raise CorrectionError(f"cannot correct '{field}' (correctable: {', '.join(FIELDS)})")
+            corrections.clear(doc_id, field)
+        else:
+            corrections.set(doc_id, document.source, field, value)
         old = document.metadata
         new = corrections.apply(doc_id, describe(document.text, document.title, document.source).as_metadata())
         # None removes a key (a flag the correction made untrue) from the stored records.

@@ -236,3 +236,28 @@ def test_a_report_dated_to_the_month_or_year_only_is_briefed(library, value, lab
     library.correct(MASH, "date", value)
     markdown = brief_markdown(library, "MASH")
     assert f"{label}: focused visit" in markdown and f"**Date: {label}**" in markdown, markdown[:1500]
+
+
+def test_a_correction_can_be_undone_from_the_cli_and_the_app(library, monkeypatch, capsys):
+    # "an empty date is not a correction (clear it instead)", and nothing could clear it.
+    from assistant.apps import cli
+    from assistant.apps.web.corrections import correct_report
+    from tests.conftest import cli_env
+
+    doc_id = doc_id_of(library, MASH)
+    read = library.documents()[doc_id]["date"]
+    for key, value in cli_env(library.settings).items():
+        monkeypatch.setenv(key, value)
+    assert cli.main(["correct", MASH, "date", "2018-07"]) == 0
+    assert cli.main(["correct", MASH, "date", "--clear"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"corpus/{MASH}: date is now {read} (corrected: nothing)"
+    assert library.documents()[doc_id]["date"] == read and Corrections(library.settings.index_dir).get(doc_id) is None
+    for args in (["correct", MASH, "date"], ["correct", MASH, "date", "2019", "--clear"]):
+        assert cli.main(args) == 2
+        assert capsys.readouterr().err.splitlines()[-1] == "assistant correct: error: give either a VALUE or --clear"
+
+    assert correct_report(library, doc_id, "judgement", "inadequate").startswith("Corrected the judgement")
+    assert library.documents()[doc_id]["judgement"] == "inadequate"
+    message = correct_report(library, doc_id, "judgement", " ")
+    assert message.startswith("No correction of the judgement of") and message.endswith("as read from its text.")
+    assert Corrections(library.settings.index_dir).get(doc_id) is None
