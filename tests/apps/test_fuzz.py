@@ -244,7 +244,7 @@ def test_uploads_of_unlisted_types_are_refused_before_copying(tmp_path, name):
     source.write_bytes(b"#!/bin/sh\necho pwned\n")
     result = handlers.upload_reports(helper, [SimpleNamespace(path=str(source), orig_name=name)])
     assert [row[1] for row in result.rows] == ["failed"]
-    assert result.rows[0][3].startswith("unsupported file type")
+    assert result.rows[0][3].startswith("unsupported file")
     assert helper.calls == [] and list(handlers.uploads_dir(helper.settings).iterdir()) == []
 
 
