@@ -46,7 +46,7 @@ def asking_clause(question: str) -> str:
     return _OPENING.sub("", question, count=1)
 
 
-_NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\s*%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+_NUMBER = re.compile(r"[\u00a3$\u20ac]?\b\d+(?:[.,]\d+)*(?:\s*%)?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                      r"twenty|thirty|forty|fifty|hundred|half|third|quarter|none|no)\b", re.I)
 _DATE = re.compile(rf"{YEAR.pattern}|\b{MONTH}(?!\w)")  # "may" the verb is no month
 _GRADE = re.compile(rf"\b(?:{GRADE}|{SCOTTISH_GRADE})\b", re.I)

@@ -90,7 +90,7 @@ def sentences(text: str) -> list[Span]:
                 if _ABBREVIATIONS.search(text[start : match.start() + 1]):
                     continue
                 after = text[match.end() : line.end].lstrip()
-                if after and not (after[0].isupper() or after[0].isdigit() or after[0] in "'\"(\u2022-"):
+                if after and not (after[0].isupper() or after[0].isdigit() or after[0] in "'\"(\u2022-\u00a3$\u20ac"):
                     continue
                 found.append(Span(start, match.end()))
                 start = match.end()

@@ -240,3 +240,9 @@ def test_a_persons_answer_span_is_the_name_not_the_council_after_it(text, name):
     # The span marked "Warrington Borough": "O'Dwyer" was not read as a surname.
     start, end = answer_spans("person", text)[0]
     assert text[start:end] == name
+
+
+def test_a_figures_answer_span_holds_its_currency_and_all_its_digits_and_no_space_after():
+    # "How much ...?" marked "200,000 " (no pound sign, a space after) and "1,200" of "1,200,000".
+    text = "\u00a31,200,000 was spent, 45 % more than planned, on 3 homes."
+    assert [text[a:b] for a, b in answer_spans("number", text)] == ["\u00a31,200,000", "45 %", "3"]

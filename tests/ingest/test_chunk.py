@@ -193,3 +193,10 @@ def test_curly_quotes_end_and_open_sentences_as_straight_ones_do(text):
     straight = [(s.start, s.end) for s in sentences(text)]
     assert len(straight) == 3
     assert [(s.start, s.end) for s in sentences(curly)] == straight
+
+
+def test_a_sentence_opening_with_a_sum_of_money_is_a_sentence_of_its_own():
+    # "... requires improvement. £200,000 was spent." stayed one sentence: only a capital or a digit opened one.
+    text = "The council was judged requires improvement. \u00a3200,000 was spent on agency staff. $5 was not."
+    assert [text[s.start:s.end] for s in sentences(text)] == [
+        "The council was judged requires improvement.", "\u00a3200,000 was spent on agency staff.", "$5 was not."]
