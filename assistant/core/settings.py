@@ -178,6 +178,14 @@ class Settings(BaseSettings):
             raise ValueError("must be user:password")
         return value
 
+    @field_validator("index_dir", "data_dir")
+    @classmethod
+    def _not_a_file(cls, value: Path) -> Path:
+        # Made when missing; a file in the way failed later as "File exists", naming neither setting nor fix.
+        if value.exists() and not value.is_dir():
+            raise ValueError(f"{value} is a file, not a folder")
+        return value
+
     @model_validator(mode="after")
     def _overlap_below_size(self) -> "Settings":
         if self.chunk_overlap >= self.chunk_size:
@@ -218,4 +226,5 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "settings"
-        raise ConfigurationError(f"invalid setting ASSISTANT_{field.upper()}: {first['msg']}") from None
+        message = str(first["msg"]).removeprefix("Value error, ")  # pydantic's prefix for a validator's own message
+        raise ConfigurationError(f"invalid setting ASSISTANT_{field.upper()}: {message}") from None

@@ -406,6 +406,15 @@ def test_cli_rejects_unusable_questions(ingested, tmp_path, question, fragment):
     assert_one_line_error(run_cli(ingested.settings, "ask", question, cwd=tmp_path), fragment)
 
 
+@pytest.mark.parametrize("setting", ["ASSISTANT_INDEX_DIR", "ASSISTANT_DATA_DIR"])
+def test_cli_a_file_where_a_folder_is_set_is_named_as_such(ingested, tmp_path, setting):
+    # "error: File exists: ...", naming neither the setting nor what is wrong.
+    in_the_way = tmp_path / "not-a-folder"
+    in_the_way.write_text("")
+    done = run_cli(ingested.settings, "ask", MASH_Q, cwd=tmp_path, **{setting: str(in_the_way)})
+    assert_one_line_error(done, f"invalid setting {setting}: {in_the_way} is a file, not a folder")
+
+
 def test_cli_missing_index_says_to_ingest(ingested, tmp_path):
     empty = tmp_path / "no-index"
     empty.mkdir()
