@@ -143,8 +143,11 @@ def ingest_files(
                                             doc_id=document.id, same_as=first_id))
             else:
                 source, holder = holders.get(document.content_hash, ("", document.id))
-                if holder != document.id and holder in committed:  # the holder's file is gone: it was renamed
-                    moved[document.id] = (holder, source)
+                renamed = holder != document.id and holder in committed  # the holder's file is gone: it was renamed
+                if renamed:
+                    # Its page lines would count twice towards the site's template, and its corrections are the
+                    # new name's, applied as it is described below.
+                    sites.forget([holder])
                     Corrections(settings.index_dir).move(holder, document.id, document.source)
                 # Known from the length alone, before reading the text's metadata (seconds for a long line) and
                 # chunking it: a passage holds at most chunk_size characters.
@@ -156,7 +159,11 @@ def ingest_files(
                 if refusal:
                     log.warning("skipped %s: %s", path, refusal)
                     outcomes.append(FileOutcome(str(path), "failed", reason=refusal))
+                    if renamed:  # the old entry stays, with its corrections
+                        Corrections(settings.index_dir).move(document.id, holder, source)
                 else:
+                    if renamed:
+                        moved[document.id] = (holder, source)
                     holders[document.content_hash] = (document.source, document.id)
                     pending.append((path, document, chunks))
                     if sum(len(c) for _, _, c in pending) >= _EMBED_GROUP:
@@ -166,8 +173,8 @@ def ingest_files(
     if pending:
         flush()
     if prune:
-        renamed = {old for old, _ in moved.values()}  # removed already, under their new names' outcomes
-        removed = _prune(paths, {d: m for d, m in committed.items() if d not in renamed}, store, root)
+        moved_away = {old for old, _ in moved.values()}  # removed already, beside their new names' outcomes
+        removed = _prune(paths, {d: m for d, m in committed.items() if d not in moved_away}, store, root)
         sites.forget(o.doc_id for o in removed if o.doc_id)
         outcomes.extend(removed)
     if sites.sites:

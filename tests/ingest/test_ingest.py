@@ -276,6 +276,24 @@ def test_a_renamed_report_is_indexed_under_its_new_name_only_and_keeps_its_corre
     assert helper.ingest().count("unchanged") == 3
 
 
+def test_a_renamed_web_page_keeps_its_lines(make_settings, tmp_path, shared_embedder):
+    # The old name's lines stayed in the site's line counts: every line of the renamed page was seen on "two pages"
+    # of the site, taken for its template and cut from the passages like the footer both pages share.
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    footer = "Contact the council press office for more information about this story."
+    lines = [f"Inspectors found that practice in area {n} of Wirral's children's services had improved." for n in range(6)]
+    (folder / "page.txt").write_text("source: https://news.example.org/wirral\n\n" + "\n\n".join(lines + [footer]))
+    (folder / "other.txt").write_text("source: https://news.example.org/other\n\nThe council's libraries open late on "
+                                      "Thursdays from next month.\n\n" + footer)
+    helper = Assistant(make_settings(tmp_path, corpus_dir=folder), embedder=shared_embedder)
+    helper.ingest()
+    (folder / "page.txt").rename(folder / "wirral-page.txt")
+    assert helper.ingest().count("indexed") == 1
+    passages = " ".join(text for text, _ in raw_chunks(helper.store).values())
+    assert all(line in passages for line in lines) and footer not in passages, passages
+
+
 def test_prune_leaves_documents_outside_the_ingested_folder(make_settings, tmp_path, corpus_copy):
     other = tmp_path / "other"
     other.mkdir()
