@@ -16,7 +16,7 @@ BATCH_KEYS = ("id", "question", "history", "filters")
 
 def run_batch(helper, questions: Path, out: Path) -> tuple[int, list[tuple[int, str]]]:
     """Returns (answers written, [(line number, reason)]); a bad line yields an error record in its place. Ids come
-    back as given (a number stays a number); a line giving none, or none that can be read, gets a null id (its
+    back as the contract's strings (7 as "7"); a line giving none, or none that can be read, gets a null id (its
     place says which it was; an error record also names its line), never one that could be another line's."""
     lines = list(iter_jsonl(questions, "questions file"))  # an unreadable file fails before `out` is touched
     failures: list[tuple[int, str]] = []
@@ -26,16 +26,16 @@ def run_batch(helper, questions: Path, out: Path) -> tuple[int, list[tuple[int, 
     with out.open("w", encoding="utf-8") as sink:
         for line in lines:
             item = line.record
-            given = item.get("id") if item is not None and _usable_id(item.get("id")) else None
+            given = str(item["id"]) if item is not None and _usable_id(item.get("id")) else None
             reason = line.error
             if item is not None:
                 try:
                     _check_line(item, first_line_of, line.line_no)
                     answer = helper.ask(
                         item["question"], history=item.get("history") or [],
-                        filters=item.get("filters") or {}, id=None if given is None else str(given),
+                        filters=item.get("filters") or {}, id=given,
                     )
-                    record = {**answer.to_dict(), "id": given}
+                    record = answer.to_dict()
                     written += 1
                 except AssistantError as exc:
                     reason = str(exc)

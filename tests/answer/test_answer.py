@@ -489,7 +489,7 @@ def test_cli_batch_of_good_lines_exits_0(ingested, tmp_path):
 
 def test_batch_ids_come_back_as_given_and_a_line_without_one_takes_none_of_theirs(ingested, tmp_path):
     # A line without an id was given its line number as id: the real id 2 on line 3 was then refused as a
-    # duplicate, and a numeric id came back as a string.
+    # duplicate. A number comes back as the contract's string.
     from assistant.apps.batch import run_batch
 
     questions = write_jsonl(tmp_path / "questions.jsonl", [
@@ -502,8 +502,10 @@ def test_batch_ids_come_back_as_given_and_a_line_without_one_takes_none_of_their
     out = tmp_path / "answers.jsonl"
     written, failures = run_batch(ingested, questions, out)
     records = read_jsonl(out)
-    assert [r["id"] for r in records] == [7, None, 2, "2", None]
+    assert [r["id"] for r in records] == ["7", None, "2", "2", None]
     assert written == 3 and [line for line, _ in failures] == [4, 5]
+    for record in records[:3]:
+        check_contract(record, ingested)
     assert "duplicate id '2' (first on line 3)" in records[3]["error"]
     assert records[4]["error"] == "id must be a non-empty string or a whole number, not 1.5"
 
