@@ -10,22 +10,13 @@ from pathlib import Path
 from typing import Callable
 
 import assistant  # noqa: F401  (sets the offline environment before anything heavy loads)
-from assistant.core.errors import AssistantError, InputError
+from assistant.apps.cli_eval import bench_command, describe_eval_command, eval_command
+from assistant.apps.cli_support import (
+    filter_pair, open_assistant, output_file, positive, retrieval_mode, top_k, usage_error,
+)
+from assistant.core.errors import AssistantError
 
 
-def _output_file(value: str) -> Path:
-    """An --out path that can be written, checked before any work (a folder given as the file, or one that cannot be
-    made, failed only once the answers or the note were done). Its folder is made, as `batch` always made it."""
-    path = Path(value).expanduser()
-    if path.is_dir():
-        raise argparse.ArgumentTypeError(f"{value} is a folder: give a file name")
-    existing = next(folder for folder in path.absolute().parents if folder.exists())
-    if not existing.is_dir():
-        raise argparse.ArgumentTypeError(f"cannot write {value}: {existing} is not a folder")
-    if not os.access(existing, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise argparse.ArgumentTypeError(f"cannot write {value}: permission denied")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,14 +35,14 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer one question with cited passages")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the Answer JSON")
-    ask.add_argument("--k", type=_top_k, default=None, help="passages to retrieve (default: ASSISTANT_TOP_K)")
-    ask.add_argument("--filter", action="append", type=_filter, metavar="KEY=VALUE", help="authority, inspection_type, "
+    ask.add_argument("--k", type=top_k, default=None, help="passages to retrieve (default: ASSISTANT_TOP_K)")
+    ask.add_argument("--filter", action="append", type=filter_pair, metavar="KEY=VALUE", help="authority, inspection_type, "
                      "inspectorate, judgement, date_from, date_to, source; repeatable")
     ask.set_defaults(handler=_ask)
 
     batch = sub.add_parser("batch", help="answer a JSONL file of questions")
     batch.add_argument("questions", type=Path, help='JSONL lines {"id", "question", ["history"], ["filters"]}')
-    batch.add_argument("--out", type=_output_file, required=True, help="where to write one Answer JSON per line")
+    batch.add_argument("--out", type=output_file, required=True, help="where to write one Answer JSON per line")
     batch.set_defaults(handler=_batch)
 
     stats = sub.add_parser("stats", help="what the index holds")
@@ -73,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     brief.add_argument("--compare", nargs="+", metavar="TOPIC", help="two or more topics side by side")
     brief.add_argument("--format", choices=("md", "docx"), default=None,
                        help="Markdown or Word (default: Word when --out ends in .docx, else Markdown)")
-    brief.add_argument("--out", type=_output_file, default=None,
+    brief.add_argument("--out", type=output_file, default=None,
                        help="write here (required for docx; md goes to stdout)")
     brief.set_defaults(handler=_brief)
 
@@ -81,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
                            "(--findings: the finding classifier on labelled sentences)")
     train.add_argument("--devset", type=Path, default=None, help="devset folder (default: ../shared/devset)")
     train.add_argument("--gold", type=Path, default=Path("eval/gold.jsonl"), help="gold on corpus/ (default: eval/gold.jsonl)")
-    train.add_argument("--out", type=_output_file, default=None,
+    train.add_argument("--out", type=output_file, default=None,
                        help="model file (default: the packaged ranker.json, or findings.json with --findings)")
     train.add_argument("--findings", action="store_true",
                        help="fit the strength / area for improvement / action classifier instead, on --labels")
@@ -104,12 +95,12 @@ def _parser() -> argparse.ArgumentParser:
                           help="gold JSONL scored on the index (default: eval/gold.jsonl)")
     evaluate.add_argument("--answers", type=Path, metavar="ANSWERS.jsonl",
                           help="score this Answer JSONL (from any system) against GOLD instead of running the assistant")
-    evaluate.add_argument("--compare", nargs="+", metavar="MODE", type=_retrieval_mode,
+    evaluate.add_argument("--compare", nargs="+", metavar="MODE", type=retrieval_mode,
                           help="run the assistant on GOLD once per retrieval mode (hybrid, dense, bm25, ...)")
     evaluate.add_argument("--baseline", choices=("langchain",), help="also run a plain LangChain RAG, side by side")
     evaluate.add_argument("--report", type=Path, metavar="FILE.html", help="write an HTML report of GOLD and a .md next to it")
     evaluate.add_argument("--json", action="store_true", help="print summaries (and GOLD's per-question rows) as JSON")
-    evaluate.add_argument("--k", type=_top_k, default=None, help="passages to retrieve (default: ASSISTANT_TOP_K)")
+    evaluate.add_argument("--k", type=top_k, default=None, help="passages to retrieve (default: ASSISTANT_TOP_K)")
     evaluate.add_argument("--corpus", type=Path, default=None,
                           help="folder holding the gold evidence documents (default: ASSISTANT_CORPUS_DIR)")
     evaluate.add_argument("--devset", nargs="?", const="", default=None, metavar="DIR",
@@ -125,21 +116,21 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--questions", type=Path, default=None, metavar="FILE",
                           help="other questions on the devset's corpus, in its format, instead of its own "
                                "(eval/devset_more.jsonl: 400 written on its texts, never trained on)")
-    evaluate.add_argument("--out", type=_output_file, metavar="ANSWERS.jsonl",
+    evaluate.add_argument("--out", type=output_file, metavar="ANSWERS.jsonl",
                           help="write the devset answers in the scorer's format (a baseline's beside it)")
     evaluate.add_argument("--ablate", "--set", dest="overrides", action="append", default=[], metavar="KEY[=VALUE]",
                           help="override a setting for this run (dotted keys for nested settings; a bare KEY "
                                "means KEY=false); repeatable")
-    evaluate.set_defaults(handler=_eval)
+    evaluate.set_defaults(handler=eval_command)
 
     bench = sub.add_parser("bench", help="ingest throughput, query latency, memory and cold start, at scale")
     bench.add_argument("phase", nargs="?", choices=("all", "ingest"), default="all",
                        help="'ingest' = quick mode: ingest against raw model.encode only")
-    bench.add_argument("--chunks", nargs="+", type=_positive, metavar="N",
+    bench.add_argument("--chunks", nargs="+", type=positive, metavar="N",
                        help="synthetic corpus sizes in chunks (default: 1000 10000 100000)")
-    bench.add_argument("--queries", type=_positive, default=60, help="warm queries per size (default 60)")
-    bench.add_argument("--cold-runs", type=_positive, default=3, help="fresh processes timed to a first answer")
-    bench.add_argument("--encode-sample", type=_positive, default=5000,
+    bench.add_argument("--queries", type=positive, default=60, help="warm queries per size (default 60)")
+    bench.add_argument("--cold-runs", type=positive, default=3, help="fresh processes timed to a first answer")
+    bench.add_argument("--encode-sample", type=positive, default=5000,
                        help="chunk texts timed with raw model.encode (default 5000; all if fewer)")
     bench.add_argument("--seed", type=int, default=0, help="synthetic corpus seed (default 0)")
     bench.add_argument("--ingest-only", action="store_true", help="same as the 'ingest' phase")
@@ -147,55 +138,22 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--keep", action="store_true", help="keep the generated corpora and indexes")
     bench.add_argument("--json", action="store_true", help="print the results as JSON")
     bench.add_argument("--write", type=Path, metavar="FILE.md", help="update the results block in FILE.md")
-    bench.set_defaults(handler=_bench)
+    bench.set_defaults(handler=bench_command)
 
     describe_eval = sub.add_parser("describe-eval", help="score the metadata describe reads against a devset's metadata.tsv")
     describe_eval.add_argument("devset", type=Path, help="folder holding metadata.tsv and corpus/ (e.g. ../shared/devset)")
-    describe_eval.set_defaults(handler=_describe_eval)
+    describe_eval.set_defaults(handler=describe_eval_command)
     return parser
 
 
-def _positive(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return number
 
 
-def _filter(value: str) -> str:
-    """One --filter KEY=VALUE, checked as it is parsed: a malformed one is a usage error, as a bad --k is."""
-    from assistant.retrieval.hybrid import parse_filters  # only when --filter is given: it imports retrieval
-
-    try:
-        parse_filters([value])
-    except InputError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return value
 
 
-def _retrieval_mode(value: str) -> str:
-    from assistant.eval.runner import checked_mode  # only when --compare is given: it imports retrieval
-
-    try:
-        return checked_mode(value)
-    except InputError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _top_k(value: str) -> int:
-    number = _positive(value)
-    if number > 100:
-        raise argparse.ArgumentTypeError("--k must be between 1 and 100")
-    return number
 
 
-def _open():
-    from assistant.pipeline import Assistant
-
-    return Assistant.open()
 
 
 def _ingest(args: argparse.Namespace) -> int:
@@ -204,7 +162,7 @@ def _ingest(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     console = Console(stderr=True)
-    helper = _open()
+    helper = open_assistant()
     with Progress(
         TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         TextColumn("{task.description}"), console=console, transient=True, disable=args.json,
@@ -242,7 +200,7 @@ def _ask(args: argparse.Namespace) -> int:
     from assistant.retrieval.hybrid import parse_filters
 
     filters = parse_filters(args.filter)
-    answer = _open().ask(args.question, filters=filters, k=args.k)
+    answer = open_assistant().ask(args.question, filters=filters, k=args.k)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -262,12 +220,12 @@ def _ask(args: argparse.Namespace) -> int:
 def _batch(args: argparse.Namespace) -> int:
     from assistant.apps.batch import run_batch
 
-    if args.out.resolve() == args.questions.resolve():
-        print("usage: assistant batch QUESTIONS.jsonl --out ANSWERS.jsonl", file=sys.stderr)
-        print(f"assistant batch: error: --out {args.out} is the questions file: the answers would overwrite it",
-              file=sys.stderr)
-        return 2
-    written, failures = run_batch(_open(), args.questions, args.out)
+    same = args.out.resolve() == args.questions.resolve() or (
+        args.out.exists() and args.questions.exists() and os.path.samefile(args.out, args.questions))  # a hard link
+    if same:
+        return usage_error("batch", "batch QUESTIONS.jsonl --out ANSWERS.jsonl",
+                           f"--out {args.out} is the questions file: the answers would overwrite it")
+    written, failures = run_batch(open_assistant(), args.questions, args.out)
     for line_no, reason in failures:
         print(f"line {line_no}: {reason}", file=sys.stderr)
     print(f"{written} answers written to {args.out}, {len(failures)} failed", file=sys.stderr)
@@ -275,7 +233,7 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    stats = _open().stats()
+    stats = open_assistant().stats()
     if args.json:
         print(json.dumps(stats, indent=2))
         return 0
@@ -291,10 +249,9 @@ def _stats(args: argparse.Namespace) -> int:
 
 def _correct(args: argparse.Namespace) -> int:
     if (args.value is None) != args.clear:
-        print("usage: assistant correct REPORT FIELD VALUE | assistant correct REPORT FIELD --clear", file=sys.stderr)
-        print("assistant correct: error: give either a VALUE or --clear", file=sys.stderr)
-        return 2
-    document = _open().correct(args.report, args.field, args.value)
+        return usage_error("correct", "correct REPORT FIELD VALUE | assistant correct REPORT FIELD --clear",
+                           "give either a VALUE or --clear")
+    document = open_assistant().correct(args.report, args.field, args.value)
     print(f"{document.source}: {args.field} is now {document.metadata.get(args.field, 'unknown')} "
           f"(corrected: {document.metadata.get('corrected') or 'nothing'})")
     return 0
@@ -348,10 +305,8 @@ def _write_model(out: Path, model, report: dict, hidden: tuple[str, ...] = ()) -
 
 def _brief(args: argparse.Namespace) -> int:
     def usage(message: str) -> int:
-        print("usage: assistant brief TOPIC [--format md|docx] [--out FILE] | assistant brief --compare A B ...",
-              file=sys.stderr)
-        print(f"assistant brief: error: {message}", file=sys.stderr)
-        return 2
+        return usage_error("brief", "brief TOPIC [--format md|docx] [--out FILE] | assistant brief --compare A B ...",
+                           message)
 
     if bool(args.topic) == bool(args.compare):
         return usage("give either a TOPIC or --compare A B")
@@ -367,7 +322,7 @@ def _brief(args: argparse.Namespace) -> int:
         return usage("--format docx writes a binary file: give --out FILE")
     from assistant.apps.brief.build import build_brief, build_comparison, render_docx, render_markdown
 
-    helper = _open()
+    helper = open_assistant()
     note = build_comparison(helper, args.compare) if args.compare else build_brief(helper, args.topic)
     if form == "docx":
         args.out.write_bytes(render_docx(note))
@@ -387,156 +342,16 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _eval(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from assistant.eval.runner import setting_overrides
-
-    overrides = setting_overrides(args.overrides)
-    # Naming neither part runs both; naming one (a gold file or its options, or --devset) runs only that one.
-    gold_named = bool(args.gold or args.answers or args.compare or args.report)
-    devset_named = args.devset is not None or args.questions is not None
-    gold = (args.gold or Path("eval/gold.jsonl")) if gold_named or not devset_named else None
-    devset = _devset_dir(args.devset) if devset_named or not gold_named else None
-    if devset is None and (args.folds or args.unseen_authorities):
-        raise InputError("--folds and --unseen-authorities cross-validate on the devset: add --devset --split tune")
-    console = Console(stderr=True)
-    with Progress(
-        TextColumn("[bold]eval {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=True, disable=not console.is_terminal,
-    ) as bar:
-        tasks: dict[str, int] = {}
-
-        def advance(system: str, done: int, total: int) -> None:
-            if system not in tasks:
-                tasks[system] = bar.add_task(system, total=total)
-            bar.update(tasks[system], completed=done)
-
-        gold_run = _eval_gold(args, gold, overrides, advance) if gold is not None else None
-        devset_run = None
-        if devset is not None:
-            from assistant.eval.devset import run_devset
-
-            devset_run = run_devset(devset, split=args.split, baseline=args.baseline, k=args.k,
-                                    overrides=overrides, out=args.out, progress=advance, folds=args.folds,
-                                    gold=args.gold or Path("eval/gold.jsonl"), questions=args.questions,
-                                    by_authority=args.unseen_authorities)
-    written = []
-    if gold_run is not None and args.report:
-        from assistant.eval.report import write_report
-
-        written = write_report(args.report, gold_run.evaluations, gold_run.meta)
-    if args.json:
-        parts = {"gold": gold_run and gold_run.to_dict(), "devset": devset_run and devset_run.to_dict()}
-        given = {key: value for key, value in parts.items() if value is not None}
-        print(json.dumps(given if len(given) > 1 else next(iter(given.values())), ensure_ascii=False, indent=2))
-    else:
-        if gold_run is not None:
-            from assistant.eval.report import print_run
-
-            print_run(gold_run)
-        if devset_run is not None:
-            _print_devset(devset_run)
-    for path in written:
-        print(f"wrote {path}", file=sys.stderr)
-    return 0
 
 
-def _devset_dir(given: str | None) -> Path | None:
-    """The devset to run: the one named, else ../shared/devset when present (only a named one must exist)."""
-    from assistant.eval.devset import default_devset
-
-    if given:
-        return Path(given)
-    found = default_devset()
-    if found is None and given == "":
-        raise InputError("no devset at ../shared/devset beside the repository: give --devset DIR")
-    return found
 
 
-def _eval_gold(args: argparse.Namespace, gold: Path, overrides: dict, advance):
-    from assistant.eval.runner import run_evaluation
-
-    def opener():
-        if not overrides:
-            return _open()
-        from assistant.core.settings import load_settings
-        from assistant.pipeline import Assistant
-
-        return Assistant.open(load_settings(**overrides))
-
-    return run_evaluation(
-        gold, answers=args.answers, compare=args.compare or (), baseline=args.baseline, k=args.k,
-        corpus_dir=args.corpus, open_assistant=opener, progress=advance,
-    )
 
 
-def _print_devset(run) -> None:
-    from assistant.eval.devset import render_table
-
-    meta = run.meta
-    print(f"\ndevset {meta['devset']}: {meta['questions']} questions of {meta['questions_file']} ({meta['split']}), "
-          f"{meta['documents']} documents in a temporary index, k={meta['k']}"
-          + (f", overrides {meta['overrides']}" if meta['overrides'] else ""))
-    print(render_table(run), end="")
-    if meta.get("baseline_note"):
-        print(f"note (langchain): {meta['baseline_note']}")
-    for system, failed in run.errors.items():
-        print(f"{system}: {len(failed)} questions failed: " + "; ".join(f"{f['id']} {f['error']}" for f in failed[:5]))
-    for system, path in meta.get("answers", {}).items():
-        print(f"wrote {system} answers to {path}", file=sys.stderr)
 
 
-def _bench(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from assistant.bench.report import print_table, write_markdown
-    from assistant.bench.run import DEFAULT_SIZES, run_bench
-
-    sizes = args.chunks or list(DEFAULT_SIZES)
-    ingest_only = args.ingest_only or args.phase == "ingest"
-    steps = len(sizes) * (1 if ingest_only else 1 + args.cold_runs) + 1
-    console = Console(stderr=True)
-    with Progress(
-        TextColumn("[bold]bench"), BarColumn(), TimeElapsedColumn(), TextColumn("{task.description}"),
-        console=console, transient=True, disable=not console.is_terminal,
-    ) as bar:
-        task = bar.add_task("", total=steps)
-        started = [False]
-
-        def step(message: str) -> None:
-            if started[0]:
-                bar.advance(task)
-            started[0] = True
-            bar.update(task, description=message)
-            if not console.is_terminal:  # a run logged to a file still shows where it is
-                console.print(f"bench: {message}", highlight=False)
-
-        result = run_bench(
-            sizes, seed=args.seed, queries=args.queries, cold_runs=args.cold_runs, encode_sample=args.encode_sample,
-            ingest_only=ingest_only, workdir=args.workdir, keep=args.keep, step=step,
-        )
-    if args.write:
-        write_markdown(args.write, result)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        print_table(result)
-    if args.write:
-        print(f"wrote {args.write}", file=sys.stderr)
-    return 0
 
 
-def _describe_eval(args: argparse.Namespace) -> int:
-    from assistant.eval.metadata import evaluate, report
-
-    skipped: list[tuple[str, str]] = []
-    print(report(evaluate(args.devset, skipped)))
-    for file, reason in skipped:
-        print(f"skipped {file}: {reason}", file=sys.stderr)
-    return 1 if skipped else 0
 
 
 def main(argv: list[str] | None = None) -> int:

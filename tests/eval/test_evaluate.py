@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.apps import cli
+from assistant.apps import cli, cli_eval
 from assistant.eval.gold import Evidence, GoldItem, load_gold, passage_holds
 from assistant.eval.metrics import hand_retrieval_metrics, library_retrieval_metrics, novel_gains
 from assistant.eval.scoring import evaluate_answers, score_answer
@@ -324,7 +324,7 @@ def test_eval_compare_with_the_real_assistant(ingested, tmp_path, monkeypatch, c
     picked += [line for line in lines if not json.loads(line)["answerable"]][:1]
     gold = tmp_path / "gold3.jsonl"
     gold.write_text("\n".join(picked) + "\n", encoding="utf-8")
-    monkeypatch.setattr(cli, "_open", lambda: ingested)
+    monkeypatch.setattr(cli_eval, "open_assistant", lambda: ingested)
     code = cli.main(["eval", str(gold), "--compare", "bm25", "dense", "--baseline", "langchain",
                      "--k", "5", "--json"])
     captured = capsys.readouterr()
