@@ -169,7 +169,7 @@ class Assistant:
             )
         answer_started = time.perf_counter()
         asked = profile(standalone, self.extractive.idf)
-        reason = unanswerable_reason(asked, [p.chunk.text for p in retrieved])
+        reason = unanswerable_reason(asked, [p.chunk.text for p in retrieved], scoped=bool(filters))
         sentences, citations = (), ()
         if reason is None:
             sentences, citations = respond(

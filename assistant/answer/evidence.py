@@ -27,10 +27,11 @@ def unmentioned_figure(question: str, texts: Sequence[str]) -> str | None:
     return missing[0] if missing and len(missing) == len(figures) else None
 
 
-def unanswerable_reason(question: QuestionProfile, texts: Sequence[str]) -> str | None:
+def unanswerable_reason(question: QuestionProfile, texts: Sequence[str], scoped: bool = False) -> str | None:
     """Why the texts cannot answer, or None: a question asking nothing in particular ("Why?", "Tell me more" with no
-    earlier turn), a figure none holds, or none of the question's terms in any."""
-    if not question.weights and not question.authorities:
+    earlier turn) unless filters (`scoped`) say what it is about, a figure none holds, or none of the question's terms
+    in any."""
+    if not question.weights and not question.authorities and not scoped:
         return "the question names nothing to look for"
     figure = unmentioned_figure(question.text, texts)
     if figure is not None:

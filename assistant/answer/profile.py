@@ -55,7 +55,7 @@ _GRADE = re.compile(rf"\b(?:{GRADE}|{SCOTTISH_GRADE})\b", re.I)
 # ("Jane Smith, director of ..."), which a heading or opening phrase lacks. A question for one person's
 # name is checked against `people` instead, which knows given names (answer/wanted.py).
 # A surname may carry a second capital after an apostrophe or a prefix: O'Dwyer, McDonald.
-_NAME = r"[A-Z][a-z]+\s+(?:[A-Z]\.?\s+)?[A-Z][a-z]*(?:['\u2019]?[A-Z][a-z]+)?[a-z'-]*"
+_NAME = r"[A-Z][a-z]+\s+(?:[A-Z]\.?\s+)?[A-Z](?:[a-z]*['\u2019]?[A-Z])?[a-z][a-z'-]*"
 _PERSON_OR_ROLE = re.compile(rf"\b{TITLE}\s+[A-Z][\w'-]+|(?<=[a-z,;:] ){_NAME}|^\W*{_NAME}(?=,)")
 _FINDS = {"number": _NUMBER, "date": _DATE, "person": _PERSON_OR_ROLE, "grade": _GRADE}
 

@@ -145,8 +145,7 @@ def counts(text: str) -> list[tuple[int, int]]:
     """Where `text` states a quantity: its number spans without years, the days of dates, dates in figures, times of
     day, year ranges ("2020-22"), numbers in names ("COVID-19"), telephone numbers and the numbers of labelled parts."""
     dated = [m.span() for pattern in (YEAR, _DAYS, _NOT_QUANTITIES) for m in pattern.finditer(text)]
-    spans = [(s, s + len(text[s:e].rstrip())) for s, e in answer_spans("number", text)]
-    return [(s, e) for s, e in spans if not any(a <= s and e <= b for a, b in dated)]
+    return [(s, e) for s, e in answer_spans("number", text) if not any(a <= s and e <= b for a, b in dated)]
 
 
 def _kinds(question: QuestionProfile) -> list[str]:

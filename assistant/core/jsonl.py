@@ -28,6 +28,9 @@ def iter_jsonl(path: Path, what: str = "file") -> Iterator[JsonLine]:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+        # Windows PowerShell's ">" writes UTF-16: its half-characters would make each line a wrong-numbered error.
+        raise InputError(f"cannot read {what} {path}: it is UTF-16 or binary, not UTF-8 text")
     # Decoded a line at a time: one line in another encoding is that line's error, not the whole file's. A byte
     # order mark (Windows editors write one) is no part of the first line.
     for line_no, raw in enumerate(data.removeprefix(b"\xef\xbb\xbf").splitlines(), start=1):

@@ -23,6 +23,7 @@ Texts whose number divides by 5 are the held-out split; accuracy is shown for ea
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,9 +132,11 @@ def evaluate(devset: Path, skipped: list[tuple[str, str]] | None = None) -> list
     if not table.is_file() or not corpus.is_dir():
         raise AssistantError(f"{devset} has no metadata.tsv and corpus/ (is it the devset folder?)")
     try:
-        rows = list(csv.DictReader(table.read_text(encoding="utf-8").splitlines(), delimiter="\t"))
+        rows = list(csv.DictReader(io.StringIO(table.read_text(encoding="utf-8"), newline=""), delimiter="\t"))
     except UnicodeDecodeError as exc:
         raise AssistantError(f"{table} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+    except OSError as exc:
+        raise AssistantError(f"cannot read {table}: {exc.strerror or exc}") from None
     missing = [c for c in COLUMNS if rows and c not in rows[0]]
     if missing or not rows:
         raise AssistantError(f"{table} has no rows with the columns {', '.join(COLUMNS)}"

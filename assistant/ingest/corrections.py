@@ -41,11 +41,15 @@ class Correction:
     values: Mapping[str, str]
 
 
+def check_field(field: str) -> None:
+    if field not in FIELDS:
+        raise CorrectionError(f"cannot correct '{field}' (correctable: {', '.join(FIELDS)})")
+
+
 def check(field: str, value: str) -> str:
     """The value as stored, or CorrectionError saying what is wrong with it."""
     value = " ".join(value.split())
-    if field not in FIELDS:
-        raise CorrectionError(f"cannot correct '{field}' (correctable: {', '.join(FIELDS)})")
+    check_field(field)
     if not value:
         raise CorrectionError(f"an empty {field} is not a correction (`--clear` undoes one)")
     if len(value) > MAX_VALUE_CHARS:
@@ -218,8 +222,7 @@ def correct_stored(store: "Store", settings: "Settings", report: str, field: str
             raise CorrectionError(f"'{report}' left the index while it was being corrected")
         corrections = Corrections(settings.index_dir)
         if value is None:
-            if field not in FIELDS:
-                raise CorrectionError(f"cannot correct '{field}' (correctable: {', '.join(FIELDS)})")
+            check_field(field)
             corrections.clear(doc_id, field)
         else:
             corrections.set(doc_id, document.source, field, value)

@@ -46,7 +46,7 @@ def check_file(path: Path, max_bytes: int, name: str | None = None) -> int:
         raise LoadError(f"cannot read file: {exc.strerror or exc}") from None
     if not stat.S_ISREG(status.st_mode):
         # A named pipe or a device would block the read (and the ingest lock) until something wrote to it.
-        raise LoadError("not a regular file (a pipe, socket or device)")
+        raise LoadError("not a regular file (a folder, pipe, socket or device)")
     size = status.st_size
     if size > max_bytes:
         raise LoadError(f"file is {human_size(size)}, over the {human_size(max_bytes)} limit (ASSISTANT_MAX_FILE_MB)")
@@ -179,7 +179,7 @@ _BLOCKS = frozenset(("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
                      "blockquote", "figure", "figcaption", "form", "pre", "address", "hr", "tbody", "thead"))
 # Table cells are separated as DOCX tables' are: "<td>Overall</td><td>Good</td>" read "OverallGood".
 _CELLS = frozenset(("td", "th"))
-_CELL_END = " | "
+_CELL_SEPARATOR = " | "
 
 
 def _block_text(soup) -> str:
@@ -192,19 +192,22 @@ def _block_text(soup) -> str:
 
     wanted = (NavigableString, CData)
     parts: list[str] = []
-    stack: list[tuple[object, bool]] = [(child, False) for child in reversed(soup.contents)]
+    # (node, leaving it, inside a table cell): a cell's paragraphs stay on its row's line.
+    stack: list[tuple[object, bool, bool]] = [(child, False, False) for child in reversed(soup.contents)]
     while stack:
-        node, leaving = stack.pop()
+        node, leaving, in_cell = stack.pop()
         if leaving:
-            parts.append(_CELL_END if node.name in _CELLS else "\n" if node.name == "br" else "\n\n")
+            parts.append(" " if in_cell else "\n" if node.name == "br" else "\n\n")
         elif isinstance(node, Tag):
-            if node.name in _BLOCKS or node.name in _CELLS:
-                stack.append((node, True))
-            stack.extend((child, False) for child in reversed(node.contents))
+            if node.name in _CELLS and node.find_previous_sibling(_CELLS) is not None:
+                parts.append(_CELL_SEPARATOR)
+            if node.name in _BLOCKS:
+                stack.append((node, True, in_cell))
+            inside = in_cell or node.name in _CELLS
+            stack.extend((child, False, inside) for child in reversed(node.contents))
         elif type(node) in wanted:
             parts.append(str(node))
-    # The last cell of a row ends its line, not a separator.
-    return re.sub(rf"(?:{re.escape(_CELL_END)})+(?=\s*(?:\n|$))", "", "".join(parts))
+    return "".join(parts)
 
 
 def _extract_pdf(raw: bytes) -> Extracted:
@@ -244,7 +247,7 @@ def _extract_docx(raw: bytes) -> Extracted:
         for row in table.rows:
             cells = [c.text.strip() for c in row.cells if c.text.strip()]
             if cells:
-                blocks.append(" | ".join(dict.fromkeys(cells)))
+                blocks.append(_CELL_SEPARATOR.join(dict.fromkeys(cells)))
     hint = document.core_properties.title or ""
     return _tidy("\n\n".join(blocks)), (0,), hint, ""
 

@@ -524,6 +524,10 @@ def test_one_line_in_another_encoding_is_that_lines_error_not_the_batchs(ingeste
     assert [r.get("id") for r in records] == ["a", None, "c"] and written == 1
     assert failures[0] == (2, "not UTF-8 text (byte 0xe9 at column 29)")
     assert "unknown key 'note'" in records[2]["error"], "a line separator inside a JSON string splits no line"
+    # A whole file in UTF-16 (PowerShell's ">") is one error naming it, not an error per half-line.
+    questions.write_bytes(json.dumps({"id": "a", "question": MANCHESTER}).encode("utf-16"))
+    with pytest.raises(InputError, match="is UTF-16 or binary, not UTF-8 text"):
+        run_batch(ingested, questions, out)
 
 
 def test_batch_line_with_malformed_history_is_an_error_record(ingested, tmp_path):

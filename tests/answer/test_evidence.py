@@ -36,6 +36,9 @@ def test_a_question_asking_nothing_in_particular_abstains_and_says_why(ingested,
     # Answered from whatever committee minutes ranked first ("That the update be noted [1]").
     answer = ingested.ask(question)
     assert answer.abstained and "names nothing to look for" in answer.answer, answer.answer
+    # A filter says what it is about.
+    scoped = ingested.ask(question, filters={"authority": "Wirral"})
+    assert "names nothing to look for" not in scoped.answer, scoped.answer
 
 
 @pytest.mark.parametrize("question", ["Warrington vs Wirral", "Warrington versus Wirral"])

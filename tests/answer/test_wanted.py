@@ -240,6 +240,8 @@ def test_a_persons_answer_span_is_the_name_not_the_council_after_it(text, name):
     # The span marked "Warrington Borough": "O'Dwyer" was not read as a surname.
     start, end = answer_spans("person", text)[0]
     assert text[start:end] == name
+    # A capital alone is no surname.
+    assert answer_spans("person", "the report said Warrington I think, and Director A few") == []
 
 
 def test_a_figures_answer_span_holds_its_currency_and_all_its_digits_and_no_space_after():

@@ -244,7 +244,8 @@ def test_uploads_of_unlisted_types_are_refused_before_copying(tmp_path, name):
     source.write_bytes(b"#!/bin/sh\necho pwned\n")
     result = handlers.upload_reports(helper, [SimpleNamespace(path=str(source), orig_name=name)])
     assert [row[1] for row in result.rows] == ["failed"]
-    assert result.rows[0][3].startswith("unsupported file")
+    form = "unsupported file 'README' (no extension)" if name == "README" else "unsupported file type '."
+    assert result.rows[0][3].startswith(form), result.rows[0][3]
     assert helper.calls == [] and list(handlers.uploads_dir(helper.settings).iterdir()) == []
 
 

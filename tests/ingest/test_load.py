@@ -211,7 +211,7 @@ BAD_INPUTS = {
                      "unsupported file 'passwd' (no extension)"),
     # Reading a named pipe blocked until killed, holding the ingest lock.
     "named_pipe": (lambda d: (os.mkfifo(d / "pipe.txt"), d / "pipe.txt")[1], 10 * MB,
-                   "not a regular file (a pipe, socket or device)"),
+                   "not a regular file (a folder, pipe, socket or device)"),
 }
 
 
@@ -264,7 +264,7 @@ def test_html_table_cells_and_page_furniture_do_not_run_into_each_other(tmp_path
     # "<td>Overall</td><td>Requires improvement</td>" was read "OverallRequires improvement", and a <nav> ran into the
     # <h1> after it ("Home | AboutBolton children's services"): glued words neither match a question nor read well.
     html = ("<html><body><nav>Home | About</nav><h1>Bolton children's services</h1><table>"
-            "<tr><th>Judgement</th><th>Grade</th></tr><tr><td>Overall</td><td>Requires improvement</td></tr></table>"
+            "<tr><th>Judgement</th><th>Grade</th></tr><tr><td><p>Overall</p></td><td>Requires improvement</td></tr></table>"
             "<footer>Contact us</footer></body></html>")
     text = load_document(_write(tmp_path / "grades.html", html), 10 * MB).text
     assert text.splitlines() == ["Home | About", "", "Bolton children's services", "", "Judgement | Grade", "",

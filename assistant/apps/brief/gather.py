@@ -15,10 +15,11 @@ from assistant.text.findings import candidate_spans
 from assistant.answer.evidence import unanswerable_reason
 from assistant.answer.profile import profile
 from assistant.answer.route import WHOLE_REPORT
-from assistant.apps.brief.model import ReportRef, iso_ord
+from assistant.apps.brief.model import ReportRef
 from assistant.apps.brief.report import Event, Report, events_of, history_key
 from assistant.core.errors import IndexMissingError
 from assistant.core.types import Chunk
+from assistant.ingest.dates import ordinal
 from assistant.ingest.describe import authorities_in
 from assistant.retrieval.hybrid import Scope, retrieve, scope as retrieval_scope
 from assistant.index.keyword import KeywordIndex, inverse_document_frequency
@@ -172,7 +173,7 @@ class Library:
                 inspection_type=str(meta.get("inspection_type", UNKNOWN)), judgement=str(meta.get("judgement", UNKNOWN)),
                 matched=doc_id in matched_ids,
             ))
-        return tuple(sorted(refs, key=lambda r: (not r.matched, r.authority == UNKNOWN, r.authority, -iso_ord(r.date), r.source)))
+        return tuple(sorted(refs, key=lambda r: (not r.matched, r.authority == UNKNOWN, r.authority, -ordinal(r.date), r.source)))
 
     def _chunks(self, doc_id: str) -> tuple[Chunk, ...]:
         store = self.helper.store

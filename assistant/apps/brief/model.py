@@ -159,11 +159,6 @@ def years(text: str) -> list[int]:
     return [int(y) for y in YEAR.findall(text)]
 
 
-def iso_ord(iso: str) -> int:
-    """20220708 for '2022-07-08'; 0 for anything that is not an ISO date (newest-first sorting)."""
-    return int(iso.replace("-", "")) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", iso or "") else 0
-
-
 def joined(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
