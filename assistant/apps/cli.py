@@ -220,9 +220,8 @@ def _ask(args: argparse.Namespace) -> int:
 def _batch(args: argparse.Namespace) -> int:
     from assistant.apps.batch import run_batch
 
-    same = args.out.resolve() == args.questions.resolve() or (
-        args.out.exists() and args.questions.exists() and os.path.samefile(args.out, args.questions))  # a hard link
-    if same:
+    # The same file under any name (a relative path, a symbolic or hard link).
+    if args.out.exists() and args.questions.exists() and os.path.samefile(args.out, args.questions):
         return usage_error("batch", "batch QUESTIONS.jsonl --out ANSWERS.jsonl",
                            f"--out {args.out} is the questions file: the answers would overwrite it")
     written, failures = run_batch(open_assistant(), args.questions, args.out)
