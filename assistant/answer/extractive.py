@@ -191,7 +191,7 @@ class ExtractiveGenerator:
         passage_texts = [p.chunk.text for p in passages]
         if self.settings.require_wanted:
             chosen = holding_wanted(ranking.question, ranking.sentences, chosen, passage_texts)
-        labels = report_labels(chosen, [p.chunk.metadata for p in passages])
+        labels = report_labels(chosen, [p.chunk.metadata for p in passages], bool(ranking.question.authorities))
         return [
             DraftSentence(r.text, (r.passage,), answer_span(ranking.question.wants, r.text), label)
             for r, label in zip(chosen, labels)
@@ -351,10 +351,13 @@ def _about(sentence: RankedSentence, authorities: Sequence[str]) -> bool:
     return not named or bool(named & _reported(sentence))
 
 
-def report_labels(chosen: Sequence[RankedSentence], metadata: Sequence[Mapping[str, Any]]) -> list[str | None]:
-    """When an answer draws on more than one report, the first sentence of each report's group names it:
-    authority (inspection type, year), from the report's metadata; otherwise no labels."""
-    if len({r.candidate.sentence.doc_id for r in chosen}) < 2:
+def report_labels(
+    chosen: Sequence[RankedSentence], metadata: Sequence[Mapping[str, Any]], named: bool = True,
+) -> list[str | None]:
+    """When an answer draws on more than one report, or its question names no authority (`named` False: "Where were
+    care leavers found homeless?" is answered by whose report it is), the first sentence of each report's group
+    names it: authority (inspection type, year), from the report's metadata; otherwise no labels."""
+    if named and len({r.candidate.sentence.doc_id for r in chosen}) < 2:
         return [None] * len(chosen)
     labels: list[str | None] = []
     previous = None

@@ -245,3 +245,14 @@ def test_a_summary_of_a_report_quotes_its_prose_not_its_headings(ingested, quest
     settings = ingested.settings.answer
     assert all(_prose(s.text, settings) for s in answer.sentences), [s.text for s in answer.sentences]
     check_contract(answer.to_dict(), ingested)
+
+
+def test_an_answer_to_a_question_naming_no_authority_says_whose_report_it_quotes(ingested):
+    # "How long did children wait for CAMHS?" was answered with a Wirral sentence that does not say Wirral.
+    answer = ingested.ask("How long did children wait for CAMHS?")
+    assert not answer.abstained
+    assert answer.sentences[0].label and answer.sentences[0].label.startswith("Wirral (")
+    assert answer.answer.startswith("Wirral (")
+    named = ingested.ask("How long did children in Wirral wait for CAMHS?")
+    assert not named.abstained and named.sentences[0].label is None  # the question says whose it is
+    check_contract(answer.to_dict(), ingested)

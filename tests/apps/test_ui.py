@@ -352,7 +352,9 @@ def test_markdown_export_has_footnotes(ingested, mash, tmp_path):
 
 def test_copy_text_carries_sources(mash):
     text = export.plain_answer(mash[0]["answer"])
-    assert text.startswith(mash[0]["answer"]["sentences"][0]["text"] + " [")  # markers after the sentence, as shown
+    first = mash[0]["answer"]["sentences"][0]
+    label = f"{first['label']}: " if first.get("label") else ""  # whose report, as shown
+    assert text.startswith(label + first["text"] + " [")  # markers after the sentence, as shown
     assert "Sources:" in text and "[1] “OFSTED VISIT UPDATE”" in text and MASH_REPORT.rsplit("/", 1)[-1] not in text
 
 
