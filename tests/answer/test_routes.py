@@ -256,3 +256,11 @@ def test_an_answer_to_a_question_naming_no_authority_says_whose_report_it_quotes
     named = ingested.ask("How long did children in Wirral wait for CAMHS?")
     assert not named.abstained and named.sentences[0].label is None  # the question says whose it is
     check_contract(answer.to_dict(), ingested)
+
+
+def test_a_comparison_within_named_authorities_quotes_only_their_reports(devset_helper):
+    # Its further sentences were the best-ranked of any report: a Doncaster sentence joined a Kent comparison.
+    answer = devset_helper.ask("Compare Kent's 2017 and 2022 Ofsted judgements.")
+    assert not answer.abstained, answer.answer
+    assert {c.metadata.get("authority") for c in answer.citations} == {"Kent"}, answer.answer
+    assert len({c.doc_id for c in answer.citations}) == 2, "both of Kent's reports"
