@@ -136,9 +136,17 @@ _NOT_QUANTITIES = re.compile(
     re.I)
 
 
+# Three grades or more in a list name the scale ("will be given an overall rating, either Outstanding, Good, Requires
+# improvement or Inadequate"), not a grade given.
+_SCALE = re.compile(rf"\b{_GRADE_WORD}(?:['\u2019\u201d\"]?\s*(?:,|\bor\b|\band\b|,\s*(?:or|and)\b)\s*['\u2018\u201c\"]?"
+                    rf"{_GRADE_WORD}){{2,}}", re.I)
+
+
 def given_grades(text: str) -> list[tuple[int, int]]:
     """Where `text` gives a grade as one (the grade word's span)."""
-    return [next(m.span(g) for g in _GIVEN_GRADE.groupindex if m.group(g)) for m in _GIVEN_GRADE.finditer(text)]
+    scales = [m.span() for m in _SCALE.finditer(text)]
+    spans = [next(m.span(g) for g in _GIVEN_GRADE.groupindex if m.group(g)) for m in _GIVEN_GRADE.finditer(text)]
+    return [(s, e) for s, e in spans if not any(a <= s and e <= b for a, b in scales)]
 
 
 def counts(text: str) -> list[tuple[int, int]]:

@@ -248,3 +248,17 @@ def test_a_figures_answer_span_holds_its_currency_and_all_its_digits_and_no_spac
     # "How much ...?" marked "200,000 " (no pound sign, a space after) and "1,200" of "1,200,000".
     text = "\u00a31,200,000 was spent, 45 % more than planned, on 3 homes."
     assert [text[a:b] for a, b in answer_spans("number", text)] == ["\u00a31,200,000", "45 %", "3"]
+
+
+@pytest.mark.parametrize("text, given", [
+    # The scale a rating will be chosen from answered "What overall rating did the YOT receive?".
+    ("After the inspection the YOT will be given an overall rating, either Outstanding, Good, Requires improvement "
+     "or Inadequate.", []),
+    ("Grades are 'outstanding', 'good', 'requires improvement' and 'inadequate'.", []),
+    ("Ofsted rated the council Good overall.", ["Good"]),
+    ("Adoption was judged good and fostering was rated outstanding.", ["good", "outstanding"]),
+])
+def test_the_grading_scale_listed_is_no_grade_given(text, given):
+    from assistant.answer.wanted import given_grades
+
+    assert [text[a:b] for a, b in given_grades(text)] == given
