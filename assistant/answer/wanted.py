@@ -27,6 +27,7 @@ from typing import Callable, Iterable, Sequence
 from assistant.answer.people import people
 from assistant.answer.profile import QuestionProfile, answer_spans, asking_clause, profile
 from assistant.answer.route import question_parts
+from assistant.ingest.describe import authorities_in
 from assistant.text import content_terms
 from assistant.text.patterns import GRADE, MONTH, SCOTTISH_GRADE, YEAR
 
@@ -176,16 +177,21 @@ def _kinds(question: QuestionProfile) -> list[str]:
 # ("overseeing") ... or the end, after an owner's name ("the Isle of Wight's"). The owner is capitalised words
 # only: "Who was chief executive of Birmingham Children's Trust ...?" asks for a chief executive, not a trust.
 _ROLE = re.compile(r"^\s*(?i:who\s+(?:is|was)\s+(?!\w+(?:ing|ed)\b)(?:the\s+)?)"
-                   r"(?:(?:[A-Z][\w-]*\s+(?:(?i:of|and)\s+)?){0,3}[A-Z][\w-]*['\u2019]s\s+)?"
-                   r"((?:[\w'\u2019-]+\s+){0,2}?[\w-]+)"
+                   r"(?P<owner>(?:[A-Z][\w-]*\s+(?:(?i:of|and)\s+)?){0,3}[A-Z][\w-]*['\u2019]s\s+)?"
+                   r"(?P<role>(?:[\w'\u2019-]+\s+){0,2}?[\w-]+)"
                    r"\s*(?i:\b(?:of|for|at|in|on|quoted|when|who|during|with|to|\w+ing)\b|\?|$)")
+# The same without an owner: "the Director of Children's Services" is a title, not "Services" of "Director of Children".
+_UNOWNED_ROLE = re.compile(_ROLE.pattern.replace("(?P<owner>", "(?P<owner>(?!)", 1))
 
 
 def _role(question: QuestionProfile) -> tuple[tuple[str, float], ...]:
     """The role's head noun ("director" of "corporate director"), which the sentence naming the person must hold."""
     asking = asking_clause(question.text)
-    found = _ROLE.search(asking) or _WHICH_ROLE.search(asking)
-    terms = content_terms(found.group(1)) if found else []
+    found = _ROLE.search(asking)
+    if found and found.group("owner") and not authorities_in(found.group("owner"), any_case=True):
+        found = _UNOWNED_ROLE.search(asking)  # an owner names an authority ("the Isle of Wight's")
+    found = found or _WHICH_ROLE.search(asking)
+    terms = content_terms(found.groupdict().get("role") or found.group(1)) if found else []
     return ((terms[-1], 1.0),) if terms else ()
 
 

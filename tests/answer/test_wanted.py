@@ -262,3 +262,15 @@ def test_the_grading_scale_listed_is_no_grade_given(text, given):
     from assistant.answer.wanted import given_grades
 
     assert [text[a:b] for a, b in given_grades(text)] == given
+
+
+@pytest.mark.parametrize("question, role", [
+    # "Director of Children's" was read as an owner, so the role asked for was "services", and a chief executive
+    # beside the council's name answered it.
+    ("Who was the Director of Children's Services in Dudley in 2016?", "director"),
+    ("Who is the Isle of Wight's director of children's services?", "director"),  # an authority owns the role
+    ("Who was chief executive of Birmingham Children's Trust when it was rated good?", "executive"),
+])
+def test_a_capitalised_title_is_the_role_not_an_owner(question, role):
+    (person,) = [r for r in requirements(_asked(question)) if r.kind == "person"]
+    assert person.topic == ((role, 1.0),)
