@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from assistant.core.errors import InputError
 from assistant.core.types import Document
-from assistant.ingest.dates import ordinal, year_of
+from assistant.ingest.dates import iso_parts, ordinal, year_of
 from assistant.ingest.describe import UNKNOWN, describe, flag
 from assistant.ingest.gazetteer import NAMES
 from assistant.text.patterns import JUDGEMENTS, SCOTTISH_SCALE
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
 CORRECTIONS_FILE = "corrections.json"
 FIELDS = ("authority", "inspection_type", "date", "judgement")
 MAX_VALUE_CHARS = 100
-_DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
 _GRADES = frozenset(JUDGEMENTS) | frozenset(SCOTTISH_SCALE) | {"none", UNKNOWN}
 
 
@@ -55,7 +53,7 @@ def check(field: str, value: str) -> str:
     if len(value) > MAX_VALUE_CHARS:
         # A value is shown in the library table and in every briefing note's scope: a pasted paragraph is a mistake.
         raise CorrectionError(f"the {field} is {len(value)} characters long; the limit is {MAX_VALUE_CHARS}")
-    if field == "date" and not (_DATE.fullmatch(value) and _valid_date(value)):
+    if field == "date" and iso_parts(value) is None:
         raise CorrectionError(f"date '{value}' is not a real date of the form YYYY, YYYY-MM or YYYY-MM-DD")
     if field == "judgement":
         value = value.lower()
@@ -64,17 +62,6 @@ def check(field: str, value: str) -> str:
     if field == "authority":
         value = next((n for n in NAMES if n.lower() == value.lower()), value)
     return value
-
-
-def _valid_date(value: str) -> bool:
-    from dateutil import parser
-
-    parts = (value.split("-") + ["01", "01"])[:3]
-    try:
-        parser.parse("-".join(parts), yearfirst=True)
-    except (ValueError, OverflowError):
-        return False
-    return True
 
 
 class Corrections:

@@ -6,6 +6,7 @@ unless the page's own publication date places it ("inspected in March", publishe
 Partial dates use ISO forms: "2019-03-19", "2019-03", "2019", and "--12-07" / "--12" without a year."""
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 
@@ -218,6 +219,22 @@ def read_dates(text: str) -> Dates:
 def has_date(line: str) -> bool:
     """True when the line states a day or month with a year (a dateline or byline, not a heading)."""
     return any(f.first.year is not None for f in _found(line))
+
+
+# An ISO date as precise as it is known: "2019", "2019-03", "2019-03-19" (a date filter, a correction, a report's date).
+ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def iso_parts(value: str) -> tuple[int, int | None, int | None] | None:
+    """Year, month and day of an ISO date as precise as it is stated; None when it is no such date or names no real
+    day ("2019-13", "2019-02-30", year 0)."""
+    found = ISO_DATE.fullmatch(value)
+    if not found:
+        return None
+    year, month, day = (int(g) if g else None for g in found.groups())
+    if year < 1 or (month is not None and not (1 <= month <= 12 and 1 <= (day or 1) <= calendar.monthrange(year, month)[1])):
+        return None
+    return year, month, day
 
 
 def year_of(iso: str) -> int:

@@ -3,13 +3,13 @@ a boost for the reports of an authority the question names, and first place for 
 an identifier the question quotes."""
 from __future__ import annotations
 
-import calendar
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Mapping
 
+from assistant.ingest.dates import ISO_DATE, iso_parts
 from assistant.ingest.describe import UNKNOWN, authorities_in, flag, report_authorities
 from assistant.ingest.sentences import sentence_start
 from assistant.index.embed import Embedder
@@ -66,19 +66,13 @@ def check_filters(filters: Mapping[str, Any]) -> None:
 
 
 def _date_bound(value: str, upper: bool) -> int:
-    match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", value.strip())
-    if not match:
+    if not ISO_DATE.fullmatch(value.strip()):
         raise InputError(f"date filter '{value}' is not YYYY, YYYY-MM or YYYY-MM-DD")
-    year, month, day = match.groups()
-    if month and not _real_day(int(year), int(month), int(day or 1)):
+    parts = iso_parts(value.strip())
+    if parts is None:
         raise InputError(f"date filter '{value}' is not a real date")
-    month = month or ("12" if upper else "01")
-    day = day or ("31" if upper else "01")
-    return int(f"{year}{month}{day}")
-
-
-def _real_day(year: int, month: int, day: int) -> bool:
-    return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]
+    year, month, day = parts
+    return year * 10000 + (month or (12 if upper else 1)) * 100 + (day or (31 if upper else 1))
 
 
 def _matches(meta: Mapping[str, Any], key: str, value: str) -> bool:

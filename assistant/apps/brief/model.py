@@ -6,11 +6,10 @@ any format, and checked (build.check_brief) without rendering it.
 from __future__ import annotations
 
 import calendar
-import re
 from dataclasses import dataclass
-from datetime import date as _date
 from typing import Iterable, Sequence
 
+from assistant.ingest.dates import iso_parts
 from assistant.text import squash
 from assistant.text.findings import ACTIONS, IMPROVEMENTS, STRENGTHS
 from assistant.text.patterns import UNKNOWN, YEAR
@@ -120,24 +119,10 @@ def walk_refs(section: Section) -> Iterable[int]:
 # --------------------------------------------------------------------------------------------- labels
 
 
-def date_parts(iso: str) -> tuple[int, int | None, int | None] | None:
-    """Year, month and day of an ISO date as precise as a report states it ("2018", "2018-07", "2018-07-05"); None
-    for anything else."""
-    found = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", iso or "")
-    if not found:
-        return None
-    year, month, day = (int(g) if g else None for g in found.groups())
-    try:
-        _date(year, month or 1, day or 1)
-    except ValueError:
-        return None
-    return year, month, day
-
-
 def date_label(iso: str) -> str:
     if not iso or iso == UNKNOWN:
         return "date not stated"
-    parts = date_parts(iso)
+    parts = iso_parts(iso)
     if parts is None:
         return iso
     year, month, day = parts

@@ -12,10 +12,11 @@ from assistant.text.findings import candidate_spans
 from assistant.apps.brief.gather import Library, Resolved, Spans
 from assistant.apps.brief.model import (
     ACTIONS, CATEGORIES, CONTEXT, IMPROVEMENTS, STRENGTHS, Point, ReportRef, Section, authority_label, date_label,
-    date_parts, joined, kind_label,
+    joined, kind_label,
 )
 from assistant.apps.brief.rephrase import rephrased_points, uses_chat_model
 from assistant.apps.brief.report import Event, Notes, Report, quote_point, supersedes
+from assistant.ingest.dates import iso_parts
 from assistant.ingest.describe import judgement_spans
 from assistant.text import sentences, squash
 from assistant.text.patterns import UNKNOWN
@@ -122,7 +123,7 @@ def _date_or_summary(report: Report, notes: Notes, used: set[tuple[str, int]]) -
     """The sentence that states the report's date, or else its first substantive sentence."""
     text = report.document.text
     spans = [(s.start, s.end) for s in sentences(text) if len(squash(text[s.start : s.end]).split()) >= 4]
-    parts = date_parts(report.date) if report.date_ord else None
+    parts = iso_parts(report.date) if report.date_ord else None
     if parts:
         iso, (year, month_number, _) = report.date, parts
         # A date stated to the year (or month) only is found by what it states.
