@@ -64,7 +64,7 @@ _ONE_PERSON = re.compile(
 # "Which minister made the statement?" asks for the person holding a role, as "Who was the minister?" does.
 _PERSON_NOUNS = (r"director|minister|inspector|executive|chair|chairman|chairwoman|leader|councillor|commissioner|"
                  r"officer|manager|head|secretary|mayor|spokesperson|spokesman|spokeswoman|member")
-_WHICH_ROLE = re.compile(rf"^\s*which\s+(?:[\w'\u2019-]+\s+){{0,2}}?({_PERSON_NOUNS})\b", re.I)
+_WHICH_ROLE = re.compile(rf"^\s*which\s+(?:[\w'\u2019-]+\s+){{0,2}}?(?P<role>{_PERSON_NOUNS})\b", re.I)
 # A question for a share ("What percentage ...", "What proportion ...") is answered by a share, not any count.
 _ASKS_SHARE = re.compile(r"\b(?:percentage|proportion|per\s*cent|percent)\b", re.I)
 _SHARE = re.compile(r"\d\s*%|\bper\s*cent\b|\bpercent\b|\b(?:half|thirds?|quarters?|fifths?|tenths?|majority|minority)\b|\bout\s+of\b", re.I)
@@ -176,12 +176,13 @@ def _kinds(question: QuestionProfile) -> list[str]:
 # The role a "Who is the head of X?" question names: the words before "of", "for", "quoted", a participle
 # ("overseeing") ... or the end, after an owner's name ("the Isle of Wight's"). The owner is capitalised words
 # only: "Who was chief executive of Birmingham Children's Trust ...?" asks for a chief executive, not a trust.
-_ROLE = re.compile(r"^\s*(?i:who\s+(?:is|was)\s+(?!\w+(?:ing|ed)\b)(?:the\s+)?)"
-                   r"(?P<owner>(?:[A-Z][\w-]*\s+(?:(?i:of|and)\s+)?){0,3}[A-Z][\w-]*['\u2019]s\s+)?"
-                   r"(?P<role>(?:[\w'\u2019-]+\s+){0,2}?[\w-]+)"
-                   r"\s*(?i:\b(?:of|for|at|in|on|quoted|when|who|during|with|to|\w+ing)\b|\?|$)")
+_WHO_IS = r"^\s*(?i:who\s+(?:is|was)\s+(?!\w+(?:ing|ed)\b)(?:the\s+)?)"
+_OWNER = r"(?P<owner>(?:[A-Z][\w-]*\s+(?:(?i:of|and)\s+)?){0,3}[A-Z][\w-]*['\u2019]s\s+)"
+_ROLE_WORDS = (r"(?P<role>(?:[\w'\u2019-]+\s+){0,2}?[\w-]+)"
+               r"\s*(?i:\b(?:of|for|at|in|on|quoted|when|who|during|with|to|\w+ing)\b|\?|$)")
+_ROLE = re.compile(rf"{_WHO_IS}{_OWNER}?{_ROLE_WORDS}")
 # The same without an owner: "the Director of Children's Services" is a title, not "Services" of "Director of Children".
-_UNOWNED_ROLE = re.compile(_ROLE.pattern.replace("(?P<owner>", "(?P<owner>(?!)", 1))
+_UNOWNED_ROLE = re.compile(rf"{_WHO_IS}{_ROLE_WORDS}")
 
 
 def _role(question: QuestionProfile) -> tuple[tuple[str, float], ...]:
@@ -191,7 +192,7 @@ def _role(question: QuestionProfile) -> tuple[tuple[str, float], ...]:
     if found and found.group("owner") and not authorities_in(found.group("owner"), any_case=True):
         found = _UNOWNED_ROLE.search(asking)  # an owner names an authority ("the Isle of Wight's")
     found = found or _WHICH_ROLE.search(asking)
-    terms = content_terms(found.groupdict().get("role") or found.group(1)) if found else []
+    terms = content_terms(found.group("role")) if found else []
     return ((terms[-1], 1.0),) if terms else ()
 
 
