@@ -12,13 +12,19 @@ MAX_QUESTION_CHARS = 2000
 MAX_K = 100
 
 
+def has_words(text: str) -> bool:
+    """Whether the text holds a letter or digit: punctuation alone ("?!") names nothing to search for, and retrieval
+    would answer it from whatever ranked first."""
+    return any(character.isalnum() for character in text)
+
+
 def checked_question(question: Any) -> str:
     if not isinstance(question, str):
         raise InputError(f"the question is not a string (got {type(question).__name__})")
     if not question.strip():
         raise InputError("the question is empty")
-    if not any(character.isalnum() for character in question):
-        raise InputError("the question has no words")  # "?!.,;:" was answered from whatever ranked first
+    if not has_words(question):
+        raise InputError("the question has no words")
     if len(question) > MAX_QUESTION_CHARS:
         raise InputError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
     return " ".join(question.split())

@@ -30,6 +30,7 @@ from assistant.apps.brief.model import (
 )
 from assistant.apps.brief.rephrase import uses_chat_model
 from assistant.apps.brief.report import Notes
+from assistant.core.inputs import has_words
 from assistant.apps.brief.sections import TopicBody, scope_section, topic_body
 from assistant.core.errors import InputError
 from assistant.text import squash
@@ -40,8 +41,8 @@ if TYPE_CHECKING:  # pragma: no cover
 def _checked_topic(topic: str, limit: int) -> str:
     if not isinstance(topic, str) or not topic.strip():
         raise InputError("the topic is empty")
-    if not any(character.isalnum() for character in topic):
-        raise InputError("the topic has no words")  # "?!" matched whatever retrieval had to return
+    if not has_words(topic):
+        raise InputError("the topic has no words")
     topic = " ".join(topic.split())
     if len(topic) > limit:
         raise InputError(f"the topic is {len(topic)} characters long; the limit is {limit}")
