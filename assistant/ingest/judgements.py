@@ -116,11 +116,12 @@ def mentions(text: str, scottish: bool = False, other_authority=None) -> list[Me
         # "requires improvement to be good" holds a "good" that is not a grade of its own.
         hits = {s: h for s, h in hits.items() if not any(o < s < e for o, (e, _) in hits.items())}
         breaks = [m.start() for m in re.finditer("\n", sentence)]
+        line_of = {start: bisect.bisect_left(breaks, start) for start in hits}
         lines: dict[int, set[str]] = {}
         for start, (_, grade) in hits.items():
-            lines.setdefault(bisect.bisect_left(breaks, start), set()).add(grade)
+            lines.setdefault(line_of[start], set()).add(grade)
         for start, (end, grade) in sorted(hits.items()):
-            if len(lines[bisect.bisect_left(breaks, start)]) >= 3:
+            if len(lines[line_of[start]]) >= 3:
                 continue  # the scale listed ("Inadequate, Requires improvement, Good, Outstanding"), not a judgement
             before, after = _clause(sentence, start, end)
             if _AIM.search(before) or _NEGATED.search(before) or _BETTER.match(sentence[end:].lstrip()):
